@@ -1,0 +1,28 @@
+# The two commands a new user runs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# Start the bundled replica, crawl it into the embedded store, export, summarize.
+demo: $(STAMP)
+	$(BIN)/python -m newscrawler demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Throughput and memory figures (printed, never asserted).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_pipelines.py
+	$(BIN)/python benchmarks/bench_crawl.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

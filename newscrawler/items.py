@@ -1,0 +1,41 @@
+"""The article item: the contract data teams query and exporters read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class Article:
+    """One article. Field names are a public contract: keep them exactly.
+
+    The spider fills raw listing/page values; the pipelines normalize them
+    (see ``newscrawler.pipelines``), so e.g. ``published_at`` may be a raw
+    epoch string until the normalize stage turns it into a UTC datetime.
+    """
+
+    id: str | None = None  # "qutoutiao:<source_id>"
+    source: str = "qutoutiao"
+    source_id: str | None = None
+    url: str | None = None  # canonical: scheme + host + path
+    title: str | None = None
+    summary: str | None = None
+    author: str | None = None
+    channel_id: int | None = None
+    category_id: int | None = None
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    content_type: str = "article"  # "article" | "video"
+    published_at: datetime | str | int | None = None
+    crawled_at: datetime | None = None
+    cover_images: list[str] = field(default_factory=list)
+    image_urls: list[str] = field(default_factory=list)
+    headimg: str | None = None
+    content_html: str | None = None
+    content_text: str | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+ARTICLE_FIELDS: tuple[str, ...] = tuple(Article.__dataclass_fields__)

@@ -1,0 +1,1 @@
+"""Page objects: a response in, plain data out. No crawling decisions here."""

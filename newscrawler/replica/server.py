@@ -1,0 +1,88 @@
+"""Serve the replica over HTTP on 127.0.0.1, as a site and as an HTTP proxy.
+
+Requests are routed by path whatever host they name, so the replica works
+both as ``http_proxy`` (the crawler keeps the real hosts: api.1sapp.com,
+html2.qktoutiao.com, ...) and as a plain mirror of the listing API.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from newscrawler.replica.site import ReplicaConfig, Site
+
+logger = logging.getLogger(__name__)
+
+ROBOTS_TXT = b"User-agent: *\nDisallow: /private/\n"
+
+
+class ReplicaServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int = 0, config: ReplicaConfig = ReplicaConfig()) -> None:
+        self.site = Site(config)
+        self.failed_once: set[str] = set()
+        self.lock = threading.Lock()
+        self.hits: dict[str, int] = {}
+        super().__init__(("127.0.0.1", port), ReplicaHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class ReplicaHandler(BaseHTTPRequestHandler):
+    server: ReplicaServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        logger.debug("%s %s", self.address_string(), format % args)
+
+    def send(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        path, query = parts.path, parse_qs(parts.query)
+        with self.server.lock:
+            self.server.hits[path] = self.server.hits.get(path, 0) + 1
+        site = self.server.site
+        if path == "/robots.txt":
+            return self.send(200, "text/plain", ROBOTS_TXT)
+        if path == "/content/outList":
+            try:
+                cid = int(query["cid"][0])
+                page = int(query.get("page", ["1"])[0])
+                limit = int(query.get("limit", ["10"])[0])
+            except (KeyError, ValueError):
+                return self.send(400, "application/json", b'{"code": 400, "message": "bad parameters"}')
+            return self.send(*site.listing(cid, page, limit))
+        article = site.detail(path)
+        if article is None or article.status == "missing":
+            return self.send(404, "text/html", b"<html><body><h1>404 Not Found</h1></body></html>")
+        if article.status == "flaky":
+            with self.server.lock:
+                first = path not in self.server.failed_once
+                self.server.failed_once.add(path)
+            if first:
+                return self.send(500, "text/html", b"<html><body>502 upstream busy</body></html>")
+        content_type = f"text/html; charset={article.charset.upper()}" if article.header_charset else "text/html"
+        return self.send(200, content_type, site.detail_html(article))
+
+
+def serve_in_thread(port: int = 0, config: ReplicaConfig = ReplicaConfig()) -> ReplicaServer:
+    """Start a replica in a daemon thread; call ``shutdown()`` when done."""
+    server = ReplicaServer(port, config)
+    threading.Thread(target=server.serve_forever, name="replica", daemon=True).start()
+    return server

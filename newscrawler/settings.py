@@ -1,0 +1,91 @@
+"""Scrapy settings for newscrawler. Every knob has a comment; override with -s."""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "newscrawler"
+SPIDER_MODULES = ["newscrawler.spiders"]
+NEWSPIDER_MODULE = "newscrawler.spiders"
+
+# --- Politeness: defaults a site operator would accept -----------------------
+# Say who we are and where to complain.
+USER_AGENT = "newscrawler/1.0 (+https://github.com/newscrawler/newscrawler; news archive bot)"
+# Honour robots.txt.
+ROBOTSTXT_OBEY = True
+# Parallel requests per host; the listing API and the article hosts count apart.
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Seconds between requests to one host (randomized 0.5x-1.5x by Scrapy).
+DOWNLOAD_DELAY = 0.25
+# Back off when the site slows down.
+AUTOTHROTTLE_ENABLED = True
+# First delay AutoThrottle tries, in seconds.
+AUTOTHROTTLE_START_DELAY = 0.5
+# Most AutoThrottle may wait between two requests, in seconds.
+AUTOTHROTTLE_MAX_DELAY = 10.0
+# Requests in flight AutoThrottle aims for per host.
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Give up on a request after this many seconds (then retried).
+DOWNLOAD_TIMEOUT = 20
+# Retry 5xx, 408, 429 and timeouts this many times.
+RETRY_TIMES = 3
+# Statuses worth retrying.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Readable Chinese in -O feeds instead of \u escapes.
+FEED_EXPORT_ENCODING = "utf-8"
+# ISO 8601 datetimes in the json/jsonlines feeds.
+FEED_EXPORT_INDENT = None
+
+# --- The 趣头条 spider --------------------------------------------------------
+# Listing API URL template; {cid}, {page} and {limit} are filled in.
+QUTOUTIAO_LIST_URL = "http://api.1sapp.com/content/outList?cid={cid}&tn=1&page={page}&limit={limit}"
+# Default -a pages: listing pages fetched per channel at most.
+QUTOUTIAO_PAGES = 10
+# Default -a limit: items asked per listing page.
+QUTOUTIAO_LIMIT = 10
+# Stop a channel after this many bad listing pages in a row.
+QUTOUTIAO_MAX_BAD_PAGES = 3
+# CSS selector of the article body on detail pages.
+QUTOUTIAO_BODY_SELECTOR = "div.content"
+
+# --- Item pipelines ---------------------------------------------------------
+ITEM_PIPELINES: dict[str, int] = {}
+
+# --- Storage ----------------------------------------------------------------
+# MongoDB connection URI; when set, articles go to MongoDB, else to SQLite.
+MONGO_URI = os.environ.get("MONGO_URI", "")
+# MongoDB database name.
+MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "newscrawler")
+# MongoDB collection name.
+MONGO_COLLECTION = os.environ.get("MONGO_COLLECTION", "articles")
+# Items per write batch (both stores).
+MONGO_BATCH_SIZE = 100
+# Flush a partial batch after this many seconds.
+STORE_FLUSH_INTERVAL = 5.0
+# MongoDB server selection and connect timeouts, in milliseconds.
+MONGO_SERVER_SELECTION_TIMEOUT_MS = 3000
+MONGO_CONNECT_TIMEOUT_MS = 3000
+# Attempts at writing one batch before it goes to the dead-letter file.
+STORE_WRITE_ATTEMPTS = 3
+# First backoff between write attempts, in seconds (doubles each time).
+STORE_RETRY_BACKOFF = 0.5
+# Embedded SQLite database, used when MONGO_URI is empty.
+NEWSCRAWLER_DB = os.environ.get("NEWSCRAWLER_DB", "data/newscrawler.sqlite3")
+# Where items that could not be stored are kept (JSON Lines, one file per run).
+DEADLETTER_DIR = os.environ.get("DEADLETTER_DIR", "data/deadletter")
+
+# --- Exports ----------------------------------------------------------------
+# Categories listed in every Hexo post's front matter.
+HEXO_CATEGORIES = ["新媒体", "趣头条", "分类"]
+# Author written in Hexo front matter.
+HEXO_AUTHOR = "趣头条"
+# Title, home page and description of the JSON Feed and RSS channel.
+FEED_TITLE = "趣头条 (newscrawler)"
+FEED_HOME_URL = "http://www.qutoutiao.net/"
+FEED_DESCRIPTION = "Articles collected by newscrawler"
+
+# --- Scrapy housekeeping ----------------------------------------------------
+# The asyncio reactor, Scrapy's default, spelled out for Scrapyd deployments.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False

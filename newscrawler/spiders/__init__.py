@@ -1,0 +1,1 @@
+"""Spiders: they only decide what to request next."""

@@ -1,0 +1,149 @@
+"""The 趣头条 spider: listing pages per channel, then each new article's page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from newscrawler.pages.article import build_article
+from newscrawler.pages.detail import parse_detail
+from newscrawler.pages.listing import ListingEntry, ListingError, parse_listing
+from newscrawler.spiders.params import QutoutiaoArgs
+
+logger = logging.getLogger(__name__)
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short stats key for a failed request: the status or the error class."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    return type(failure.value).__name__
+
+
+class QutoutiaoSpider(scrapy.Spider):
+    name = "qutoutiao"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._raw_args = {k: kwargs.pop(k) for k in ("cids", "pages", "limit", "refresh") if k in kwargs}
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> QutoutiaoSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.args = QutoutiaoArgs.parse(
+            settings.getint("QUTOUTIAO_PAGES"), settings.getint("QUTOUTIAO_LIMIT"), **spider._raw_args
+        )
+        spider.list_url = settings.get("QUTOUTIAO_LIST_URL")
+        spider.body_selector = settings.get("QUTOUTIAO_BODY_SELECTOR")
+        spider.max_bad_pages = settings.getint("QUTOUTIAO_MAX_BAD_PAGES")
+        spider.seen_urls: set[str] = set()
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        logger.info(
+            "Crawling channels %s, up to %d pages of %d items%s",
+            ",".join(map(str, self.args.cids)), self.args.pages, self.args.limit,
+            " (refresh: known articles fetched again)" if self.args.refresh else "",
+        )
+        for cid in self.args.cids:
+            yield self.listing_request(cid, page=1, bad_pages=0)
+
+    def listing_request(self, cid: int, page: int, bad_pages: int) -> scrapy.Request:
+        url = self.list_url.format(cid=cid, page=page, limit=self.args.limit)
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            cb_kwargs={"cid": cid, "page": page, "bad_pages": bad_pages},
+        )
+
+    def parse_listing(self, response: Response, cid: int, page: int, bad_pages: int) -> Iterator[scrapy.Request]:
+        try:
+            listing = parse_listing(response.body)
+        except ListingError as exc:
+            yield from self.bad_listing(response.url, exc.reason, str(exc), cid, page, bad_pages)
+            return
+        stats = self.crawler.stats
+        stats.inc_value("qutoutiao/listing/pages")
+        stats.inc_value("qutoutiao/listing/ads_skipped", listing.ads)
+        if listing.invalid:
+            stats.inc_value("qutoutiao/listing/invalid_entries", listing.invalid)
+            logger.warning("%d listing entries without a usable id or url on %s", listing.invalid, response.url)
+        if listing.is_empty:
+            logger.debug("Channel %d ends at page %d (%s)", cid, page, response.url)
+            return
+        known = set() if self.args.refresh else self.known_ids([e.source_id for e in listing.entries])
+        for entry in listing.entries:
+            if f"qutoutiao:{entry.source_id}" in known:
+                stats.inc_value("qutoutiao/detail/skipped_known")
+                continue
+            if not self.first_sighting(entry):
+                continue
+            yield scrapy.Request(
+                entry.url,
+                callback=self.parse_article,
+                errback=self.detail_failed,
+                cb_kwargs={"entry": entry, "cid": cid},
+            )
+        if listing.entries and len(known) == len({e.source_id for e in listing.entries}):
+            logger.info("Channel %d: every article on page %d is stored already; stopping", cid, page)
+            stats.inc_value("qutoutiao/listing/stopped_all_known")
+            return
+        if page < self.args.pages:
+            yield self.listing_request(cid, page + 1, bad_pages=0)
+
+    def first_sighting(self, entry: ListingEntry) -> bool:
+        """One request per article, however many channels or keys list it."""
+        if entry.canonical_url in self.seen_urls:
+            self.crawler.stats.inc_value("qutoutiao/listing/duplicates")
+            return False
+        self.seen_urls.add(entry.canonical_url)
+        return True
+
+    def known_ids(self, source_ids: list[str]) -> set[str]:
+        """Ids the configured store holds already (none until storage exists)."""
+        return set()
+
+    def bad_listing(
+        self, url: str, reason: str, message: str, cid: int, page: int, bad_pages: int
+    ) -> Iterator[scrapy.Request]:
+        self.crawler.stats.inc_value(f"qutoutiao/listing/error/{reason}")
+        logger.error("Bad listing page %s: %s", url, message)
+        # A non-zero API code is the API's answer for the channel; other errors may pass.
+        if reason == "api_error" or bad_pages + 1 >= self.max_bad_pages:
+            logger.error("Channel %d: giving up after %d bad listing page(s)", cid, bad_pages + 1)
+            return
+        if page < self.args.pages:
+            yield self.listing_request(cid, page + 1, bad_pages + 1)
+
+    def listing_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        request = failure.request
+        kwargs = request.cb_kwargs
+        yield from self.bad_listing(
+            request.url, failure_reason(failure), repr(failure.value), kwargs["cid"], kwargs["page"], kwargs["bad_pages"]
+        )
+
+    def parse_article(self, response: Response, entry: ListingEntry, cid: int) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value("qutoutiao/detail/error/not_html")
+            logger.error("Detail page %s is not text (%s); skipped", response.url, response.headers.get("Content-Type"))
+            return
+        page = parse_detail(response.text, self.body_selector)
+        if page.content_html is None:
+            self.crawler.stats.inc_value("qutoutiao/detail/no_body_element")
+            logger.warning("No %r element on %s", self.body_selector, response.url)
+        self.crawler.stats.inc_value("qutoutiao/detail/parsed")
+        yield build_article(entry, cid, page, datetime.now(timezone.utc))
+
+    def detail_failed(self, failure: Failure) -> None:
+        reason = failure_reason(failure)
+        self.crawler.stats.inc_value(f"qutoutiao/detail/error/{reason}")
+        logger.error("Detail page %s failed: %s", failure.request.url, reason)

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newscrawler.replica.server import ReplicaServer, serve_in_thread
+from newscrawler.replica.site import ReplicaConfig
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def replica() -> Iterator[ReplicaServer]:
+    """The default replica site, shared by the whole session."""
+    server = serve_in_thread(0, ReplicaConfig())
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+def via_replica(replica: ReplicaServer, monkeypatch: pytest.MonkeyPatch) -> ReplicaServer:
+    """Route the crawler's plain-HTTP traffic through the replica, as an operator's http_proxy."""
+    monkeypatch.setenv("http_proxy", replica.url)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    replica.failed_once.clear()
+    return replica
+
+
+@pytest.fixture
+def fresh_replica(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplicaServer]:
+    """A replica of its own (hit counters start at zero), also used as http_proxy."""
+    server = serve_in_thread(0, ReplicaConfig())
+    monkeypatch.setenv("http_proxy", server.url)
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+def store_settings(tmp_path: Path) -> dict[str, object]:
+    """An empty embedded store and dead-letter folder per test."""
+    return {
+        "MONGO_URI": "",
+        "NEWSCRAWLER_DB": str(tmp_path / "store.sqlite3"),
+        "DEADLETTER_DIR": str(tmp_path / "deadletter"),
+    }

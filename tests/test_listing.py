@@ -1,0 +1,92 @@
+"""Listing parsing, on the real 2016 captures and on hand-made edge cases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newscrawler.pages.listing import ListingError, parse_listing
+from tests.conftest import FIXTURES
+
+
+@pytest.mark.parametrize(
+    ("fixture", "entries", "ads"),
+    [
+        ("qutoutiao-list-cid2-2016.json", 10, 1),
+        ("qutoutiao-list-cid255-2016.json", 10, 2),  # one type:ad slot plus one sponsored card
+        ("qutoutiao-list-cid6-2016.json", 10, 1),
+    ],
+)
+def test_real_captures(fixture: str, entries: int, ads: int) -> None:
+    page = parse_listing((FIXTURES / fixture).read_bytes())
+    assert len(page.entries) == entries
+    assert page.ads == ads
+    assert page.invalid == 0
+    for entry in page.entries:
+        assert "&amp;" not in entry.url
+        assert entry.canonical_url == entry.url.split("?")[0]
+        assert entry.source_id == entry.raw["id"]
+
+
+def test_capture_without_code_counts_as_success() -> None:
+    doc = json.loads((FIXTURES / "qutoutiao-list-cid255-2016.json").read_text())
+    assert "code" not in doc
+    page = parse_listing(json.dumps(doc))
+    ids = [e.source_id for e in page.entries]
+    assert "204777" not in ids  # the sponsored download card, tipped 广告
+    external = next(e for e in page.entries if e.source_id == "223700")
+    assert external.canonical_url == "http://www.qiuxingwang.cn/qu/444556.html"
+    assert external.raw["source_id"] == "球星网"  # a site name, not an id
+
+
+def test_unescapes_urls() -> None:
+    page = parse_listing((FIXTURES / "qutoutiao-list-cid2-2016.json").read_bytes())
+    first = page.entries[0]
+    assert first.url.startswith("http://html.shehuitu.com/detail/2016/11/15/221131.html?content_id=221131&key=")
+    assert "&pv_id=%7B7678D1A9" in first.url
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "empty_body"),
+        (b"   \n", "empty_body"),
+        (b'{"code": 0, "data": {"data": [', "malformed_json"),
+        (b"<html>502 Bad Gateway</html>", "malformed_json"),
+        (b'{"code": -104, "message": "\xe9\xa2\x91\xe9\x81\x93\xe5\xb7\xb2\xe4\xb8\x8b\xe7\xba\xbf"}', "api_error"),
+        (b'{"code": "1", "message": "bad"}', "api_error"),
+        (b"[1, 2]", "unexpected_shape"),
+        (b'{"code": 0, "data": {"data": "x"}}', "unexpected_shape"),
+    ],
+)
+def test_unusable_pages(body: bytes, reason: str) -> None:
+    with pytest.raises(ListingError) as info:
+        parse_listing(body)
+    assert info.value.reason == reason
+
+
+def test_api_error_message_is_kept() -> None:
+    with pytest.raises(ListingError, match="频道已下线"):
+        parse_listing('{"code": -104, "message": "频道已下线", "data": []}')
+
+
+@pytest.mark.parametrize(
+    ("items", "entries", "ads", "invalid", "empty"),
+    [
+        ([], 0, 0, 0, True),
+        ([{"type": "ad", "slotId": 1}], 0, 1, 0, False),
+        ([{"id": "1", "url": "http://h/1.html", "tips": "广告"}], 0, 1, 0, False),
+        ([{"id": "1", "url": "http://h/1.html", "content_type": "5"}], 0, 1, 0, False),
+        ([{"id": "", "url": "http://h/1.html"}, {"id": "2"}], 0, 0, 2, False),
+        ([{"id": "3", "url": "javascript:void(0)"}, "junk"], 0, 0, 2, False),
+        ([{"id": 4, "url": "http://h/4.html", "content_type": "3", "tips": "视频"}], 1, 0, 0, False),
+    ],
+)
+def test_entry_kinds(items: list, entries: int, ads: int, invalid: int, empty: bool) -> None:
+    page = parse_listing(json.dumps({"code": 0, "data": {"data": items}}))
+    assert (len(page.entries), page.ads, page.invalid, page.is_empty) == (entries, ads, invalid, empty)
+
+
+def test_data_list_past_last_page_is_empty() -> None:
+    assert parse_listing('{"code": 0, "message": "成功", "data": []}').is_empty
