@@ -49,7 +49,23 @@ QUTOUTIAO_MAX_BAD_PAGES = 3
 QUTOUTIAO_BODY_SELECTOR = "div.content"
 
 # --- Item pipelines ---------------------------------------------------------
-ITEM_PIPELINES: dict[str, int] = {}
+ITEM_PIPELINES = {
+    "newscrawler.pipelines.normalize.NormalizePipeline": 100,
+    "newscrawler.pipelines.body.BodyPipeline": 200,
+    "newscrawler.pipelines.validate.ValidatePipeline": 300,
+}
+# Timezone of dates printed on detail pages that name none.
+PAGE_TIMEZONE = "Asia/Shanghai"
+# Prefix that makes hot-link-protected images load; empty turns rewriting off.
+CORS_PROXY = "https://cors.zfour.workers.dev/?"
+# Blocks removed from bodies before sanitizing (share widgets, ads, scripts).
+BODY_DROP_SELECTORS = [
+    "script", "style", "noscript", "iframe", "frame", "frameset", "object", "embed",
+    "form", "input", "button", "select", "textarea", "svg", "math", "template", "link",
+    "meta", "base",
+    ".share", ".share-box", ".share-bar", ".ad", ".ad-box", ".ads", ".advert",
+    ".recommend", ".download-app", "[id^=ad_]", "[class*=adsbygoogle]",
+]
 
 # --- Storage ----------------------------------------------------------------
 # MongoDB connection URI; when set, articles go to MongoDB, else to SQLite.
@@ -89,3 +105,5 @@ FEED_DESCRIPTION = "Articles collected by newscrawler"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+# Dropped items are logged by reason and URL, without their body.
+LOG_FORMATTER = "newscrawler.logformatter.ArticleLogFormatter"

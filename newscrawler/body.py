@@ -1,0 +1,145 @@
+"""Clean an article body: lazy images, absolute URLs, page furniture out, then nh3.
+
+The body is parsed once with lxml for every tree edit (and for its text);
+nh3 (ammonia) then sanitizes the serialized result as the last word on
+what may reach a reader's browser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import lxml.html
+import nh3
+from lxml.cssselect import CSSSelector
+from lxml.etree import ParserError
+
+from newscrawler.images import original, proxied
+from newscrawler.urls import is_http_url
+
+LAZY_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc")
+# Characters no real image URL holds, but script-URL tricks do (`javascript:...`).
+SUSPICIOUS_URL = re.compile(r"[`'\"<>\x00-\x1f]|script:", re.IGNORECASE)
+PLACEHOLDER = re.compile(r"(^data:)|(/(loading|blank|placeholder|lazy|grey|default)[^/]*\.(gif|png|jpe?g|svg)$)", re.I)
+BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "figure", "figcaption", "pre", "hr")
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+    "em", "strong", "b", "i", "u", "s", "sub", "sup", "mark", "small", "blockquote", "q", "cite",
+    "pre", "code", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
+    "figure", "figcaption", "a", "img",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height", "data-size", "referrerpolicy"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+}
+URL_SCHEMES = {"http", "https"}
+
+
+@dataclass(frozen=True)
+class CleanBody:
+    html: str
+    text: str
+    image_urls: list[str] = field(default_factory=list)  # originals, absolute, in order
+    images: list[str] = field(default_factory=list)  # as written in ``html`` (proxied)
+
+
+class BodyCleaner:
+    """Reusable cleaner: selectors are compiled once per crawl."""
+
+    def __init__(self, drop_selectors: Iterable[str], proxy_prefix: str = "") -> None:
+        self.drop = [CSSSelector(s) for s in drop_selectors]
+        self.proxy_prefix = proxy_prefix
+
+    def clean(self, fragment: str | None, base_url: str) -> CleanBody:
+        if not fragment or not fragment.strip():
+            return CleanBody("", "")
+        try:
+            root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+        except ParserError:
+            return CleanBody("", "")
+        self._drop_furniture(root)
+        image_urls, images = self._fix_images(root, base_url)
+        self._fix_links(root, base_url)
+        html = nh3.clean(
+            _inner_html(root).strip(),
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=URL_SCHEMES,
+            strip_comments=True,
+            link_rel="noopener noreferrer",
+        )
+        return CleanBody(html, _readable_text(root), image_urls, images)
+
+    def _drop_furniture(self, root: lxml.html.HtmlElement) -> None:
+        for select in self.drop:
+            for element in select(root):
+                if element is not root:
+                    element.drop_tree()  # keeps the tail text
+
+    def _fix_images(self, root: lxml.html.HtmlElement, base_url: str) -> tuple[list[str], list[str]]:
+        originals: list[str] = []
+        written: list[str] = []
+        for img in list(root.iter("img")):
+            src = _image_source(img)
+            url = "" if not src or SUSPICIOUS_URL.search(src) else original(urljoin(base_url, src), self.proxy_prefix)
+            if not is_http_url(url):
+                img.drop_tree()  # a placeholder or script URL with nothing behind it
+                continue
+            shown = proxied(url, self.proxy_prefix)
+            _set_source(img, shown)
+            if url not in originals:
+                originals.append(url)
+            written.append(shown)
+        return originals, written
+
+    def _fix_links(self, root: lxml.html.HtmlElement, base_url: str) -> None:
+        for a in root.iter("a"):
+            href = (a.get("href") or "").strip()
+            if href:
+                a.set("href", urljoin(base_url, href))
+
+
+def _image_source(img: lxml.html.HtmlElement) -> str:
+    """The real image URL: a lazy attribute wins over a placeholder ``src``."""
+    for name in LAZY_ATTRIBUTES:
+        if (img.get(name) or "").strip():
+            return img.get(name).strip()
+    src = (img.get("src") or "").strip()
+    return "" if PLACEHOLDER.search(src) else src
+
+
+def _set_source(img: lxml.html.HtmlElement, url: str) -> None:
+    """``src`` where the page had it (or its lazy stand-in); referrerpolicy last."""
+    attributes: list[tuple[str, str]] = []
+    placed = False
+    for name, value in img.attrib.items():
+        if name == "src" or name in LAZY_ATTRIBUTES:
+            if not placed:
+                attributes.append(("src", url))
+                placed = True
+        elif name != "referrerpolicy":
+            attributes.append((name, value))
+    if not placed:
+        attributes.insert(0, ("src", url))
+    img.attrib.clear()
+    for name, value in attributes + [("referrerpolicy", "no-referrer")]:
+        img.set(name, value)
+
+
+def _inner_html(root: lxml.html.HtmlElement) -> str:
+    escaped_text = lxml.html.tostring(root, encoding="unicode")  # "<div>text...</div>"
+    return escaped_text[len("<div>") : -len("</div>")]
+
+
+def _readable_text(root: lxml.html.HtmlElement) -> str:
+    """Text with a line per block; runs the tree after serialization, as it edits tails."""
+    for element in root.iter(*BLOCK_TAGS):
+        element.tail = "\n" + (element.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().split("\n"))
+    return "\n".join(line for line in lines if line)

