@@ -11,6 +11,7 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from newscrawler.replica.server import serve_in_thread
+from newscrawler.storage import open_store
 
 
 def crawl_settings(data_dir: Path) -> Settings:
@@ -18,6 +19,9 @@ def crawl_settings(data_dir: Path) -> Settings:
     settings.setmodule("newscrawler.settings", priority="project")
     settings.set("LOG_FILE", str(data_dir / "crawl.log"), priority="cmdline")
     settings.set("LOG_FILE_APPEND", False, priority="cmdline")
+    settings.set("NEWSCRAWLER_DB", str(data_dir / "newscrawler.sqlite3"), priority="cmdline")
+    settings.set("DEADLETTER_DIR", str(data_dir / "deadletter"), priority="cmdline")
+    settings.set("MONGO_URI", "", priority="cmdline")  # the demo always uses the embedded store
     settings.set(
         "FEEDS", {str(data_dir / "articles.jsonl"): {"format": "jsonlines", "overwrite": True}}, priority="cmdline"
     )
@@ -54,12 +58,17 @@ def run_demo(data_dir: str | Path, port: int = 0) -> int:
     print("\n".join(server.site.describe()))
     process = CrawlerProcess(crawl_settings(data_dir), install_root_handler=True)
     crawler = process.create_crawler("qutoutiao")
-    process.crawl(crawler)
+    # refresh=1: every article is fetched and compared, so a second demo shows them unchanged
+    process.crawl(crawler, refresh="1")
     process.start()
     server.shutdown()
     stats = crawler.stats.get_stats()
+    settings = crawl_settings(data_dir)
+    store = open_store(settings)
     print("\nCrawl summary")
     print("\n".join("  " + line for line in summary(stats)))
+    print(f"  articles in {store.description}: {store.count()}")
+    store.close()
     print(f"  log: {data_dir / 'crawl.log'}")
     print(f"  articles: {data_dir / 'articles.jsonl'}")
     return 0 if stats.get("finish_reason") == "finished" else 1

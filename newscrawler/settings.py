@@ -53,6 +53,7 @@ ITEM_PIPELINES = {
     "newscrawler.pipelines.normalize.NormalizePipeline": 100,
     "newscrawler.pipelines.body.BodyPipeline": 200,
     "newscrawler.pipelines.validate.ValidatePipeline": 300,
+    "newscrawler.pipelines.store.StorePipeline": 900,
 }
 # Timezone of dates printed on detail pages that name none.
 PAGE_TIMEZONE = "Asia/Shanghai"

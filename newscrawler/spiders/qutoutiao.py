@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 from newscrawler.pages.article import build_article
 from newscrawler.pages.detail import parse_detail
 from newscrawler.pages.listing import ListingEntry, ListingError, parse_listing
+from newscrawler.pipelines.store import StorePipeline
 from newscrawler.spiders.params import QutoutiaoArgs
 
 logger = logging.getLogger(__name__)
@@ -109,8 +110,11 @@ class QutoutiaoSpider(scrapy.Spider):
         return True
 
     def known_ids(self, source_ids: list[str]) -> set[str]:
-        """Ids the configured store holds already (none until storage exists)."""
-        return set()
+        """Ids the configured store holds already: one question per listing page."""
+        store = self.crawler.get_item_pipeline(StorePipeline)
+        if store is None or not source_ids:
+            return set()
+        return store.known_ids([f"qutoutiao:{sid}" for sid in source_ids])
 
     def bad_listing(
         self, url: str, reason: str, message: str, cid: int, page: int, bad_pages: int

@@ -1,0 +1,63 @@
+"""``python -m newscrawler query`` on both stores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newscrawler.cli import main
+from newscrawler.items import ARTICLE_FIELDS
+from newscrawler.storage.documents import to_document
+from tests.test_store import T0, article
+
+
+@pytest.fixture(params=["sqlite", "mongomock"])
+def store_args(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from newscrawler.storage.mongo import MongoStore
+    from newscrawler.storage.sqlite import SqliteStore
+
+    if request.param == "sqlite":
+        store: Any = SqliteStore(tmp_path / "q.sqlite3")
+        args = ["-s", f"NEWSCRAWLER_DB={tmp_path / 'q.sqlite3'}", "-s", "MONGO_URI="]
+    else:
+        import mongomock_ng
+
+        client = mongomock_ng.MongoClient(tz_aware=True)
+        monkeypatch.setattr("newscrawler.storage.mongo.MongoClient", lambda *a, **k: client)
+        store = MongoStore(client, "newscrawler", "articles", "mongomock")
+        args = ["-s", "MONGO_URI=mongodb://user:secret@fake-host/"]
+    store.write([to_document(article(n)) for n in (1, 2, 3, 4)], T0)
+    return args
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:
+    assert main(["query", *args]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ([], [1, 2, 3, 4]),
+        (["--since", "2026-11-26"], [1, 2]),
+        (["--until", "2026-11-26T15:00:00+00:00"], [3, 4]),
+        (["--channel", "2"], [1, 3]),
+        (["--tag", "t4"], [4]),
+        (["--limit", "1"], [1]),
+    ],
+)
+def test_query(store_args: list[str], capsys: pytest.CaptureFixture[str], filters: list[str], expected: list[int]) -> None:
+    rows = run(capsys, *store_args, *filters)
+    assert [r["id"] for r in rows] == [f"qutoutiao:{n}" for n in expected]
+    for row in rows:
+        assert list(row) == list(ARTICLE_FIELDS)
+        assert row["published_at"].endswith("+00:00")
+
+
+def test_bad_date_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["query", "--since", "last tuesday"])
+    assert "not an ISO 8601 date" in capsys.readouterr().err

@@ -1,0 +1,134 @@
+"""One behavioural suite, run against SQLite, mongomock-ng and (when MONGO_TEST_URI is set) MongoDB."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newscrawler.items import ARTICLE_FIELDS, Article
+from newscrawler.storage import Query
+from newscrawler.storage.deadletter import DeadLetter, replay
+from newscrawler.storage.documents import contract_fields, to_document
+from tests.stores import BACKENDS, WriteCounter, store_fixture
+
+T0 = datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    yield from store_fixture(request, tmp_path)
+
+
+def article(n: int, **fields: Any) -> Article:
+    base = Article(
+        id=f"qutoutiao:{n}", source_id=str(n), url=f"http://h/{n}.html", title=f"标题 {n}",
+        summary=None, author="新华社", channel_id=1 + n % 2, category_id=1, category="热点",
+        tags=["民生", f"t{n}"], published_at=T0 - timedelta(days=n), crawled_at=T0 + timedelta(microseconds=123456),
+        cover_images=[], image_urls=[f"http://s/{n}.jpg"], headimg=None, content_html=f"<p>正文 {n}</p>",
+        content_text=f"正文 {n}", stats={"read": n, "comment": 0, "share": 0, "like": None},
+    )
+    return replace(base, **fields)
+
+
+def docs(*articles: Article) -> list[dict[str, Any]]:
+    return [to_document(a) for a in articles]
+
+
+def test_insert_and_read_back(store: Any) -> None:
+    result = store.write(docs(article(1), article(2)), T0)
+    assert (result.new, result.updated, result.unchanged) == (2, 0, 0)
+    rows = list(store.query(Query()))
+    assert [r["id"] for r in rows] == ["qutoutiao:1", "qutoutiao:2"]  # newest first
+    row = rows[0]
+    assert contract_fields(row) == contract_fields(to_document(article(1)))
+    assert row["published_at"] == T0 - timedelta(days=1) and row["published_at"].utcoffset() == timedelta(0)
+    assert row["crawled_at"] == T0 + timedelta(microseconds=123000)  # BSON's millisecond precision, both stores
+    assert row["first_seen_at"] == T0 and row["updated_at"] is None
+    assert set(ARTICLE_FIELDS) <= set(row)
+    assert store.count() == 2
+
+
+def test_unchanged_rerun_writes_nothing(store: Any) -> None:
+    store.write(docs(article(1), article(2)), T0)
+    writes = WriteCounter(store)
+    before = writes()
+    # counters and crawl time move; content does not
+    again = [article(1, stats={"read": 99}, crawled_at=T0 + timedelta(hours=1)), article(2)]
+    result = store.write(docs(*again), T0 + timedelta(hours=1))
+    assert (result.new, result.updated, result.unchanged) == (0, 0, 2)
+    assert writes() == before
+    assert all(r["updated_at"] is None for r in store.query(Query()))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"title": "新标题"}, {"content_html": "<p>改了</p>"}, {"image_urls": []}, {"tags": ["民生"]},
+     {"published_at": T0}],
+)
+def test_changed_article_is_updated(store: Any, change: dict[str, Any]) -> None:
+    store.write(docs(article(1), article(2)), T0)
+    later = T0 + timedelta(hours=2)
+    result = store.write(docs(article(1, **change), article(2)), later)
+    assert (result.new, result.updated, result.unchanged) == (0, 1, 1)
+    row = next(r for r in store.query(Query()) if r["id"] == "qutoutiao:1")
+    name, value = next(iter(change.items()))
+    assert row[name] == value
+    assert row["updated_at"] == later and row["first_seen_at"] == T0
+    assert store.count() == 2
+
+
+def test_batch_repeating_an_id_keeps_the_last(store: Any) -> None:
+    result = store.write(docs(article(1), article(1, title="后来的")), T0)
+    assert result.new == 1
+    assert [r["title"] for r in store.query(Query())] == ["后来的"]
+
+
+def test_known_ids(store: Any) -> None:
+    store.write(docs(article(1), article(2)), T0)
+    assert store.known_ids(["qutoutiao:1", "qutoutiao:3"]) == {"qutoutiao:1"}
+    assert store.known_ids([]) == set()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (Query(), [1, 2, 3, 4]),
+        (Query(since=T0 - timedelta(days=2)), [1, 2]),
+        (Query(until=T0 - timedelta(days=2)), [3, 4]),
+        (Query(since=T0 - timedelta(days=3), until=T0 - timedelta(days=1)), [2, 3]),
+        (Query(channel=1), [2, 4]),
+        (Query(tag="t3"), [3]),
+        (Query(tag="民生", channel=2, limit=1), [1]),
+        (Query(tag="无此标签"), []),
+        (Query(limit=2), [1, 2]),
+    ],
+)
+def test_query_filters(store: Any, query: Query, expected: list[int]) -> None:
+    store.write(docs(*(article(n) for n in (1, 2, 3, 4))), T0)
+    assert [r["id"] for r in store.query(query)] == [f"qutoutiao:{n}" for n in expected]
+
+
+def test_replay_restores_and_removes(store: Any, tmp_path: Path) -> None:
+    deadletter = DeadLetter(tmp_path / "dl")
+    deadletter.append(docs(article(1), article(2)))
+    deadletter.append(docs(article(3)))
+    result, problems = replay(store, tmp_path / "dl")
+    assert (result.new, problems) == (3, [])
+    assert not deadletter.path.exists()
+    assert store.count() == 3
+    assert replay(store, tmp_path / "dl")[0].new == 0  # nothing left
+
+
+def test_replay_keeps_file_with_a_cut_line(store: Any, tmp_path: Path) -> None:
+    deadletter = DeadLetter(tmp_path / "dl")
+    path = deadletter.append(docs(article(1)))
+    with path.open("a", encoding="utf-8") as file:
+        file.write('{"id": "qutoutiao:2", "titl')  # killed mid-write
+    result, problems = replay(store, tmp_path / "dl")
+    assert result.new == 1 and store.count() == 1
+    assert path.exists() and "lines [2]" in problems[0]

@@ -1,0 +1,204 @@
+"""The store stage inside real crawls: batching, outages, replay, SIGKILL, incremental crawls."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from newscrawler.pipelines.store import StorePipeline
+from newscrawler.replica.server import ReplicaServer
+from newscrawler.storage.sqlite import SqliteStore
+from tests.crawling import crawl, project_settings_dict
+from tests.processes import ROOT, env, replica_process
+from tests.test_store import article
+
+# A closed port on loopback: connection refused at once.
+MONGO_DOWN = "mongodb://127.0.0.1:1/?directConnection=true"
+
+
+def test_batch_is_written_at_close(store_settings: dict[str, Any]) -> None:
+    crawler = get_crawler(settings_dict=project_settings_dict(**store_settings, MONGO_BATCH_SIZE=100,
+                                                              STORE_FLUSH_INTERVAL=0))
+    stage = StorePipeline.from_crawler(crawler)
+
+    async def run() -> int:
+        stage.open_spider()
+        for n in range(5):
+            await stage.process_item(article(n))
+        written_before_close = SqliteStore(store_settings["NEWSCRAWLER_DB"]).count()
+        await stage.close_spider()
+        return written_before_close
+
+    assert asyncio.run(run()) == 0
+    assert SqliteStore(store_settings["NEWSCRAWLER_DB"]).count() == 5
+    assert crawler.stats.get_value("store/new") == 5
+
+
+def test_full_batches_flush_during_the_crawl(store_settings: dict[str, Any]) -> None:
+    crawler = get_crawler(settings_dict=project_settings_dict(**store_settings, MONGO_BATCH_SIZE=2,
+                                                              STORE_FLUSH_INTERVAL=0))
+    stage = StorePipeline.from_crawler(crawler)
+
+    async def run() -> int:
+        stage.open_spider()
+        for n in range(5):
+            await stage.process_item(article(n))
+        written = SqliteStore(store_settings["NEWSCRAWLER_DB"]).count()
+        await stage.close_spider()
+        return written
+
+    assert asyncio.run(run()) == 4
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "mongomock"])
+def test_rerun_is_unchanged_and_incremental(
+    backend: str, fresh_replica: ReplicaServer, store_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend == "mongomock":
+        import mongomock_ng
+
+        shared = mongomock_ng.MongoClient(tz_aware=True)
+        monkeypatch.setattr("newscrawler.storage.mongo.MongoClient", lambda *a, **k: shared)
+        store_settings = {**store_settings, "MONGO_URI": "mongodb://fake-host/"}
+        shared.close = lambda: None  # one in-memory server across both crawls
+    site = fresh_replica.site
+    first = crawl(store_settings)
+    stored = site.expected()["stored"]
+    assert first.stats["store/new"] == len(stored)
+
+    refreshed = crawl(store_settings, refresh="1")
+    assert refreshed.stats.get("store/new", 0) == 0 and refreshed.stats.get("store/updated", 0) == 0
+    assert refreshed.stats["store/unchanged"] == len(stored)
+
+    fresh_replica.hits.clear()
+    incremental = crawl(store_settings)
+    requested = set(fresh_replica.hits)
+    known_paths = {a.path for a in site.articles.values() if a.source_id in stored}
+    assert not requested & known_paths, "a stored article's page was fetched again"
+    assert incremental.stats["qutoutiao/detail/skipped_known"] > 0
+    assert incremental.stats["qutoutiao/listing/stopped_all_known"] > 0
+    assert incremental.stats.get("store/new", 0) == 0
+
+
+def test_mongodb_down_spools_everything_then_replay_restores(
+    via_replica: ReplicaServer, store_settings: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = {**store_settings, "MONGO_URI": MONGO_DOWN, "MONGO_SERVER_SELECTION_TIMEOUT_MS": 300,
+                "MONGO_CONNECT_TIMEOUT_MS": 300, "STORE_WRITE_ATTEMPTS": 2, "STORE_RETRY_BACKOFF": 0.01}
+    result = crawl(settings, cids="1,6", pages="2")
+    assert result.stats["finish_reason"] == "finished"
+    scraped = {item.id for item in result.items}
+    assert scraped and result.stats["store/deadlettered"] == len(scraped)
+    assert "unreachable" in caplog.text and "kept in" in caplog.text
+    assert "127.0.0.1:1" in caplog.text
+    files = list(Path(store_settings["DEADLETTER_DIR"]).glob("deadletter-*.jsonl"))
+    spooled = {json.loads(line)["id"] for f in files for line in f.read_text(encoding="utf-8").splitlines()}
+    assert spooled == scraped
+
+    # MongoDB still down: replay keeps the files and says so.
+    down = subprocess.run(
+        [sys.executable, "-m", "newscrawler", "replay", "-s", f"MONGO_URI={MONGO_DOWN}",
+         "-s", "MONGO_SERVER_SELECTION_TIMEOUT_MS=300", "-s", f"DEADLETTER_DIR={store_settings['DEADLETTER_DIR']}"],
+        cwd=ROOT, env=env(), capture_output=True, text=True, timeout=60,
+    )
+    assert down.returncode == 1 and "kept" in down.stderr
+    assert all(f.exists() for f in files)
+
+    # Into the embedded store, as an operator would once a store is back.
+    replay = subprocess.run(
+        [sys.executable, "-m", "newscrawler", "replay", "-s", f"NEWSCRAWLER_DB={store_settings['NEWSCRAWLER_DB']}",
+         "-s", f"DEADLETTER_DIR={store_settings['DEADLETTER_DIR']}"],
+        cwd=ROOT, env=env(), capture_output=True, text=True, timeout=60,
+    )
+    assert replay.returncode == 0, replay.stderr
+    assert f"{len(scraped)} new" in replay.stdout
+    assert not any(f.exists() for f in files)
+    store = SqliteStore(store_settings["NEWSCRAWLER_DB"])
+    assert store.known_ids(sorted(scraped)) == scraped
+
+
+def test_locked_sqlite_spools(via_replica: ReplicaServer, store_settings: dict[str, Any]) -> None:
+    SqliteStore(store_settings["NEWSCRAWLER_DB"]).close()
+    blocker = sqlite3.connect(store_settings["NEWSCRAWLER_DB"], isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    try:
+        result = crawl({**store_settings, "STORE_WRITE_ATTEMPTS": 1}, cids="1", pages="1")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert result.stats["store/deadlettered"] == len(result.items) > 0
+
+
+def wait_for_rows(db: Path, minimum: int, timeout: float = 90) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if db.exists():
+            try:
+                with sqlite3.connect(db, timeout=1) as conn:
+                    rows = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+                if rows >= minimum:
+                    return rows
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.1)
+    raise AssertionError(f"{db} never reached {minimum} rows")
+
+
+def test_sigkill_mid_crawl_then_clean_rerun(tmp_path: Path) -> None:
+    db = tmp_path / "store.sqlite3"
+    args = [sys.executable, "-m", "scrapy", "crawl", "qutoutiao", "-s", f"NEWSCRAWLER_DB={db}",
+            "-s", f"DEADLETTER_DIR={tmp_path / 'dl'}", "-s", "MONGO_BATCH_SIZE=5", "-s", "AUTOTHROTTLE_ENABLED=0",
+            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+    with replica_process() as url:
+        slow = subprocess.Popen([*args, "-s", "DOWNLOAD_DELAY=0.05"], cwd=ROOT, env=env(http_proxy=url),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for_rows(db, 10)
+            slow.send_signal(signal.SIGKILL)
+        finally:
+            slow.wait(timeout=30)
+        assert slow.returncode == -signal.SIGKILL
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            partial = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        # refresh=1: pages the killed run stored completely must not end a channel early
+        rerun = subprocess.run([*args, "-s", "DOWNLOAD_DELAY=0", "-a", "refresh=1"], cwd=ROOT, env=env(http_proxy=url),
+                               capture_output=True, text=True, timeout=240)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    store = SqliteStore(db)
+    from newscrawler.replica.site import Site
+
+    expected = {f"qutoutiao:{sid}" for sid in Site().expected()["stored"]}
+    assert store.count() == len(expected) > partial
+    assert store.known_ids(sorted(expected)) == expected
+
+
+def test_store_named_at_start_without_credentials(
+    via_replica: ReplicaServer, store_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import mongomock_ng
+
+    monkeypatch.setattr("newscrawler.storage.mongo.MongoClient", lambda *a, **k: mongomock_ng.MongoClient(tz_aware=True))
+    caplog.set_level("INFO")
+    crawl({**store_settings, "MONGO_URI": "mongodb://crawler:s3cret@db.example:27017/?authSource=admin"},
+          cids="45")
+    assert "Storing articles in MongoDB at mongodb://***@db.example:27017/?authSource=admin (newscrawler.articles)" in caplog.text
+    assert "s3cret" not in caplog.text
+
+
+def test_sqlite_named_at_start(via_replica: ReplicaServer, store_settings: dict[str, Any],
+                               caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO")
+    crawl(store_settings, cids="45")
+    assert f"Storing articles in SQLite at {store_settings['NEWSCRAWLER_DB']}" in caplog.text
