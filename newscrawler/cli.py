@@ -95,6 +95,13 @@ def _replay(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from newscrawler.exporters.from_store import export_store
+
+    print(export_store(args.format, project_settings(args.set), store_query(args), args.out))
+    return 0
+
+
 def add_filters(parser: argparse.ArgumentParser, tag: bool = True) -> None:
     parser.add_argument("--since", type=utc_date, help="published at or after (ISO 8601, UTC unless a zone is given)")
     parser.add_argument("--until", type=utc_date, help="published before (ISO 8601)")
@@ -132,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     replay = commands.add_parser("replay", help="store the dead-letter files, removing each once stored",
                                  parents=[with_settings])
     replay.set_defaults(handler=_replay)
+
+    export = commands.add_parser("export", help="write stored articles as Hexo posts, JSON Feed, RSS or JSON Lines",
+                                 parents=[with_settings])
+    export.add_argument("format", choices=["hexo", "jsonfeed", "rss", "jsonl"])
+    export.add_argument("--out", required=True, help="a folder for hexo, a file otherwise")
+    add_filters(export)
+    export.set_defaults(handler=_export)
     return parser
 
 

@@ -11,7 +11,8 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from newscrawler.replica.server import serve_in_thread
-from newscrawler.storage import open_store
+from newscrawler.exporters.from_store import export_store
+from newscrawler.storage import Query, open_store
 
 
 def crawl_settings(data_dir: Path) -> Settings:
@@ -70,5 +71,8 @@ def run_demo(data_dir: str | Path, port: int = 0) -> int:
     print(f"  articles in {store.description}: {store.count()}")
     store.close()
     print(f"  log: {data_dir / 'crawl.log'}")
-    print(f"  articles: {data_dir / 'articles.jsonl'}")
+    print(f"  articles as crawled (scrapy -O): {data_dir / 'articles.jsonl'}")
+    print("\nExports from the store")
+    for kind, out in (("hexo", data_dir / "hexo"), ("jsonfeed", data_dir / "feed.json"), ("rss", data_dir / "feed.xml")):
+        print("  " + export_store(kind, settings, Query(), out))
     return 0 if stats.get("finish_reason") == "finished" else 1

@@ -33,8 +33,11 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Readable Chinese in -O feeds instead of \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
-# ISO 8601 datetimes in the json/jsonlines feeds.
-FEED_EXPORT_INDENT = None
+# Our own feed formats: `-O feed.json:jsonfeed`, `-O feed.xml:rss`.
+FEED_EXPORTERS = {
+    "jsonfeed": "newscrawler.exporters.jsonfeed.JsonFeedItemExporter",
+    "rss": "newscrawler.exporters.rss.RssItemExporter",
+}
 
 # --- The 趣头条 spider --------------------------------------------------------
 # Listing API URL template; {cid}, {page} and {limit} are filled in.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +49,13 @@ def project_settings_dict(**overrides: Any) -> dict[str, Any]:
 def crawl(settings: dict[str, Any] | None = None, **spider_args: Any) -> CrawlResult:
     """One crawl, start to finish, with the project's settings plus ``settings``."""
     result = CrawlResult()
-    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(**(settings or {})))
+    settings = dict(settings or {})
+    if "NEWSCRAWLER_DB" not in settings:
+        # Never the project's data/ folder: each crawl gets an empty store of its own.
+        folder = Path(tempfile.mkdtemp(prefix="newscrawler-test-"))
+        settings.setdefault("MONGO_URI", "")
+        settings.update(NEWSCRAWLER_DB=str(folder / "store.sqlite3"), DEADLETTER_DIR=str(folder / "deadletter"))
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(**settings))
     # Bound methods of a live object: the signal dispatcher keeps weak references.
     crawler.signals.connect(result.item_scraped, signal=signals.item_scraped)
     crawler.signals.connect(result.item_dropped, signal=signals.item_dropped)

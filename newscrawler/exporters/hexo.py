@@ -1,0 +1,95 @@
+"""Hexo posts, in the exact format of shared/seed/qutoutiao-hexo-post.md."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+logger = logging.getLogger(__name__)
+
+# Characters YAML reads as line breaks even inside single quotes.
+_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+class _Quoted(str):
+    """A front-matter value written in single quotes, the seed's style."""
+
+
+class _FrontMatterDumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_quoted(dumper: yaml.SafeDumper, value: _Quoted) -> yaml.ScalarNode:
+    style = '"' if any(c in value for c in _LINE_BREAKS) else "'"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=style)
+
+
+_FrontMatterDumper.add_representer(_Quoted, _represent_quoted)
+
+
+def _line(key: str, value: Any) -> str:
+    """``key: value`` as YAML writes it: quoting, doubled quotes and indents all right."""
+    return yaml.dump({key: value}, Dumper=_FrontMatterDumper, allow_unicode=True, width=2**31, sort_keys=False)
+
+
+def rfc1123(value: datetime) -> str:
+    """
+    >>> rfc1123(datetime(2021, 7, 8, 10, 55, 51, tzinfo=timezone.utc))
+    'Thu, 08 Jul 2021 10:55:51 GMT'
+    """
+    return format_datetime(value.astimezone(timezone.utc), usegmt=True)
+
+
+def post_filename(doc: dict[str, Any]) -> str:
+    """``YYYY-MM-DD-<source>-<source_id>.md``: stable, and never built from the title."""
+    published = doc["published_at"].astimezone(timezone.utc)
+    source_id = "".join(c for c in str(doc["source_id"]) if c.isalnum() or c in "-_")
+    return f"{published:%Y-%m-%d}-{doc['source']}-{source_id}.md"
+
+
+def render_post(doc: dict[str, Any], categories: Iterable[str], author: str) -> str:
+    headimg = _Quoted(doc.get("headimg") or "")
+    front = [
+        _line("title", _Quoted(doc["title"])),
+        "categories: \n" + "".join(" - " + _line("c", c)[len("c: "):] for c in categories),
+        _line("headimg", headimg),
+        _line("author", author),
+        "comments: false\n",
+        f"date: {rfc1123(doc['published_at'])}\n",
+        _line("thumbnail", headimg),
+    ]
+    body = doc.get("content_html") or ""
+    return "\n---\n" + "".join(front) + "---\n\n<div>   \n" + body + "  \n</div>\n" + " " * 12
+
+
+@dataclass
+class HexoResult:
+    written: int = 0
+    unchanged: int = 0
+
+
+def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path, categories: Iterable[str], author: str) -> HexoResult:
+    """Write one post per article; a file whose bytes would not change is not touched."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    categories = list(categories)
+    result = HexoResult()
+    for doc in docs:
+        path = out / post_filename(doc)
+        data = render_post(doc, categories, author).encode("utf-8")
+        if path.exists() and path.read_bytes() == data:
+            result.unchanged += 1
+            continue
+        tmp = path.with_suffix(".md.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)  # readers never see half a post
+        result.written += 1
+    logger.info("Hexo posts in %s: %d written, %d unchanged", out, result.written, result.unchanged)
+    return result
