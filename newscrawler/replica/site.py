@@ -146,7 +146,10 @@ class Site:
         if cfg.pages >= 3 and self._channel(2) is not None:
             self.malformed.add((self._channel(2), 3))
         home = self.channels[1] if len(self.channels) > 1 else self.channels[0]
+        recommendable: list[str] = []
         for cid in self.channels[1:] + self.channels[:1]:  # 推荐 last: it recommends the others' articles
+            if cid == self.channels[0]:
+                recommendable = sorted(self.articles)
             slots: list[tuple[str, Any]] = []
             for page in range(1, cfg.pages + 1):
                 for slot in range(cfg.per_page):
@@ -159,8 +162,7 @@ class Site:
                     elif cid == self.channels[0] and page == 1 and slot == 8:
                         slots.append(("article", self._external_article(cid).source_id))
                     elif cid == self.channels[0] and slot % 3 == 0 and len(self.articles) > 12:
-                        shared = sorted(s for s, a in self.articles.items() if a.cid != cid)
-                        slots.append(("article", self._rng.choice(shared)))
+                        slots.append(("article", self._rng.choice(recommendable)))
                     else:
                         article = self._new_article(cid, **quirks.get((cid, page, slot), {}))
                         slots.append(("article", article.source_id))
