@@ -89,6 +89,9 @@ MONGO_CONNECT_TIMEOUT_MS = 3000
 STORE_WRITE_ATTEMPTS = 3
 # First backoff between write attempts, in seconds (doubles each time).
 STORE_RETRY_BACKOFF = 0.5
+# After a batch fails every attempt, spool new batches at once for this many
+# seconds instead of waiting on timeouts again; then try the store again.
+STORE_OUTAGE_COOLDOWN = 30.0
 # Embedded SQLite database, used when MONGO_URI is empty.
 NEWSCRAWLER_DB = os.environ.get("NEWSCRAWLER_DB", "data/newscrawler.sqlite3")
 # Where items that could not be stored are kept (JSON Lines, one file per run).

@@ -94,11 +94,14 @@ def test_mongodb_down_spools_everything_then_replay_restores(
     via_replica: ReplicaServer, store_settings: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = {**store_settings, "MONGO_URI": MONGO_DOWN, "MONGO_SERVER_SELECTION_TIMEOUT_MS": 300,
-                "MONGO_CONNECT_TIMEOUT_MS": 300, "STORE_WRITE_ATTEMPTS": 2, "STORE_RETRY_BACKOFF": 0.01}
+                "MONGO_CONNECT_TIMEOUT_MS": 300, "STORE_WRITE_ATTEMPTS": 2, "STORE_RETRY_BACKOFF": 0.01,
+                "MONGO_BATCH_SIZE": 5}
     result = crawl(settings, cids="1,6", pages="2")
     assert result.stats["finish_reason"] == "finished"
     scraped = {item.id for item in result.items}
     assert scraped and result.stats["store/deadlettered"] == len(scraped)
+    # The first failure opens the outage window: later batches spool without waiting on timeouts.
+    assert result.stats.get("store/known_ids_errors", 0) + result.stats.get("store/write_errors", 0) <= 2
     assert "unreachable" in caplog.text and "kept in" in caplog.text
     assert "127.0.0.1:1" in caplog.text
     files = list(Path(store_settings["DEADLETTER_DIR"]).glob("deadletter-*.jsonl"))
@@ -202,3 +205,50 @@ def test_sqlite_named_at_start(via_replica: ReplicaServer, store_settings: dict[
     caplog.set_level("INFO")
     crawl(store_settings, cids="45")
     assert f"Storing articles in SQLite at {store_settings['NEWSCRAWLER_DB']}" in caplog.text
+
+
+class FlakyStore:
+    """Fails the first ``failures`` writes, then stores."""
+
+    description = "flaky test store"
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.docs: dict[str, Any] = {}
+
+    def write(self, docs: list[dict[str, Any]], now: Any) -> Any:
+        from newscrawler.storage import WriteResult
+
+        if self.failures:
+            self.failures -= 1
+            raise sqlite3.OperationalError("database is locked")
+        self.docs.update((d["id"], d) for d in docs)
+        return WriteResult(new=len(docs))
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("failures", "cooldown", "stored", "spooled"), [
+    (1, 0.0, 4, 0),    # a retry within the batch succeeds
+    (2, 0.0, 2, 2),    # the first batch spools; the store is tried again for the next
+    (2, 60.0, 0, 4),   # inside the outage window the next batch spools at once
+])
+def test_retries_and_outage_window(store_settings: dict[str, Any], failures: int, cooldown: float,
+                                   stored: int, spooled: int) -> None:
+    crawler = get_crawler(settings_dict=project_settings_dict(
+        **store_settings, MONGO_BATCH_SIZE=2, STORE_FLUSH_INTERVAL=0, STORE_WRITE_ATTEMPTS=2,
+        STORE_RETRY_BACKOFF=0, STORE_OUTAGE_COOLDOWN=cooldown))
+    stage = StorePipeline.from_crawler(crawler)
+
+    async def run() -> None:
+        stage.open_spider()
+        stage.store.close()
+        stage.store = FlakyStore(failures)
+        for n in range(4):
+            await stage.process_item(article(n))
+        await stage.close_spider()
+
+    asyncio.run(run())
+    assert len(stage.store.docs) == stored
+    assert crawler.stats.get_value("store/deadlettered", 0) == spooled

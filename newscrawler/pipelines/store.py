@@ -25,7 +25,8 @@ STORE_ERRORS = (PyMongoError, sqlite3.Error, OSError)
 
 class StorePipeline:
     def __init__(
-        self, crawler: Crawler, batch_size: int, flush_interval: float, attempts: int, backoff: float
+        self, crawler: Crawler, batch_size: int, flush_interval: float, attempts: int, backoff: float,
+        outage_cooldown: float = 30.0,
     ) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
@@ -33,6 +34,8 @@ class StorePipeline:
         self.flush_interval = flush_interval
         self.attempts = attempts
         self.backoff = backoff
+        self.outage_cooldown = outage_cooldown
+        self.down_until = 0.0  # after a failed batch, spool at once instead of waiting on timeouts
         self.deadletter = DeadLetter(crawler.settings.get("DEADLETTER_DIR"))
         self.store: Store | None = None
         self.buffer: list[dict[str, Any]] = []
@@ -49,6 +52,7 @@ class StorePipeline:
             flush_interval=settings.getfloat("STORE_FLUSH_INTERVAL"),
             attempts=max(1, settings.getint("STORE_WRITE_ATTEMPTS")),
             backoff=settings.getfloat("STORE_RETRY_BACKOFF"),
+            outage_cooldown=settings.getfloat("STORE_OUTAGE_COOLDOWN"),
         )
         crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
         return pipeline
@@ -90,9 +94,15 @@ class StorePipeline:
                 # Off the reactor thread: retries sleep, and MongoDB may take seconds to answer.
                 await asyncio.to_thread(self.write_batch, batch)
 
+    def store_is_down(self) -> bool:
+        return time.monotonic() < self.down_until
+
     def write_batch(self, batch: list[dict[str, Any]]) -> None:
         assert self.store is not None
-        error: Exception | None = None
+        if self.store_is_down():
+            self.spool(batch, "the store failed moments ago")
+            return
+        error: Exception | str | None = None
         for attempt in range(1, self.attempts + 1):
             try:
                 result = self.store.write(batch, datetime.now(timezone.utc))
@@ -108,9 +118,10 @@ class StorePipeline:
             self.stats.inc_value("store/updated", result.updated)
             self.stats.inc_value("store/unchanged", result.unchanged)
             return
+        self.down_until = time.monotonic() + self.outage_cooldown
         self.spool(batch, error)
 
-    def spool(self, batch: list[dict[str, Any]], error: Exception | None) -> None:
+    def spool(self, batch: list[dict[str, Any]], error: Exception | str | None) -> None:
         try:
             path = self.deadletter.append(batch)
         except OSError as exc:
@@ -124,11 +135,12 @@ class StorePipeline:
 
     def known_ids(self, ids: list[str]) -> set[str]:
         """For the spider's incremental crawl; an unreachable store knows nothing."""
-        if self.store is None:
+        if self.store is None or self.store_is_down():
             return set()
         try:
             return self.store.known_ids(ids)
         except STORE_ERRORS as exc:
+            self.down_until = time.monotonic() + self.outage_cooldown
             self.stats.inc_value("store/known_ids_errors")
             logger.warning("Could not ask %s for known ids: %s", self.store.description, exc)
             return set()
