@@ -50,6 +50,12 @@ def summary(stats: dict[str, Any]) -> list[str]:
     return lines
 
 
+def problems(log: Path) -> list[str]:
+    """The WARNING and ERROR lines of the crawl log (each names a URL and a reason)."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.exists() else []
+    return [line for line in lines if "] WARNING: " in line or "] ERROR: " in line]
+
+
 def run_demo(data_dir: str | Path, port: int = 0) -> int:
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -57,7 +63,7 @@ def run_demo(data_dir: str | Path, port: int = 0) -> int:
     os.environ["http_proxy"] = server.url  # the crawler keeps the real hosts; the replica answers
     print(f"Replica on {server.url}:")
     print("\n".join(server.site.describe()))
-    process = CrawlerProcess(crawl_settings(data_dir), install_root_handler=True)
+    process = CrawlerProcess(crawl_settings(data_dir))
     crawler = process.create_crawler("qutoutiao")
     # refresh=1: every article is fetched and compared, so a second demo shows them unchanged
     process.crawl(crawler, refresh="1")
@@ -70,7 +76,8 @@ def run_demo(data_dir: str | Path, port: int = 0) -> int:
     print("\n".join("  " + line for line in summary(stats)))
     print(f"  articles in {store.description}: {store.count()}")
     store.close()
-    print(f"  log: {data_dir / 'crawl.log'}")
+    print(f"  log: {data_dir / 'crawl.log'}; its warnings and errors:")
+    print("\n".join(f"    {line[:200]}" for line in problems(data_dir / "crawl.log")))
     print(f"  articles as crawled (scrapy -O): {data_dir / 'articles.jsonl'}")
     print("\nExports from the store")
     for kind, out in (("hexo", data_dir / "hexo"), ("jsonfeed", data_dir / "feed.json"), ("rss", data_dir / "feed.xml")):

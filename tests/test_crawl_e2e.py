@@ -33,7 +33,7 @@ def test_broken_cases_logged_and_counted(via_replica: ReplicaServer, caplog: pyt
     stats = result.stats
     missing = next(a for a in via_replica.site.articles.values() if a.status == "missing")
     assert stats["qutoutiao/detail/error/http_404"] == 1
-    assert f"Detail page http://{missing.host}{missing.path}" in caplog.text
+    assert f"Detail page failed (http_404): http://{missing.host}{missing.path}?" in caplog.text
     assert stats["qutoutiao/listing/error/malformed_json"] == 1
     assert "Bad listing page http://api.1sapp.com/content/outList?cid=2&tn=1&page=3" in caplog.text
     assert stats["retry/count"] == 1  # the flaky 500 succeeded on retry

@@ -150,4 +150,4 @@ class QutoutiaoSpider(scrapy.Spider):
     def detail_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"qutoutiao/detail/error/{reason}")
-        logger.error("Detail page %s failed: %s", failure.request.url, reason)
+        logger.error("Detail page failed (%s): %s", reason, failure.request.url)
