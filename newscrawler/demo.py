@@ -10,8 +10,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from newscrawler.replica.server import serve_in_thread
 from newscrawler.exporters.from_store import export_store
+from newscrawler.replica.server import serve_in_thread
 from newscrawler.storage import Query, open_store
 
 
@@ -63,14 +63,14 @@ def run_demo(data_dir: str | Path, port: int = 0) -> int:
     os.environ["http_proxy"] = server.url  # the crawler keeps the real hosts; the replica answers
     print(f"Replica on {server.url}:")
     print("\n".join(server.site.describe()))
-    process = CrawlerProcess(crawl_settings(data_dir))
+    settings = crawl_settings(data_dir)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("qutoutiao")
     # refresh=1: every article is fetched and compared, so a second demo shows them unchanged
     process.crawl(crawler, refresh="1")
     process.start()
     server.shutdown()
     stats = crawler.stats.get_stats()
-    settings = crawl_settings(data_dir)
     store = open_store(settings)
     print("\nCrawl summary")
     print("\n".join("  " + line for line in summary(stats)))

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+SOURCE = "qutoutiao"
+
 
 @dataclass
 class Article:
@@ -17,7 +19,7 @@ class Article:
     """
 
     id: str | None = None  # "qutoutiao:<source_id>"
-    source: str = "qutoutiao"
+    source: str = SOURCE
     source_id: str | None = None
     url: str | None = None  # canonical: scheme + host + path
     title: str | None = None
@@ -39,3 +41,12 @@ class Article:
 
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(Article.__dataclass_fields__)
+
+
+def article_id(source_id: str) -> str:
+    """The store key of an article.
+
+    >>> article_id("221131")
+    'qutoutiao:221131'
+    """
+    return f"{SOURCE}:{source_id}"

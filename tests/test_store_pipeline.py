@@ -26,26 +26,13 @@ from tests.test_store import article
 MONGO_DOWN = "mongodb://127.0.0.1:1/?directConnection=true"
 
 
-def test_batch_is_written_at_close(store_settings: dict[str, Any]) -> None:
-    crawler = get_crawler(settings_dict=project_settings_dict(**store_settings, MONGO_BATCH_SIZE=100,
-                                                              STORE_FLUSH_INTERVAL=0))
-    stage = StorePipeline.from_crawler(crawler)
-
-    async def run() -> int:
-        stage.open_spider()
-        for n in range(5):
-            await stage.process_item(article(n))
-        written_before_close = SqliteStore(store_settings["NEWSCRAWLER_DB"]).count()
-        await stage.close_spider()
-        return written_before_close
-
-    assert asyncio.run(run()) == 0
-    assert SqliteStore(store_settings["NEWSCRAWLER_DB"]).count() == 5
-    assert crawler.stats.get_value("store/new") == 5
-
-
-def test_full_batches_flush_during_the_crawl(store_settings: dict[str, Any]) -> None:
-    crawler = get_crawler(settings_dict=project_settings_dict(**store_settings, MONGO_BATCH_SIZE=2,
+@pytest.mark.parametrize(("batch_size", "written_before_close"), [
+    (100, 0),  # a partial batch waits for close
+    (2, 4),    # full batches are written as they fill
+])
+def test_batches_and_flush_at_close(store_settings: dict[str, Any], batch_size: int,
+                                    written_before_close: int) -> None:
+    crawler = get_crawler(settings_dict=project_settings_dict(**store_settings, MONGO_BATCH_SIZE=batch_size,
                                                               STORE_FLUSH_INTERVAL=0))
     stage = StorePipeline.from_crawler(crawler)
 
@@ -57,7 +44,9 @@ def test_full_batches_flush_during_the_crawl(store_settings: dict[str, Any]) -> 
         await stage.close_spider()
         return written
 
-    assert asyncio.run(run()) == 4
+    assert asyncio.run(run()) == written_before_close
+    assert SqliteStore(store_settings["NEWSCRAWLER_DB"]).count() == 5
+    assert crawler.stats.get_value("store/new") == 5
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "mongomock"])
@@ -252,3 +241,20 @@ def test_retries_and_outage_window(store_settings: dict[str, Any], failures: int
     asyncio.run(run())
     assert len(stage.store.docs) == stored
     assert crawler.stats.get_value("store/deadlettered", 0) == spooled
+
+
+def test_partial_batch_written_after_flush_interval(store_settings: dict[str, Any]) -> None:
+    crawler = get_crawler(settings_dict=project_settings_dict(**store_settings, MONGO_BATCH_SIZE=100,
+                                                              STORE_FLUSH_INTERVAL=0.2))
+    stage = StorePipeline.from_crawler(crawler)
+
+    async def run() -> int:
+        stage.open_spider()
+        for n in range(3):
+            await stage.process_item(article(n))
+        await asyncio.sleep(1.0)  # the crawl goes quiet; the timer writes what is waiting
+        written = SqliteStore(store_settings["NEWSCRAWLER_DB"]).count()
+        await stage.close_spider()
+        return written
+
+    assert asyncio.run(run()) == 3

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from newscrawler.categories import CATEGORIES
-from newscrawler.items import Article
+from newscrawler.items import SOURCE, Article, article_id
 from newscrawler.pages.detail import DetailPage
 from newscrawler.pages.listing import ListingEntry
 
@@ -41,8 +41,8 @@ def build_article(
     category_id = _category_id(raw)
     tags = raw.get("tag") or []
     return Article(
-        id=f"qutoutiao:{entry.source_id}",
-        source="qutoutiao",
+        id=article_id(entry.source_id),
+        source=SOURCE,
         source_id=entry.source_id,
         url=entry.canonical_url,
         title=raw.get("title") or page.title,

@@ -12,6 +12,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newscrawler.items import article_id
 from newscrawler.pages.article import build_article
 from newscrawler.pages.detail import parse_detail
 from newscrawler.pages.listing import ListingEntry, ListingError, parse_listing
@@ -83,7 +84,7 @@ class QutoutiaoSpider(scrapy.Spider):
             return
         known = set() if self.args.refresh else self.known_ids([e.source_id for e in listing.entries])
         for entry in listing.entries:
-            if f"qutoutiao:{entry.source_id}" in known:
+            if article_id(entry.source_id) in known:
                 stats.inc_value("qutoutiao/detail/skipped_known")
                 continue
             if not self.first_sighting(entry):
@@ -114,7 +115,7 @@ class QutoutiaoSpider(scrapy.Spider):
         store = self.crawler.get_item_pipeline(StorePipeline)
         if store is None or not source_ids:
             return set()
-        return store.known_ids([f"qutoutiao:{sid}" for sid in source_ids])
+        return store.known_ids([article_id(sid) for sid in source_ids])
 
     def bad_listing(
         self, url: str, reason: str, message: str, cid: int, page: int, bad_pages: int
