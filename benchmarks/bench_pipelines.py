@@ -5,9 +5,9 @@ Prints figures; asserts nothing. Run: .venv/bin/python benchmarks/bench_pipeline
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
-import resource
 from datetime import datetime, timezone
 from pathlib import Path
 

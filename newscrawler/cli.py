@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from newscrawler.exporters.from_store import FORMATS
 from newscrawler.replica.site import ReplicaConfig
 from newscrawler.storage import Query, open_store
 
@@ -142,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write stored articles as Hexo posts, JSON Feed, RSS or JSON Lines",
                                  parents=[with_settings])
-    export.add_argument("format", choices=["hexo", "jsonfeed", "rss", "jsonl"])
+    export.add_argument("format", choices=FORMATS)
     export.add_argument("--out", required=True, help="a folder for hexo, a file otherwise")
     add_filters(export)
     export.set_defaults(handler=_export)

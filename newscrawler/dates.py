@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import dateparser
@@ -58,3 +59,12 @@ def parse_datetime(value: object, now: datetime, tz: str = "Asia/Shanghai") -> d
         },
     )
     return parsed.astimezone(timezone.utc) if parsed else None
+
+
+def rfc1123(value: datetime) -> str:
+    """The HTTP/RSS date form, in GMT.
+
+    >>> rfc1123(datetime(2021, 7, 8, 18, 55, 51, tzinfo=ZoneInfo("Asia/Shanghai")))
+    'Thu, 08 Jul 2021 10:55:51 GMT'
+    """
+    return format_datetime(value.astimezone(timezone.utc), usegmt=True)

@@ -24,7 +24,7 @@ from newscrawler.storage.sqlite import SqliteStore
 from tests.conftest import FIXTURES
 from tests.crawling import crawl
 from tests.processes import replica_process, scrapy
-from tests.test_store import T0, article
+from tests.test_store import article
 
 SEED_POST = FIXTURES / "qutoutiao-hexo-post.md"
 SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "qutoutiao-hexo-post.md"

@@ -8,6 +8,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
+from newscrawler.exporters import feed_metadata
 from newscrawler.exporters.hexo import export_posts
 from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
 from newscrawler.exporters.rss import RssItemExporter
@@ -21,8 +22,7 @@ def _write_feed(exporter_class: Any, docs: Any, out: Path, settings: BaseSetting
     tmp = out.with_name(out.name + ".tmp")
     count = 0
     with tmp.open("wb") as file:
-        exporter = exporter_class(file, settings.get("FEED_TITLE"), settings.get("FEED_HOME_URL"),
-                                  settings.get("FEED_DESCRIPTION"))
+        exporter = exporter_class(file, *feed_metadata(settings))
         exporter.start_exporting()
         for doc in docs:
             exporter.export_item(contract_fields(doc))

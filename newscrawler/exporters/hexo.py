@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import format_datetime
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from newscrawler.dates import rfc1123
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +38,6 @@ _FrontMatterDumper.add_representer(_Quoted, _represent_quoted)
 def _line(key: str, value: Any) -> str:
     """``key: value`` as YAML writes it: quoting, doubled quotes and indents all right."""
     return yaml.dump({key: value}, Dumper=_FrontMatterDumper, allow_unicode=True, width=2**31, sort_keys=False)
-
-
-def rfc1123(value: datetime) -> str:
-    """
-    >>> rfc1123(datetime(2021, 7, 8, 10, 55, 51, tzinfo=timezone.utc))
-    'Thu, 08 Jul 2021 10:55:51 GMT'
-    """
-    return format_datetime(value.astimezone(timezone.utc), usegmt=True)
 
 
 def post_filename(doc: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exporters import BaseItemExporter
 
+from newscrawler.exporters import feed_metadata
 from newscrawler.storage.documents import iso
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -45,9 +46,7 @@ class JsonFeedItemExporter(BaseItemExporter):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> JsonFeedItemExporter:
-        s = crawler.settings
-        return cls(file, title=s.get("FEED_TITLE"), home_page_url=s.get("FEED_HOME_URL"),
-                   description=s.get("FEED_DESCRIPTION"), **kwargs)
+        return cls(file, *feed_metadata(crawler.settings), **kwargs)
 
     def start_exporting(self) -> None:
         header = {k: v for k, v in self.header.items() if v}

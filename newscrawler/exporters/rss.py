@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from contextlib import ExitStack
 from datetime import datetime, timezone
-from email.utils import format_datetime
 from typing import IO, Any
 
 from itemadapter import ItemAdapter
 from lxml import etree
 from scrapy.crawler import Crawler
 from scrapy.exporters import BaseItemExporter
+
+from newscrawler.dates import rfc1123
+from newscrawler.exporters import feed_metadata
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -37,7 +39,7 @@ def rss_item(item: Any) -> etree._Element:
     entry.append(_element("description", a.get("content_html") or a.get("summary") or ""))
     entry.append(_element("guid", a["id"], isPermaLink="false"))
     if a.get("published_at"):
-        entry.append(_element("pubDate", format_datetime(a["published_at"].astimezone(timezone.utc), usegmt=True)))
+        entry.append(_element("pubDate", rfc1123(a["published_at"])))
     for tag in a.get("tags") or []:
         entry.append(_element("category", tag))
     return entry
@@ -56,9 +58,7 @@ class RssItemExporter(BaseItemExporter):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> RssItemExporter:
-        s = crawler.settings
-        return cls(file, title=s.get("FEED_TITLE"), link=s.get("FEED_HOME_URL"),
-                   description=s.get("FEED_DESCRIPTION"), **kwargs)
+        return cls(file, *feed_metadata(crawler.settings), **kwargs)
 
     def start_exporting(self) -> None:
         self.writer = self.stack.enter_context(etree.xmlfile(self.file, encoding="utf-8"))
@@ -67,7 +67,7 @@ class RssItemExporter(BaseItemExporter):
         self.stack.enter_context(self.writer.element("channel"))
         for tag, text in self.channel.items():
             self.writer.write(_element(tag, text))
-        self.writer.write(_element("lastBuildDate", format_datetime(datetime.now(timezone.utc), usegmt=True)))
+        self.writer.write(_element("lastBuildDate", rfc1123(datetime.now(timezone.utc))))
         self.writer.write(_element("generator", "newscrawler"))
 
     def export_item(self, item: Any) -> None:
