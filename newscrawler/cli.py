@@ -43,8 +43,7 @@ def utc_date(text: str) -> datetime:
 
 
 def store_query(args: argparse.Namespace) -> Query:
-    return Query(since=args.since, until=args.until, channel=args.channel,
-                 tag=getattr(args, "tag", None), limit=args.limit)
+    return Query(since=args.since, until=args.until, channel=args.channel, tag=args.tag, limit=args.limit)
 
 
 def _replica(args: argparse.Namespace) -> int:
@@ -103,12 +102,11 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_filters(parser: argparse.ArgumentParser, tag: bool = True) -> None:
+def add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", type=utc_date, help="published at or after (ISO 8601, UTC unless a zone is given)")
     parser.add_argument("--until", type=utc_date, help="published before (ISO 8601)")
     parser.add_argument("--channel", type=int, help="channel id, e.g. 255")
-    if tag:
-        parser.add_argument("--tag", help="articles carrying this tag")
+    parser.add_argument("--tag", help="articles carrying this tag")
     parser.add_argument("--limit", type=int, help="at most this many, newest first (default: all)")
 
 

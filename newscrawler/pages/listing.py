@@ -82,9 +82,10 @@ def parse_listing(body: bytes | str) -> ListingPage:
             page.invalid += 1
         elif is_ad(raw):
             page.ads += 1
-        elif not raw.get("id") or not raw.get("url") or not is_http_url(unescape_url(str(raw["url"]))):
-            page.invalid += 1
         else:
-            url = unescape_url(str(raw["url"]))
-            page.entries.append(ListingEntry(str(raw["id"]).strip(), url, canonical_url(url), raw))
+            url = unescape_url(str(raw.get("url") or ""))
+            if not str(raw.get("id") or "").strip() or not is_http_url(url):
+                page.invalid += 1
+            else:
+                page.entries.append(ListingEntry(str(raw["id"]).strip(), url, canonical_url(url), raw))
     return page

@@ -9,7 +9,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
 from newscrawler.body import BodyCleaner
-from newscrawler.images import original, proxied
+from newscrawler.images import proxied
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class BodyPipeline:
         adapter["content_html"] = body.html
         adapter["content_text"] = body.text
         adapter["image_urls"] = body.image_urls
-        covers = [proxied(original(url, prefix), prefix) for url in adapter.get("cover_images") or []]
+        covers = [proxied(url, prefix) for url in adapter.get("cover_images") or []]
         adapter["cover_images"] = covers
         adapter["headimg"] = (body.images or covers or [None])[0]
         return item

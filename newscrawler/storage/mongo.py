@@ -60,20 +60,17 @@ class MongoStore(Store):
         docs = latest_per_id(docs)
         ids = [d["id"] for d in docs]
         stored = {d["_id"]: d.get("content_hash") for d in self.collection.find({"_id": {"$in": ids}}, {"content_hash": 1})}
-        operations, unchanged = [], 0
+        operations = []
         for doc in docs:
-            old_hash = stored.get(doc["id"], None)
-            if doc["id"] in stored and old_hash == doc["content_hash"]:
-                unchanged += 1
-            elif doc["id"] in stored:
-                operations.append(UpdateOne({"_id": doc["id"]}, {"$set": {**doc, "updated_at": now}}))
-            else:
+            if doc["id"] not in stored:
                 # $setOnInsert: a concurrent writer that got there first wins, no duplicate.
                 operations.append(UpdateOne(
                     {"_id": doc["id"]}, {"$setOnInsert": {**doc, "first_seen_at": now, "updated_at": None}}, upsert=True
                 ))
+            elif stored[doc["id"]] != doc["content_hash"]:
+                operations.append(UpdateOne({"_id": doc["id"]}, {"$set": {**doc, "updated_at": now}}))
         if not operations:
-            return WriteResult(unchanged=unchanged)
+            return WriteResult(unchanged=len(docs))
         result = self.collection.bulk_write(operations, ordered=False)
         new, updated = result.upserted_count, result.modified_count
         return WriteResult(new=new, updated=updated, unchanged=len(docs) - new - updated)
