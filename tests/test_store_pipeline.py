@@ -26,27 +26,39 @@ from tests.test_store import article
 MONGO_DOWN = "mongodb://127.0.0.1:1/?directConnection=true"
 
 
+def stage_for(store_settings: dict[str, Any], **settings: Any) -> StorePipeline:
+    crawler = get_crawler(settings_dict=project_settings_dict(**{**store_settings, "STORE_FLUSH_INTERVAL": 0, **settings}))
+    return StorePipeline.from_crawler(crawler)
+
+
+def feed(stage: StorePipeline, count: int, store: Any = None, pause: float = 0.0) -> int:
+    """Open the stage, pass ``count`` articles, wait ``pause``; rows stored before close."""
+
+    async def run() -> int:
+        stage.open_spider()
+        if store is not None:
+            stage.store.close()
+            stage.store = store
+        for n in range(count):
+            await stage.process_item(article(n))
+        await asyncio.sleep(pause)
+        written = stage.store.count()
+        await stage.close_spider()
+        return written
+
+    return asyncio.run(run())
+
+
 @pytest.mark.parametrize(("batch_size", "written_before_close"), [
     (100, 0),  # a partial batch waits for close
     (2, 4),    # full batches are written as they fill
 ])
 def test_batches_and_flush_at_close(store_settings: dict[str, Any], batch_size: int,
                                     written_before_close: int) -> None:
-    crawler = get_crawler(settings_dict=project_settings_dict(**store_settings, MONGO_BATCH_SIZE=batch_size,
-                                                              STORE_FLUSH_INTERVAL=0))
-    stage = StorePipeline.from_crawler(crawler)
-
-    async def run() -> int:
-        stage.open_spider()
-        for n in range(5):
-            await stage.process_item(article(n))
-        written = SqliteStore(store_settings["NEWSCRAWLER_DB"]).count()
-        await stage.close_spider()
-        return written
-
-    assert asyncio.run(run()) == written_before_close
+    stage = stage_for(store_settings, MONGO_BATCH_SIZE=batch_size)
+    assert feed(stage, 5) == written_before_close
     assert SqliteStore(store_settings["NEWSCRAWLER_DB"]).count() == 5
-    assert crawler.stats.get_value("store/new") == 5
+    assert stage.stats.get_value("store/new") == 5
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "mongomock"])
@@ -214,6 +226,9 @@ class FlakyStore:
         self.docs.update((d["id"], d) for d in docs)
         return WriteResult(new=len(docs))
 
+    def count(self) -> int:
+        return len(self.docs)
+
     def close(self) -> None:
         pass
 
@@ -225,36 +240,15 @@ class FlakyStore:
 ])
 def test_retries_and_outage_window(store_settings: dict[str, Any], failures: int, cooldown: float,
                                    stored: int, spooled: int) -> None:
-    crawler = get_crawler(settings_dict=project_settings_dict(
-        **store_settings, MONGO_BATCH_SIZE=2, STORE_FLUSH_INTERVAL=0, STORE_WRITE_ATTEMPTS=2,
-        STORE_RETRY_BACKOFF=0, STORE_OUTAGE_COOLDOWN=cooldown))
-    stage = StorePipeline.from_crawler(crawler)
-
-    async def run() -> None:
-        stage.open_spider()
-        stage.store.close()
-        stage.store = FlakyStore(failures)
-        for n in range(4):
-            await stage.process_item(article(n))
-        await stage.close_spider()
-
-    asyncio.run(run())
-    assert len(stage.store.docs) == stored
-    assert crawler.stats.get_value("store/deadlettered", 0) == spooled
+    stage = stage_for(store_settings, MONGO_BATCH_SIZE=2, STORE_WRITE_ATTEMPTS=2, STORE_RETRY_BACKOFF=0,
+                      STORE_OUTAGE_COOLDOWN=cooldown)
+    flaky = FlakyStore(failures)
+    feed(stage, 4, store=flaky)
+    assert len(flaky.docs) == stored
+    assert stage.stats.get_value("store/deadlettered", 0) == spooled
 
 
 def test_partial_batch_written_after_flush_interval(store_settings: dict[str, Any]) -> None:
-    crawler = get_crawler(settings_dict=project_settings_dict(**store_settings, MONGO_BATCH_SIZE=100,
-                                                              STORE_FLUSH_INTERVAL=0.2))
-    stage = StorePipeline.from_crawler(crawler)
-
-    async def run() -> int:
-        stage.open_spider()
-        for n in range(3):
-            await stage.process_item(article(n))
-        await asyncio.sleep(1.0)  # the crawl goes quiet; the timer writes what is waiting
-        written = SqliteStore(store_settings["NEWSCRAWLER_DB"]).count()
-        await stage.close_spider()
-        return written
-
-    assert asyncio.run(run()) == 3
+    stage = stage_for(store_settings, MONGO_BATCH_SIZE=100, STORE_FLUSH_INTERVAL=0.2)
+    # the crawl goes quiet for a second; the timer writes what is waiting
+    assert feed(stage, 3, pause=1.0) == 3
