@@ -19,8 +19,6 @@ from newscrawler.exporters.from_store import FORMATS
 from newscrawler.replica.site import ReplicaConfig
 from newscrawler.storage import Query, open_store
 
-logger = logging.getLogger(__name__)
-
 
 def project_settings(overrides: Sequence[str]) -> Settings:
     settings = get_project_settings()

@@ -39,6 +39,8 @@ def test_broken_cases_logged_and_counted(via_replica: ReplicaServer, caplog: pyt
     assert stats["retry/count"] == 1  # the flaky 500 succeeded on retry
     flaky = next(a for a in via_replica.site.articles.values() if a.status == "flaky")
     assert flaky.source_id in {i.source_id for i in result.items}
+    assert f"http://{flaky.host}{flaky.path}?" in caplog.text and "succeeded after 1 retry" in caplog.text
+    assert stats["qutoutiao/recovered_after_retry"] == 1
     assert stats["qutoutiao/listing/error/api_error"] == 1  # offline channel: the API said no, so no page 2
     assert f"cid={OFFLINE_CHANNEL}" in caplog.text and "频道已下线" in caplog.text
 
@@ -80,6 +82,18 @@ def test_channel_ends_on_empty_page(via_replica: ReplicaServer) -> None:
 def test_bad_arguments_fail_at_start(args: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         crawl(SPIDER_ONLY, **args)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"QUTOUTIAO_LIST_URL": "http://api.1sapp.com/content/outList?page={page}"}, "QUTOUTIAO_LIST_URL="),
+        ({"PAGE_TIMEZONE": "Beijing"}, "PAGE_TIMEZONE='Beijing'"),
+    ],
+)
+def test_bad_settings_fail_at_start(settings: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        crawl(settings)
 
 
 def test_unreachable_api_is_logged_not_fatal(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -10,8 +9,6 @@ from scrapy.crawler import Crawler
 
 from newscrawler.body import BodyCleaner
 from newscrawler.images import proxied
-
-logger = logging.getLogger(__name__)
 
 
 class BodyPipeline:

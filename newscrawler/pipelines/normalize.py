@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
@@ -62,7 +63,12 @@ class NormalizePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
-        pipeline = cls(crawler.settings.get("PAGE_TIMEZONE"))
+        zone = crawler.settings.get("PAGE_TIMEZONE")
+        try:
+            ZoneInfo(zone)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"PAGE_TIMEZONE={zone!r} is not an IANA time zone such as Asia/Shanghai") from None
+        pipeline = cls(zone)
         pipeline.crawler = crawler
         return pipeline
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-
-logger = logging.getLogger(__name__)
 
 REQUIRED = ("id", "url", "title", "published_at")
 

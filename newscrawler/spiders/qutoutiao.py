@@ -44,6 +44,8 @@ class QutoutiaoSpider(scrapy.Spider):
             settings.getint("QUTOUTIAO_PAGES"), settings.getint("QUTOUTIAO_LIMIT"), **spider._raw_args
         )
         spider.list_url = settings.get("QUTOUTIAO_LIST_URL")
+        if "{cid}" not in spider.list_url or "{page}" not in spider.list_url:
+            raise ValueError(f"QUTOUTIAO_LIST_URL={spider.list_url!r} must contain {{cid}} and {{page}}")
         spider.body_selector = settings.get("QUTOUTIAO_BODY_SELECTOR")
         spider.max_bad_pages = settings.getint("QUTOUTIAO_MAX_BAD_PAGES")
         spider.seen_urls: set[str] = set()
@@ -67,7 +69,15 @@ class QutoutiaoSpider(scrapy.Spider):
             cb_kwargs={"cid": cid, "page": page, "bad_pages": bad_pages},
         )
 
+    def note_retries(self, response: Response) -> None:
+        """A page that needed retries (a 500, a timeout) is a broken case too: say so."""
+        retries = response.request.meta.get("retry_times", 0) if response.request else 0
+        if retries:
+            self.crawler.stats.inc_value("qutoutiao/recovered_after_retry")
+            logger.info("%s succeeded after %d retr%s", response.url, retries, "y" if retries == 1 else "ies")
+
     def parse_listing(self, response: Response, cid: int, page: int, bad_pages: int) -> Iterator[scrapy.Request]:
+        self.note_retries(response)
         try:
             listing = parse_listing(response.body)
         except ListingError as exc:
@@ -137,6 +147,7 @@ class QutoutiaoSpider(scrapy.Spider):
         )
 
     def parse_article(self, response: Response, entry: ListingEntry, cid: int) -> Iterator[Any]:
+        self.note_retries(response)
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("qutoutiao/detail/error/not_html")
             logger.error("Detail page %s is not text (%s); skipped", response.url, response.headers.get("Content-Type"))

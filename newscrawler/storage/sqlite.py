@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -11,8 +10,6 @@ from typing import Any
 
 from newscrawler.storage.base import Query, Store, WriteResult, latest_per_id
 from newscrawler.storage.documents import from_json, iso, to_json
-
-logger = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
