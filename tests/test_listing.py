@@ -88,5 +88,14 @@ def test_entry_kinds(items: list, entries: int, ads: int, invalid: int, empty: b
     assert (len(page.entries), page.ads, page.invalid, page.is_empty) == (entries, ads, invalid, empty)
 
 
+def test_declared_charset_is_honoured() -> None:
+    from scrapy.http import TextResponse
+
+    doc = {"code": 0, "message": "成功", "data": {"data": [{"id": "1", "url": "http://h/1.html", "title": "标题"}]}}
+    body = json.dumps(doc, ensure_ascii=False).encode("gbk")
+    response = TextResponse("http://api/outList", body=body, headers={"Content-Type": "application/json; charset=GBK"})
+    assert parse_listing(response.text).entries[0].raw["title"] == "标题"
+
+
 def test_data_list_past_last_page_is_empty() -> None:
     assert parse_listing('{"code": 0, "message": "成功", "data": []}').is_empty

@@ -79,7 +79,8 @@ class QutoutiaoSpider(scrapy.Spider):
     def parse_listing(self, response: Response, cid: int, page: int, bad_pages: int) -> Iterator[scrapy.Request]:
         self.note_retries(response)
         try:
-            listing = parse_listing(response.body)
+            # TextResponse decodes by the declared charset; anything else is read as UTF-8.
+            listing = parse_listing(response.text if isinstance(response, TextResponse) else response.body)
         except ListingError as exc:
             yield from self.bad_listing(response.url, exc.reason, str(exc), cid, page, bad_pages)
             return
