@@ -1,7 +1,7 @@
-"""``python -m newscrawler``: replica, demo, query, replay and export commands.
+"""python -m newscrawler: replica, demo, query, replay and export commands.
 
-Store commands read the project settings (``MONGO_URI``, ``NEWSCRAWLER_DB``,
-...), overridable like Scrapy's with ``-s NAME=VALUE``.
+Store commands read the project settings (MONGO_URI, NEWSCRAWLER_DB, ...),
+overridable as with scrapy: -s NAME=VALUE.
 """
 
 from __future__ import annotations
