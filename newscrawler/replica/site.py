@@ -111,6 +111,9 @@ class Site:
         )
         for key, value in overrides.items():
             setattr(article, key, value)
+        return self._register(article)
+
+    def _register(self, article: ReplicaArticle) -> ReplicaArticle:
         self.articles[article.source_id] = article
         self.by_path[article.path] = article.source_id
         return article
@@ -119,16 +122,13 @@ class Site:
         return self.channels[index] if index < len(self.channels) else None
 
     def _seed_article(self, cid: int) -> ReplicaArticle:
-        path = f"/detail/2021/07/08/{SEED_ID}.html"
-        article = ReplicaArticle(
+        return self._register(ReplicaArticle(
             source_id=SEED_ID, cid=cid, title=SEED_TITLE, published=SEED_PUBLISHED, host="html2.qktoutiao.com",
-            path=path, body=content.seed_body(), author="今日闵行", time_text="2021-07-08 18:55",
+            path=f"/detail/2021/07/08/{SEED_ID}.html", body=content.seed_body(), author="今日闵行",
+            time_text="2021-07-08 18:55",
             tags=["灵活就业", "劳动者权益", "国务院"],
             covers=["http://static.1sapp.com/qupost/img/2021/07/08/73e5bc44a5672dabf307650daa9f1f51.jpeg?imageView2/2/w/200/h/150/q/70/format/jpeg"],
-        )
-        self.articles[SEED_ID] = article
-        self.by_path[path] = SEED_ID
-        return article
+        ))
 
     def _build(self) -> None:
         cfg = self.config
