@@ -64,7 +64,7 @@ def test_normalize_counts_unreadable_dates() -> None:
     stage = pipeline(NormalizePipeline)
     item = stage.process_item(article(published_at="某天"))
     assert item.published_at is None
-    assert stage.crawler.stats.get_value("normalize/unparsed_date") == 1
+    assert stage.stats.get_value("normalize/unparsed_date") == 1
 
 
 def test_body_stage_sets_images_and_headimg() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from newscrawler.dates import rfc1123
+from newscrawler.files import replacing
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +81,8 @@ def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path, categories
         if path.exists() and path.read_bytes() == data:
             result.unchanged += 1
             continue
-        tmp = path.with_suffix(".md.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # readers never see half a post
+        with replacing(path) as file:
+            file.write(data)
         result.written += 1
     logger.info("Hexo posts in %s: %d written, %d unchanged", out, result.written, result.unchanged)
     return result

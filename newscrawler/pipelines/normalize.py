@@ -58,7 +58,8 @@ def clean_tags(value: Any) -> list[str]:
 
 
 class NormalizePipeline:
-    def __init__(self, page_timezone: str) -> None:
+    def __init__(self, crawler: Crawler, page_timezone: str) -> None:
+        self.stats = crawler.stats
         self.page_timezone = page_timezone
 
     @classmethod
@@ -68,18 +69,17 @@ class NormalizePipeline:
             ZoneInfo(zone)
         except (ValueError, ZoneInfoNotFoundError):
             raise ValueError(f"PAGE_TIMEZONE={zone!r} is not an IANA time zone such as Asia/Shanghai") from None
-        pipeline = cls(zone)
-        pipeline.crawler = crawler
-        return pipeline
+        return cls(crawler, zone)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        crawled_at = parse_datetime(adapter.get("crawled_at"), datetime.now(timezone.utc)) or datetime.now(timezone.utc)
+        now = datetime.now(timezone.utc)
+        crawled_at = parse_datetime(adapter.get("crawled_at"), now) or now
         adapter["crawled_at"] = crawled_at
         raw_published = adapter.get("published_at")
         adapter["published_at"] = parse_datetime(raw_published, crawled_at, self.page_timezone)
         if raw_published not in (None, "") and adapter["published_at"] is None:
-            self.crawler.stats.inc_value("normalize/unparsed_date")
+            self.stats.inc_value("normalize/unparsed_date")
             logger.warning("Unreadable date %r on %s", raw_published, adapter.get("url"))
         adapter["title"] = clean_text(adapter.get("title"))
         adapter["summary"] = clean_text(adapter.get("summary"), strip_markup=True)

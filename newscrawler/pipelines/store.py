@@ -26,7 +26,7 @@ STORE_ERRORS = (PyMongoError, sqlite3.Error, OSError)
 class StorePipeline:
     def __init__(
         self, crawler: Crawler, batch_size: int, flush_interval: float, attempts: int, backoff: float,
-        outage_cooldown: float = 30.0,
+        outage_cooldown: float,
     ) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
@@ -122,6 +122,7 @@ class StorePipeline:
         self.spool(batch, error)
 
     def spool(self, batch: list[dict[str, Any]], error: Exception | str | None) -> None:
+        assert self.store is not None
         try:
             path = self.deadletter.append(batch)
         except OSError as exc:
@@ -131,7 +132,7 @@ class StorePipeline:
             return
         self.stats.inc_value("store/deadlettered", len(batch))
         logger.error("Could not store %d articles in %s (%s); kept in %s. Run `python -m newscrawler replay`.",
-                     len(batch), self.store.description if self.store else "the store", error, path)
+                     len(batch), self.store.description, error, path)
 
     def known_ids(self, ids: list[str]) -> set[str]:
         """For the spider's incremental crawl; an unreachable store knows nothing."""

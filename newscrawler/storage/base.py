@@ -15,6 +15,11 @@ class WriteResult:
     updated: int = 0
     unchanged: int = 0
 
+    def add(self, other: WriteResult) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
 
 @dataclass(frozen=True)
 class Query:

@@ -66,10 +66,7 @@ def replay(store: Store, directory: str | Path, batch_size: int = 100) -> tuple[
         docs, bad_lines = read_file(path)
         try:
             for batch in chunks(docs, batch_size):
-                result = store.write(batch, datetime.now(timezone.utc))
-                total.new += result.new
-                total.updated += result.updated
-                total.unchanged += result.unchanged
+                total.add(store.write(batch, datetime.now(timezone.utc)))
         except Exception as exc:  # noqa: BLE001 - any store failure keeps the file
             problems.append(f"{path}: kept, the store failed: {exc}")
             logger.error("Replay of %s stopped, the file is kept: %s", path, exc)

@@ -28,6 +28,16 @@ CREATE INDEX IF NOT EXISTS articles_source ON articles (source);
 """
 
 
+# first_seen_at is set on insert only; updated_at on update only.
+UPSERT = """
+INSERT INTO articles (id, source, channel_id, published_at, content_hash, first_seen_at, doc)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    source = excluded.source, channel_id = excluded.channel_id, published_at = excluded.published_at,
+    content_hash = excluded.content_hash, doc = excluded.doc, updated_at = ?
+"""
+
+
 def column_date(value: datetime | None) -> str | None:
     """Fixed-width UTC text, so that text order is time order."""
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
@@ -59,21 +69,12 @@ class SqliteStore(Store):
                 old_hash = stored.get(doc["id"])
                 if old_hash == doc["content_hash"]:
                     result.unchanged += 1
-                elif old_hash is None:
-                    self.db.execute(
-                        "INSERT INTO articles (id, source, channel_id, published_at, content_hash, first_seen_at, doc)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (doc["id"], doc["source"], doc["channel_id"], column_date(doc["published_at"]),
-                         doc["content_hash"], iso(now), to_json(doc)),
-                    )
+                    continue
+                self.db.execute(UPSERT, (doc["id"], doc["source"], doc["channel_id"], column_date(doc["published_at"]),
+                                         doc["content_hash"], iso(now), to_json(doc), iso(now)))
+                if old_hash is None:
                     result.new += 1
                 else:
-                    self.db.execute(
-                        "UPDATE articles SET source = ?, channel_id = ?, published_at = ?, content_hash = ?,"
-                        " updated_at = ?, doc = ? WHERE id = ?",
-                        (doc["source"], doc["channel_id"], column_date(doc["published_at"]), doc["content_hash"],
-                         iso(now), to_json(doc), doc["id"]),
-                    )
                     result.updated += 1
             self.db.execute("COMMIT")
         except BaseException:
