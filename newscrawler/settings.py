@@ -7,6 +7,10 @@ import os
 BOT_NAME = "newscrawler"
 SPIDER_MODULES = ["newscrawler.spiders"]
 NEWSPIDER_MODULE = "newscrawler.spiders"
+# Project commands (`scrapy export`, `scrapy query`, ...) next to Scrapy's own.
+COMMANDS_MODULE = "newscrawler.commands"
+# One article listed with many tracking keys is one request (see fingerprints.py).
+REQUEST_FINGERPRINTER_CLASS = "newscrawler.fingerprints.CanonicalRequestFingerprinter"
 
 # --- Politeness: defaults a site operator would accept -----------------------
 # Say who we are and where to complain.
