@@ -23,10 +23,21 @@ def canonical_url(url: str) -> str:
     >>> canonical_url("HTTP://Html2.QKToutiao.com/detail/1.html?key=x&pv_id=y#top")
     'http://html2.qktoutiao.com/detail/1.html'
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: nothing to canonicalize
+        return url
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, "", ""))
 
 
 def is_http_url(url: str) -> bool:
-    """True for absolute http(s) URLs, the only ones we fetch or proxy."""
-    return urlsplit(url).scheme.lower() in ("http", "https") and bool(urlsplit(url).netloc)
+    """True for absolute http(s) URLs, the only ones we fetch or proxy.
+
+    >>> [is_http_url(u) for u in ("HTTPS://h/x", "//h/x", "javascript:x", "http://[::1")]
+    [True, False, False, False]
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)

@@ -101,7 +101,7 @@ def test_unreachable_api_is_logged_not_fatal(caplog: pytest.LogCaptureFixture, m
     monkeypatch.delenv("http_proxy", raising=False)
     result = crawl(
         {**SPIDER_ONLY, "QUTOUTIAO_LIST_URL": "http://127.0.0.1:9/content/outList?cid={cid}&page={page}&limit={limit}",
-         "RETRY_TIMES": 0, "ROBOTSTXT_OBEY": False},
+         "RETRY_TIMES": 0, "ROBOTSTXT_OBEY": False, "ALLOW_PRIVATE_HOSTS": True},
         cids="1,2",
     )
     assert result.items == []
@@ -112,6 +112,7 @@ def test_unreachable_api_is_logged_not_fatal(caplog: pytest.LogCaptureFixture, m
 
 def test_list_url_template_points_at_a_mirror(via_replica: ReplicaServer) -> None:
     mirror = via_replica.url + "/content/outList?cid={cid}&tn=1&page={page}&limit={limit}&mirror=1"
-    result = crawl({**SPIDER_ONLY, "QUTOUTIAO_LIST_URL": mirror}, cids="1", pages="1")
+    # The mirror is named by its 127.0.0.1 address, so private hosts must be allowed.
+    result = crawl({**SPIDER_ONLY, "QUTOUTIAO_LIST_URL": mirror, "ALLOW_PRIVATE_HOSTS": True}, cids="1", pages="1")
     assert result.stats["qutoutiao/listing/pages"] == 1
     assert {i.source_id for i in result.items} == via_replica.site.expected(cids=(1,), pages=1)["emitted"]

@@ -8,25 +8,41 @@ from datetime import datetime, timezone
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newscrawler.fingerprints import CANONICAL_URL_META
 from newscrawler.items import article_id
 from newscrawler.pages.article import build_article
 from newscrawler.pages.detail import parse_detail
 from newscrawler.pages.listing import ListingEntry, ListingError, parse_listing
 from newscrawler.pipelines.store import StorePipeline
+from newscrawler.privatehosts import RefusedHost
 from newscrawler.spiders.params import QutoutiaoArgs
 
 logger = logging.getLogger(__name__)
 
 
 def failure_reason(failure: Failure) -> str:
-    """A short stats key for a failed request: the status or the error class."""
+    """A short stats key for a failed request: the status, a known cause, or the error class."""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
+    if failure.check(RefusedHost):
+        return "private_host"
+    if failure.check(DownloadCancelledError) or "DOWNLOAD_MAXSIZE" in str(failure.value):
+        return "too_large"  # over the limit as announced, or while decompressing
+    if failure.check(IgnoreRequest) and "max redirections" in str(failure.value):
+        return "redirect_loop"  # Scrapy's RedirectMiddleware gives no subclass, only this text
     return type(failure.value).__name__
+
+
+def failure_message(failure: Failure) -> str:
+    """The real message, not only the class: what an operator needs to act."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
 
 
 class QutoutiaoSpider(scrapy.Spider):
@@ -90,6 +106,11 @@ class QutoutiaoSpider(scrapy.Spider):
         if listing.invalid:
             stats.inc_value("qutoutiao/listing/invalid_entries", listing.invalid)
             logger.warning("%d listing entries without a usable id or url on %s", listing.invalid, response.url)
+        for problem, count in listing.problems.items():
+            stats.inc_value(f"qutoutiao/listing/{problem}", count)
+        if listing.problems:
+            logger.warning("Listing %s: fields of the wrong kind (%s)", response.url,
+                           ", ".join(f"{k}: {v}" for k, v in sorted(listing.problems.items())))
         if listing.is_empty:
             logger.debug("Channel %d ends at page %d (%s)", cid, page, response.url)
             return
@@ -105,6 +126,7 @@ class QutoutiaoSpider(scrapy.Spider):
                 callback=self.parse_article,
                 errback=self.detail_failed,
                 cb_kwargs={"entry": entry, "cid": cid},
+                meta={CANONICAL_URL_META: entry.canonical_url},
             )
         if listing.entries and len(known) == len({e.source_id for e in listing.entries}):
             logger.info("Channel %d: every article on page %d is stored already; stopping", cid, page)
@@ -144,7 +166,8 @@ class QutoutiaoSpider(scrapy.Spider):
         request = failure.request
         kwargs = request.cb_kwargs
         yield from self.bad_listing(
-            request.url, failure_reason(failure), repr(failure.value), kwargs["cid"], kwargs["page"], kwargs["bad_pages"]
+            request.url, failure_reason(failure), failure_message(failure), kwargs["cid"], kwargs["page"],
+            kwargs["bad_pages"],
         )
 
     def parse_article(self, response: Response, entry: ListingEntry, cid: int) -> Iterator[Any]:
@@ -153,7 +176,7 @@ class QutoutiaoSpider(scrapy.Spider):
             self.crawler.stats.inc_value("qutoutiao/detail/error/not_html")
             logger.error("Detail page %s is not text (%s); skipped", response.url, response.headers.get("Content-Type"))
             return
-        page = parse_detail(response.text, self.body_selector)
+        page = parse_detail(response.text, self.body_selector, response.url)
         if page.content_html is None:
             self.crawler.stats.inc_value("qutoutiao/detail/no_body_element")
             logger.warning("No %r element on %s", self.body_selector, response.url)
@@ -163,4 +186,4 @@ class QutoutiaoSpider(scrapy.Spider):
     def detail_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"qutoutiao/detail/error/{reason}")
-        logger.error("Detail page failed (%s): %s", reason, failure.request.url)
+        logger.error("Detail page failed (%s): %s: %s", reason, failure.request.url, failure_message(failure))
