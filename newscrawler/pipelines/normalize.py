@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from w3lib.html import remove_tags, replace_entities
 
 from newscrawler.categories import CATEGORIES
+from newscrawler.config import check_timezone
 from newscrawler.dates import is_plausible, parse_datetime
 from newscrawler.pipelines.guard import guarded
 from newscrawler.text import scrub
@@ -67,10 +67,7 @@ class NormalizePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
         zone = crawler.settings.get("PAGE_TIMEZONE")
-        try:
-            ZoneInfo(zone)
-        except (ValueError, ZoneInfoNotFoundError):
-            raise ValueError(f"PAGE_TIMEZONE={zone!r} is not an IANA time zone such as Asia/Shanghai") from None
+        check_timezone(zone)
         return cls(crawler, zone)
 
     @guarded("normalize")

@@ -13,6 +13,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newscrawler.config import validate_settings
 from newscrawler.fingerprints import CANONICAL_URL_META
 from newscrawler.items import article_id
 from newscrawler.pages.article import build_article
@@ -39,29 +40,32 @@ def failure_reason(failure: Failure) -> str:
 
 
 def failure_message(failure: Failure) -> str:
-    """The real message, not only the class: what an operator needs to act."""
+    """The real message, not only the class (and where a redirect started): what an operator needs."""
     if failure.check(HttpError):
-        return f"HTTP {failure.value.response.status}"
-    return f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
+        message = f"HTTP {failure.value.response.status}"
+    else:
+        message = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
+    redirects = failure.request.meta.get("redirect_urls") if failure.request is not None else None
+    return f"{message} (redirected from {redirects[0]})" if redirects else message
 
 
 class QutoutiaoSpider(scrapy.Spider):
     name = "qutoutiao"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._raw_args = {k: kwargs.pop(k) for k in ("cids", "pages", "limit", "refresh") if k in kwargs}
+        # Every -a argument is ours to check (QutoutiaoArgs): none becomes a stray attribute.
+        self._raw_args = {k: kwargs.pop(k) for k in list(kwargs) if k != "name"}
         super().__init__(*args, **kwargs)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> QutoutiaoSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        validate_settings(settings)  # fail at start, one ConfigError naming the setting
         spider.args = QutoutiaoArgs.parse(
             settings.getint("QUTOUTIAO_PAGES"), settings.getint("QUTOUTIAO_LIMIT"), **spider._raw_args
         )
         spider.list_url = settings.get("QUTOUTIAO_LIST_URL")
-        if "{cid}" not in spider.list_url or "{page}" not in spider.list_url:
-            raise ValueError(f"QUTOUTIAO_LIST_URL={spider.list_url!r} must contain {{cid}} and {{page}}")
         spider.body_selector = settings.get("QUTOUTIAO_BODY_SELECTOR")
         spider.max_bad_pages = settings.getint("QUTOUTIAO_MAX_BAD_PAGES")
         spider.seen_urls: set[str] = set()
