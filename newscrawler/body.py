@@ -20,6 +20,7 @@ from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XMLSyntaxError
 
 from newscrawler.images import original, proxied
+from newscrawler.text import scrub
 from newscrawler.urls import is_http_url
 
 LAZY_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc")
@@ -135,7 +136,8 @@ class BodyCleaner:
     def _parse(fragment: str) -> lxml.html.HtmlElement:
         parser = html_parser()
         try:
-            root = lxml.html.fragment_fromstring(fragment, create_parent="div", parser=parser)
+            # Control characters lxml keeps from bytes but refuses when the tree is edited.
+            root = lxml.html.fragment_fromstring(scrub(fragment).encode("utf-8"), create_parent="div", parser=parser)
         except (ParserError, XMLSyntaxError) as exc:
             raise UnparseableBody(str(exc)) from None
         error = fatal_errors(parser)

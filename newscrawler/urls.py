@@ -14,7 +14,11 @@ def unescape_url(url: str) -> str:
     >>> unescape_url("http://h/d.html?a=1&amp;b=2")
     'http://h/d.html?a=1&b=2'
     """
-    return safe_url_string(replace_entities(url.strip()))
+    text = replace_entities(url.strip())
+    try:
+        return safe_url_string(text)
+    except ValueError:  # w3lib rejects e.g. an unclosed IPv6 bracket: not a URL we can fetch
+        return text
 
 
 def canonical_url(url: str) -> str:

@@ -12,6 +12,7 @@ from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XPath
 
 from newscrawler.body import ParsedBody, fatal_errors, html_parser, inner_html
+from newscrawler.text import scrub
 from newscrawler.urls import is_http_url
 
 DEFAULT_BODY_SELECTOR = "div.content"
@@ -82,7 +83,8 @@ def parse_detail(text: str, body_css: str = DEFAULT_BODY_SELECTOR, url: str = ""
     """
     parser = html_parser()
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+        # Controls and lone surrogates: lxml keeps the first from bytes but refuses them in edits.
+        root = lxml.html.document_fromstring(scrub(text).encode("utf-8"), parser=parser)
     except ParserError:  # an empty document
         return DetailPage(None, None, None, None, None)
     error = fatal_errors(parser)
