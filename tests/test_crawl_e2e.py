@@ -70,30 +70,7 @@ def test_channel_ends_on_empty_page(via_replica: ReplicaServer) -> None:
     assert {i.source_id for i in result.items} == via_replica.site.expected(cids=(10,), pages=50)["emitted"]
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        ({"pages": "0"}, "pages='0'"),
-        ({"limit": "ten"}, "limit='ten'"),
-        ({"cids": "1,x"}, "cids='1,x'"),
-        ({"refresh": "maybe"}, "refresh='maybe'"),
-    ],
-)
-def test_bad_arguments_fail_at_start(args: dict[str, str], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        crawl(SPIDER_ONLY, **args)
-
-
-@pytest.mark.parametrize(
-    ("settings", "message"),
-    [
-        ({"QUTOUTIAO_LIST_URL": "http://api.1sapp.com/content/outList?page={page}"}, "QUTOUTIAO_LIST_URL="),
-        ({"PAGE_TIMEZONE": "Beijing"}, "PAGE_TIMEZONE='Beijing'"),
-    ],
-)
-def test_bad_settings_fail_at_start(settings: dict[str, str], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        crawl(settings)
+# Bad arguments and settings: tests/test_config.py.
 
 
 def test_unreachable_api_is_logged_not_fatal(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
