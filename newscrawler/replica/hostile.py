@@ -29,7 +29,7 @@ class HostileCase:
     listing: dict[str, Any]  # fields that replace the good entry's
     outcome: str
     stat: str = ""
-    page: str = "ok"  # ok | nested | deep | meta_refresh | base_href | moved | private | loop | bomb | long_url
+    page: str = "ok"  # ok | nested | deep | meta_refresh | base_href | moved | private | loop | bomb | long_url | huge
 
 
 GOOD_ENTRIES = ("990001", "990002", "990003")
@@ -55,6 +55,7 @@ CASES: tuple[HostileCase, ...] = (
     HostileCase("990302", {}, "lost", "qutoutiao/detail/error/redirect_loop", page="loop"),
     HostileCase("990303", {}, "lost", "qutoutiao/detail/error/too_large", page="bomb"),
     HostileCase("990304", {}, "lost", "qutoutiao/detail/error/url_too_long", page="long_url"),
+    HostileCase("990305", {}, "lost", "qutoutiao/detail/error/too_large", page="huge"),  # 6 MiB, plainly sent
 )
 
 
@@ -75,6 +76,8 @@ def body_of(page: str) -> str:
         return '<base href="http://evil.example/"><p>正文<img src="pic.jpeg"></p><p><a href="more.html">更多</a></p>'
     if page == "moved":
         return '<p>搬家了<img src="pic.jpeg"></p>'
+    if page == "huge":
+        return "<p>" + "长" * (2 * 1024 * 1024) + "</p>"  # 6 MiB in UTF-8: over DOWNLOAD_MAXSIZE
     return "<p>普通的正文段落。</p>"
 
 

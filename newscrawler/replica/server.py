@@ -8,6 +8,7 @@ html2.qktoutiao.com, ...) and as a plain mirror of the listing API.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +30,13 @@ class ReplicaServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.hits: dict[str, int] = {}
         super().__init__(("127.0.0.1", port), ReplicaHandler)
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        # A crawler that cancels an oversized download hangs up mid-body: expected, not a bug.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            logger.debug("%s hung up mid-response", client_address)
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:
