@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin
@@ -89,7 +90,8 @@ def parse_detail(text: str, body_css: str = DEFAULT_BODY_SELECTOR, url: str = ""
         return DetailPage(None, None, None, None, None)
     error = fatal_errors(parser)
     bodies = body_selector(body_css)(root)
-    content = ParsedBody(bodies[0], base_url(root, url), error) if bodies else None
+    # A copy of the body alone: the item then holds its body, not the whole page, until cleaned.
+    content = ParsedBody(copy.deepcopy(bodies[0]), base_url(root, url), error) if bodies else None
     return DetailPage(
         content_html=content,
         title=_first_text(root, FACTS["title"]),
