@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
@@ -67,12 +68,23 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
+    from newscrawler.files import replacing
+    from newscrawler.progress import expected_total, progress
     from newscrawler.storage.documents import contract_fields, to_json
 
     store = open_store(project_settings(args.set))
     try:
-        for doc in store.query(store_query(args)):
-            sys.stdout.write(to_json(contract_fields(doc)) + "\n")
+        query = store_query(args)
+        lines = (to_json(contract_fields(doc)) + "\n" for doc in store.query(query))
+        if not args.out:
+            sys.stdout.writelines(lines)
+            return 0
+        count = 0
+        with replacing(Path(args.out)) as file:
+            for line in progress(lines, desc="query", total=expected_total(store, query)):
+                file.write(line.encode("utf-8"))
+                count += 1
+        print(f"query in {args.out}: {count} articles")
     finally:
         store.close()
     return 0
@@ -131,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     query = commands.add_parser("query", help="print stored articles as JSON Lines", parents=[with_settings])
     add_filters(query)
+    query.add_argument("--out", help="write the JSON Lines to this file (with a progress bar on a terminal)")
     query.set_defaults(handler=_query)
 
     replay = commands.add_parser("replay", help="store the dead-letter files, removing each once stored",

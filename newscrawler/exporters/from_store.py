@@ -13,6 +13,7 @@ from newscrawler.exporters.hexo import export_posts
 from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
 from newscrawler.exporters.rss import RssItemExporter
 from newscrawler.files import replacing
+from newscrawler.progress import expected_total, progress
 from newscrawler.storage import Query, open_store
 from newscrawler.storage.documents import contract_fields
 
@@ -31,7 +32,7 @@ def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Pat
     out = Path(out)
     store = open_store(settings)
     try:
-        docs = store.query(query)
+        docs = progress(store.query(query), desc=f"export {kind}", total=expected_total(store, query))
         if kind == "hexo":
             result = export_posts(docs, out, settings.getlist("HEXO_CATEGORIES"), settings.get("HEXO_AUTHOR"))
             return f"Hexo posts in {out}/: {result.written} written, {result.unchanged} unchanged"
