@@ -105,14 +105,23 @@ def test_spidermon_enabled_off(via_replica: ReplicaServer, caplog: pytest.LogCap
     assert "[Spidermon]" not in caplog.text
 
 
-def test_progress_log(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+def progress_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "newscrawler.extensions"]
+
+
+def test_progress_log_periodic(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="newscrawler.extensions")
-    stats = crawl({"PROGRESS_LOG_INTERVAL": 0.05}, cids="1,2", pages="3").stats
-    lines = [r.getMessage() for r in caplog.records if r.name == "newscrawler.extensions"]
-    assert len(lines) >= 2  # at least one periodic line, then the final one
-    assert all(line.startswith("Progress: ") for line in lines)
-    assert lines[-1] == progress_line(stats)
-    assert f"{stats['store/new']} articles stored ({stats['store/new']} new" in lines[-1]
+    crawl({"PROGRESS_LOG_INTERVAL": 0.05}, cids="1,2", pages="3")
+    lines = progress_lines(caplog)
+    assert len(lines) >= 3  # periodic lines, then the final one
+    assert all(line.startswith("Progress: ") and " listing pages, " in line for line in lines)
+
+
+def test_progress_log_final_line(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="newscrawler.extensions")
+    stats = crawl({"PROGRESS_LOG_INTERVAL": 3600}, cids="1,2", pages="3").stats
+    assert progress_lines(caplog) == [progress_line(stats)]  # no periodic line yet: only the closing one
+    assert f"{stats['store/new']} articles stored ({stats['store/new']} new" in progress_line(stats)
 
 
 def test_progress_log_off(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
