@@ -53,7 +53,8 @@ class Command(ScrapyCrawlCommand):
         return "Run a spider; the exit status says whether the crawl started, lost articles or failed a monitor"
 
     def long_desc(self) -> str:
-        return __doc__ or ""
+        return ("Run a spider of the project. Exit status: 0 healthy (dead letters only warn); 1 a close monitor "
+                "failed; 2 the crawl could not start (bad argument or setting); 3 articles lost (store/lost).")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
