@@ -11,7 +11,6 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from pathlib import Path
 
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
@@ -68,23 +67,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from newscrawler.files import replacing
-    from newscrawler.progress import expected_total, progress
-    from newscrawler.storage.documents import contract_fields, to_json
+    from newscrawler.exporters.from_store import query_lines, write_query
 
     store = open_store(project_settings(args.set))
     try:
-        query = store_query(args)
-        lines = (to_json(contract_fields(doc)) + "\n" for doc in store.query(query))
-        if not args.out:
-            sys.stdout.writelines(lines)
-            return 0
-        count = 0
-        with replacing(Path(args.out)) as file:
-            for line in progress(lines, desc="query", total=expected_total(store, query)):
-                file.write(line.encode("utf-8"))
-                count += 1
-        print(f"query in {args.out}: {count} articles")
+        if args.out:
+            print(write_query(store, store_query(args), args.out))
+        else:
+            sys.stdout.writelines(query_lines(store, store_query(args)))
     finally:
         store.close()
     return 0

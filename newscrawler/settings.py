@@ -116,6 +116,7 @@ FEED_DESCRIPTION = "Articles collected by newscrawler"
 # --- Monitoring (spidermon) and progress ----------------------------------------
 # Close monitors (newscrawler/monitors.py) decide the exit status; -s SPIDERMON_ENABLED=0 turns them off.
 SPIDERMON_ENABLED = True
+# Spidermon runs the monitors; ProgressLog writes the periodic progress line.
 EXTENSIONS = {
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "newscrawler.extensions.ProgressLog": 510,
