@@ -91,3 +91,25 @@ def test_good_settings_pass(settings: dict[str, Any]) -> None:
     values.setmodule(project)
     values.update(settings)
     validate_settings(values)  # raises nothing
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["-a", "cid=1", "-a", "page=1"],
+         "Crawl not started: unknown spider arguments -a cid, -a page: valid ones are cids, pages, limit, refresh"),
+        (["-s", "QUTOUTIAO_BODY_SELECTOR=div[[["], "Crawl not started: QUTOUTIAO_BODY_SELECTOR='div[[['"),
+        (["-s", "QUTOUTIAO_LIST_URL=http://api.1sapp.com/?cid={cid}&page={page}&x={foo}"],
+         "Crawl not started: QUTOUTIAO_LIST_URL="),
+        (["-s", "CORS_PROXY=javascript:alert(1)//"], "Crawl not started: CORS_PROXY='javascript:alert(1)//'"),
+        (["-s", "MONGO_BATCH_SIZE=abc"], "Crawl not started: MONGO_BATCH_SIZE='abc'"),
+    ],
+)
+def test_scrapy_crawl_exits_2_with_one_line(args: list[str], line: str, tmp_path: Any) -> None:
+    from tests.processes import scrapy
+
+    run = scrapy("crawl", "qutoutiao", *args, "-s", f"NEWSCRAWLER_DB={tmp_path / 'store.sqlite3'}",
+                 "-s", f"DEADLETTER_DIR={tmp_path / 'deadletter'}", timeout=120)
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert line in run.stderr
+    assert "Traceback" not in run.stderr
