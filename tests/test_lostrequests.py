@@ -33,3 +33,31 @@ def test_callback_error_is_one_line_and_the_crawl_goes_on(
     assert f"Could not process detail page http://{article.host}{article.path}?" in caplog.text
     assert "RuntimeError: a surprise in project code" in caplog.text
     assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+
+
+def test_failure_reasons_name_the_cause() -> None:
+    from scrapy import Request
+    from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+    from twisted.python.failure import Failure
+
+    from newscrawler.privatehosts import RefusedHost
+    from newscrawler.spiders.qutoutiao import failure_message, failure_reason
+
+    def failed(exc: Exception, **meta: Any) -> Failure:
+        failure = Failure(exc)
+        failure.request = Request("http://h.cn/1.html", meta=meta)
+        return failure
+
+    table = [
+        (IgnoreRequest("max redirections reached"), "redirect_loop"),
+        (IgnoreRequest("Filtered offsite request to 'x.cn'"), "offsite"),
+        (RefusedHost("a private or local address"), "private_host"),
+        (DownloadCancelledError("Expected to receive 6292394 bytes which is larger than download max size"),
+         "too_large"),
+        (IgnoreRequest("... exceeded DOWNLOAD_MAXSIZE (5242880 B) during decompression."), "too_large"),
+        (ValueError("Missing scheme"), "ValueError"),
+    ]
+    for exc, reason in table:
+        assert failure_reason(failed(exc)) == reason
+    message = failure_message(failed(IgnoreRequest("max redirections reached"), redirect_urls=["http://a.cn/x"]))
+    assert message == "IgnoreRequest: max redirections reached (redirected from http://a.cn/x)"

@@ -34,8 +34,11 @@ def failure_reason(failure: Failure) -> str:
         return "private_host"
     if failure.check(DownloadCancelledError) or "DOWNLOAD_MAXSIZE" in str(failure.value):
         return "too_large"  # over the limit as announced, or while decompressing
+    # Scrapy's RedirectMiddleware and OffsiteMiddleware give no subclass, only their text.
     if failure.check(IgnoreRequest) and "max redirections" in str(failure.value):
-        return "redirect_loop"  # Scrapy's RedirectMiddleware gives no subclass, only this text
+        return "redirect_loop"
+    if failure.check(IgnoreRequest) and "offsite request" in str(failure.value):
+        return "offsite"
     return type(failure.value).__name__
 
 
