@@ -9,9 +9,9 @@ the last word on what may reach a reader's browser.
 from __future__ import annotations
 
 import re
-from html import escape
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html import escape
 from urllib.parse import urljoin
 
 import lxml.html
