@@ -41,15 +41,16 @@ def clean_text(value: Any, strip_markup: bool = False) -> str | None:
 def to_int(value: Any) -> int | None:
     """'2344' -> 2344; anything that is not a whole number -> None.
 
-    >>> [to_int(v) for v in ("2344", 7, " 12 ", "", None, "1.2万", True)]
-    [2344, 7, 12, None, None, None, None]
+    >>> [to_int(v) for v in ("2344", 7, " 12 ", "", None, "1.2万", True, "²", "9" * 5000)]
+    [2344, 7, 12, None, None, None, None, None, None]
     """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    return int(text) if text.isdigit() else None
+    # ASCII digits only ("²".isdigit() is True), and no more than a counter can hold.
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def clean_tags(value: Any) -> list[str]:
