@@ -36,8 +36,8 @@ def summary(stats: dict[str, Any]) -> list[str]:
     lines = [
         f"articles scraped: {stats.get('item_scraped_count', 0)}",
         f"ads skipped: {stats.get('qutoutiao/listing/ads_skipped', 0)}, "
-        f"duplicates skipped: {stats.get('qutoutiao/listing/duplicates', 0)}, "
-        f"known articles skipped: {stats.get('qutoutiao/detail/skipped_known', 0)}",
+        f"duplicates skipped: {stats.get('dupefilter/filtered', 0)}, "
+        f"known articles skipped: {stats.get('incremental/skipped', 0)}",
     ]
     for prefix, title in (("store/", "stored"), ("validate/missing/", "dropped, missing"),
                           ("qutoutiao/listing/error/", "listing errors"), ("qutoutiao/detail/error/", "detail errors")):

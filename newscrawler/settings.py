@@ -55,6 +55,15 @@ QUTOUTIAO_MAX_BAD_PAGES = 3
 # CSS selector of the article body on detail pages.
 QUTOUTIAO_BODY_SELECTOR = "div.content"
 
+# --- Incremental crawling ------------------------------------------------------
+# Skip the detail pages of articles the store holds from earlier crawls, and stop
+# a listing once a page brings nothing new (see incremental.py). -a refresh=1
+# fetches them anyway for one crawl; False turns skipping off for good.
+INCREMENTAL_CRAWL_ENABLED = True
+SPIDER_MIDDLEWARES = {
+    "newscrawler.incremental.IncrementalCrawlMiddleware": 600,
+}
+
 # --- Item pipelines ---------------------------------------------------------
 ITEM_PIPELINES = {
     "newscrawler.pipelines.normalize.NormalizePipeline": 100,

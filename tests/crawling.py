@@ -96,6 +96,14 @@ def project_settings_dict(**overrides: Any) -> dict[str, Any]:
     return {**base, **TEST_SETTINGS, **overrides}
 
 
+def make_spider(settings: dict[str, Any] | None = None, **spider_args: Any) -> QutoutiaoSpider:
+    """The spider as a crawl builds it, for feeding its callbacks responses by hand."""
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(**(settings or {})))
+    spider = QutoutiaoSpider.from_crawler(crawler, **spider_args)
+    crawler.spider = spider
+    return spider
+
+
 def _start_crawl(settings: dict[str, Any], spider_args: dict[str, Any], result: CrawlResult) -> Deferred[None]:
     """In the reactor thread: build the crawler and start it; fires when the crawl ends."""
     crawler: Crawler = get_crawler(QutoutiaoSpider, project_settings_dict(**settings))

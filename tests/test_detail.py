@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
-from scrapy.http import HtmlResponse
+import pytest
+from scrapy.responsetypes import responsetypes
 
 from newscrawler.pages.article import build_article
 from newscrawler.pages.detail import parse_detail
 from newscrawler.pages.listing import parse_listing
 from tests.conftest import FIXTURES
+from tests.crawling import make_spider
 
 PAGE = """<html><head><meta charset="utf-8"><title>t</title></head><body>
 <div class="info"><span class="source">今日闵行</span><span class="time">昨天 18:55</span></div>
@@ -33,13 +36,20 @@ def test_custom_body_selector() -> None:
     assert parse_detail('<article id="a"><p>x</p></article>', "article#a").content_html == "<p>x</p>"
 
 
-def test_gbk_page_decodes_through_the_response() -> None:
-    html = PAGE.replace('charset="utf-8"', 'charset="gbk"').encode("gbk")
-    for headers in ({"Content-Type": "text/html; charset=GBK"}, {"Content-Type": "text/html"}):
-        response = HtmlResponse("http://h/1.html", body=html, headers=headers)
-        page = parse_detail(response.text)
-        assert page.author == "今日闵行"
-        assert "<p>正文</p>" in page.content_html
+@pytest.mark.parametrize(
+    ("charset", "header"),
+    [("gbk", "text/html; charset=GBK"), ("gb2312", "text/html"), ("gb18030", "text/html; charset=gb18030")],
+)
+def test_spider_reads_a_page_in_its_declared_charset(charset: str, header: str) -> None:
+    """Declared in the header or only in the page's <meta>: the article comes out in Chinese."""
+    url = "http://html2.qktoutiao.com/detail/2021/07/08/1.html"
+    body = PAGE.replace('charset="utf-8"', f'charset="{charset}"').encode(charset)
+    headers = {"Content-Type": header}
+    response = responsetypes.from_args(headers=headers, url=url, body=body)(url, headers=headers, body=body)
+    entry = parse_listing(json.dumps({"data": {"data": [{"id": "1", "url": url, "title": "标题"}]}})).entries[0]
+    [article] = make_spider().parse_article(response, entry=entry, cid=1)
+    assert article.author == "今日闵行"  # the listing names none: read from the page
+    assert "<p>正文</p>" in article.content_html
 
 
 def test_build_article_from_real_entry() -> None:
@@ -48,7 +58,7 @@ def test_build_article_from_real_entry() -> None:
     article = build_article(entry, 6, parse_detail(PAGE), crawled)
     assert article.id == "qutoutiao:221604"
     assert article.source_id == "221604"
-    assert article.url == "http://html.shehuitu.com/detail/2016/11/15/221604.html"
+    assert article.url == "http://html.shehuitu.com/detail/2016/11/15/221604.html?content_id=221604"
     assert article.content_type == "video"
     assert article.category_id == 6 and article.category == "娱乐"
     assert article.channel_id == 6

@@ -124,7 +124,10 @@ def test_front_matter_reads_back(title: str) -> None:
     assert meta["title"] == title
     assert meta["headimg"] == headimg == meta["thumbnail"]
     assert meta["categories"] == CATEGORIES and meta["comments"] is False and meta["author"] == "趣头条"
-    assert post.count("\n---\n") >= 2 and "\n---\n" not in post[5:].split("\n---\n", 1)[0]
+    # Hexo's body starts after the first closing "---": the article, and no front matter left in it.
+    body = post[len("\n---\n"):].partition("\n---\n")[2]
+    assert body.lstrip("\n").startswith("<div>") and doc["content_html"] in body
+    assert "thumbnail:" not in body
 
 
 def test_filename_never_from_title(tmp_path: Path) -> None:

@@ -87,8 +87,8 @@ def test_rerun_is_unchanged_and_incremental(
     requested = set(fresh_replica.hits)
     known_paths = {a.path for a in site.articles.values() if a.source_id in stored}
     assert not requested & known_paths, "a stored article's page was fetched again"
-    assert incremental.stats["qutoutiao/detail/skipped_known"] > 0
-    assert incremental.stats["qutoutiao/listing/stopped_all_known"] > 0
+    assert incremental.stats["incremental/skipped"] > 0
+    assert incremental.stats["incremental/listing_stopped"] > 0
     assert incremental.stats.get("store/new", 0) == 0
 
 
