@@ -91,8 +91,8 @@ MONGO_URI = os.environ.get("MONGO_URI", "")
 MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "newscrawler")
 # MongoDB collection name.
 MONGO_COLLECTION = os.environ.get("MONGO_COLLECTION", "articles")
-# Items per write batch (both stores).
-MONGO_BATCH_SIZE = 100
+# Items per write batch, MongoDB or SQLite (MONGO_BATCH_SIZE, the old name, still works).
+STORE_BATCH_SIZE = 100
 # Flush a partial batch after this many seconds.
 STORE_FLUSH_INTERVAL = 5.0
 # MongoDB server selection and connect timeouts, in milliseconds.

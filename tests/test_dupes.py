@@ -10,6 +10,7 @@ from scrapy.utils.test import get_crawler
 from newscrawler.fingerprints import CANONICAL_URL_META
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.urls import canonical_url
+from tests import oracle
 from tests.crawling import crawl, project_settings_dict
 
 SPIDER_ONLY = {"ITEM_PIPELINES": {}}
@@ -36,7 +37,7 @@ def test_jobdir_keeps_the_seen_articles(via_replica: ReplicaServer, tmp_path: Pa
     """Fingerprints persist in JOBDIR: a later run skips articles listed there with other keys."""
     settings = {**SPIDER_ONLY, "JOBDIR": str(tmp_path / "job")}
     first = {item.source_id for item in crawl(settings, cids="1").items}
-    relisted = first & via_replica.site.expected(cids=(255,))["emitted"]
+    relisted = first & oracle.expected(via_replica.site, cids=(255,))["emitted"]
     assert relisted, "推荐 re-lists some of channel 1's articles (other cid, key, pv_id)"
     second = crawl(settings, cids="255")
     assert second.items and not first & {item.source_id for item in second.items}

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from newscrawler.cli import ProjectCommand
+from newscrawler.config import store_batch_size
 
 
 class Command(ProjectCommand):
@@ -19,7 +20,7 @@ class Command(ProjectCommand):
         settings = self.settings
         store = open_store(settings)
         try:
-            result, problems = replay(store, settings.get("DEADLETTER_DIR"), settings.getint("MONGO_BATCH_SIZE"))
+            result, problems = replay(store, settings.get("DEADLETTER_DIR"), store_batch_size(settings))
         finally:
             store.close()
         print(f"replayed into {store.description}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged")
