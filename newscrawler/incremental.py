@@ -68,13 +68,13 @@ class IncrementalCrawlMiddleware:
             self.store = None
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        yield from self.filter(response, list(result))
+        yield from self.drop_stored(response, list(result))
 
     async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        for output in self.filter(response, [output async for output in result]):
+        for output in self.drop_stored(response, [output async for output in result]):
             yield output
 
-    def filter(self, response: Response, outputs: list[Any]) -> list[Any]:
+    def drop_stored(self, response: Response, outputs: list[Any]) -> list[Any]:
         """The outputs of one callback minus what earlier runs stored."""
         marked = [o for o in outputs if isinstance(o, Request) and o.meta.get(STORE_ID_META)]
         if not marked:

@@ -70,7 +70,7 @@ def names(outputs: list[Any]) -> list[str]:
 def test_drops_what_the_store_held(held: set[str], listed: list[str], kept: list[str], skipped: int, stopped: int) -> None:
     store = HeldIds(held)
     mw = middleware(store)
-    out = mw.filter(LISTING, page(*listed))
+    out = mw.drop_stored(LISTING, page(*listed))
     assert names(out) == kept
     assert mw.stats.get_value("incremental/skipped", 0) == skipped
     assert mw.stats.get_value("incremental/listing_stopped", 0) == stopped
@@ -81,9 +81,9 @@ def test_articles_stored_by_this_crawl_never_stop_a_listing() -> None:
     """A first crawl: 推荐 re-lists articles another channel listed (and stored) moments ago."""
     store = HeldIds(set())
     mw = middleware(store)
-    assert len(mw.filter(LISTING, page("a", "b"))) == 3
+    assert len(mw.drop_stored(LISTING, page("a", "b"))) == 3
     store.ids |= {"a", "b"}  # the store pipeline wrote them meanwhile
-    again = mw.filter(LISTING, page("b", "a"))
+    again = mw.drop_stored(LISTING, page("b", "a"))
     assert urls(again) == urls(page("b", "a")), "left to the dupefilter, the listing goes on"
     assert mw.stats.get_value("incremental/skipped") is None
     assert mw.stats.get_value("incremental/listing_stopped") is None
@@ -94,7 +94,7 @@ def test_unmarked_output_passes_untouched() -> None:
     store = HeldIds({"a"})
     mw = middleware(store)
     outputs = [Request("http://h/a"), {"an": "item"}, *page(next_page=True)]
-    assert mw.filter(LISTING, outputs) == outputs
+    assert mw.drop_stored(LISTING, outputs) == outputs
     assert store.questions == []
 
 
@@ -102,8 +102,8 @@ def test_store_failure_fetches_everything_loudly(caplog: pytest.LogCaptureFixtur
     store = HeldIds({"a"}, fail=True)
     mw = middleware(store)
     with caplog.at_level(logging.ERROR):
-        assert len(mw.filter(LISTING, page("a", "b"))) == 3
-        assert len(mw.filter(LISTING, page("c"))) == 2
+        assert len(mw.drop_stored(LISTING, page("a", "b"))) == 3
+        assert len(mw.drop_stored(LISTING, page("c"))) == 2
     assert len(store.questions) == 1, "a failed store is not asked again in the same crawl"
     assert mw.stats.get_value("incremental/store_errors") == 1
     assert "Could not ask test store which articles of http://api.1sapp.com/content/outList?cid=1&page=1" in caplog.text
