@@ -26,7 +26,7 @@ class Article:
     summary: str | None = None
     author: str | None = None
     channel_id: int | None = None
-    category_id: int | str | None = None  # the listing's raw "type" until the normalize stage
+    category_id: int | None = None
     category: str | None = None
     tags: list[str] = field(default_factory=list)
     content_type: str = "article"  # "article" | "video"

@@ -34,7 +34,10 @@ def canonical_url(url: str) -> str:
     >>> canonical_url("http://g.fastapi.net/d?si=1018975&aid=580640&tp=c&content_id=204777&cid=255&key=k")
     'http://g.fastapi.net/d?aid=580640&content_id=204777&si=1018975&tp=c'
     """
-    return canonicalize_url(url_query_cleaner(url, TRACKING_PARAMS, remove=True))
+    try:
+        return canonicalize_url(url_query_cleaner(url, TRACKING_PARAMS, remove=True))
+    except ValueError:  # an unclosed IPv6 bracket, a port out of range: nothing to canonicalize
+        return url
 
 
 def is_http_url(url: str) -> bool:

@@ -63,7 +63,7 @@ def test_build_article_from_real_entry() -> None:
     assert article.source_id == "221604"
     assert article.url == "http://html.shehuitu.com/detail/2016/11/15/221604.html?content_id=221604"
     assert article.content_type == "video"
-    assert article.category_id == "6" and article.category is None  # named by the normalize stage
+    assert article.category_id == 6 and article.category == "娱乐"  # named here, its one home
     assert article.channel_id == 6
     assert article.published_at == "1479212162436"  # normalized later
     assert article.author == "今日闵行"  # listing source is empty; the page names it

@@ -33,6 +33,10 @@ def captured_urls() -> list[str]:
          "http://g.fastapi.net/d?aid=580640&content_id=204777&si=1018975&tp=c"),
         ("HTTP://WWW.QiuXingWang.cn/qu/444556.html#comments", "http://www.qiuxingwang.cn/qu/444556.html"),
         ("http://h.example/a.html?id=7&amp=1", "http://h.example/a.html?amp=1&id=7"),
+        ("http://h.example/a?key", "http://h.example/a"),
+        # not URLs w3lib can parse: kept as they are, the crawl goes on
+        ("http://[::1/a?key=1", "http://[::1/a?key=1"),
+        ("http://h.example:99999/a?key=1", "http://h.example:99999/a?key=1"),
     ],
 )
 def test_canonical_url(url: str, canonical: str) -> None:

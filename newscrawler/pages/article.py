@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from newscrawler.categories import CATEGORIES
 from newscrawler.items import SOURCE, Article, article_id
 from newscrawler.pages.detail import DetailPage
 from newscrawler.pages.listing import ListingEntry
 
 VIDEO_CONTENT_TYPES = frozenset({"3"})
+
+
+def _category_id(raw: dict[str, Any]) -> int | None:
+    try:
+        return int(str(raw.get("type", "")).strip())
+    except ValueError:
+        return None
 
 
 def _published_raw(raw: dict[str, Any], page: DetailPage) -> str | int | None:
@@ -30,6 +38,7 @@ def build_article(
     (``source_id`` too, in some captures), never the article id.
     """
     raw = entry.raw
+    category_id = _category_id(raw)
     tags = raw.get("tag") or []
     return Article(
         id=article_id(entry.source_id),
@@ -40,7 +49,8 @@ def build_article(
         summary=raw.get("introduction"),
         author=raw.get("source_name") or raw.get("source") or page.author,
         channel_id=channel_id,
-        category_id=raw.get("type"),  # the normalize stage types it and names the category
+        category_id=category_id,
+        category=CATEGORIES.get(category_id) if category_id is not None else None,
         tags=list(tags) if isinstance(tags, list) else [tags],
         content_type="video" if str(raw.get("content_type")) in VIDEO_CONTENT_TYPES else "article",
         published_at=_published_raw(raw, page),

@@ -14,7 +14,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import create_looping_call
 
-from newscrawler.config import store_batch_size
+from newscrawler.batchsize import store_batch_size
 from newscrawler.storage import Store, open_store
 from newscrawler.storage.deadletter import DeadLetter
 from newscrawler.storage.documents import to_document

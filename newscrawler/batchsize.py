@@ -1,4 +1,4 @@
-"""Settings that need more than a typed getter: renamed ones whose old name still works."""
+"""The store batch size: STORE_BATCH_SIZE, or MONGO_BATCH_SIZE, its old name, still read."""
 
 from __future__ import annotations
 
