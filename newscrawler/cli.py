@@ -20,6 +20,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
+from newscrawler.errors import ConfigError
 from newscrawler.storage import Query
 
 SETTINGS_MODULE = "newscrawler.settings"
@@ -55,6 +56,8 @@ class ProjectCommand(ScrapyCommand):
 
     requires_project = True
     requires_crawler_process = False
+    # Errors whose message already names the setting, path or host: one line, exit status 1.
+    reported_errors: tuple[type[Exception], ...] = (ConfigError,)
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -65,7 +68,11 @@ class ProjectCommand(ScrapyCommand):
         assert self.settings is not None
         # LOG_LEVEL, LOG_FILE, -L, --logfile and --nolog, as for scrapy crawl.
         configure_logging(self.settings)
-        self.exitcode = self.execute(opts)
+        try:
+            self.exitcode = self.execute(opts)
+        except self.reported_errors as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            self.exitcode = 1
 
     def execute(self, opts: argparse.Namespace) -> int:
         """Do the work with ``self.settings``; return the exit status."""

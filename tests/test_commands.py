@@ -68,3 +68,10 @@ def test_replica_only_loaded_by_the_commands_that_serve_it() -> None:
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env(), capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_bad_setting_is_one_line_naming_it(tmp_path: Path) -> None:
+    run = scrapy("replay", "-s", "STORE_BATCH_SIZE=0", "-s", f"NEWSCRAWLER_DB={tmp_path / 'db.sqlite3'}",
+                 "-s", f"DEADLETTER_DIR={tmp_path / 'dl'}")
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines()[-1] == "error: STORE_BATCH_SIZE='0': expected a positive whole number of items per write"
