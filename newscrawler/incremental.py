@@ -14,6 +14,7 @@ marks its requests (``meta``); it knows nothing of stores or pipelines.
   caught up and the request is dropped (stat ``incremental/listing_stopped``).
   Articles stored by this very crawl (a channel re-listing what another one
   just listed) never count, so the rule cannot fire on a first crawl.
+  ``QUTOUTIAO_STOP_AT_KNOWN_PAGE = False`` turns this rule off.
 
 ``INCREMENTAL_CRAWL_ENABLED`` (default on) turns it on; ``-a refresh=1`` makes
 the spider leave its requests unmarked, so every article is fetched again.
@@ -41,9 +42,10 @@ NEXT_PAGE_META = "next_listing_page"
 
 
 class IncrementalCrawlMiddleware:
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, stop_listings: bool) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
+        self.stop_listings = stop_listings
         self.store: Store | None = None
         self.requested: set[str] = set()  # ids let through during this crawl
         self.broken = False  # the store failed to answer once: fetch everything from then on
@@ -52,7 +54,7 @@ class IncrementalCrawlMiddleware:
     def from_crawler(cls, crawler: Crawler) -> IncrementalCrawlMiddleware:
         if not crawler.settings.getbool("INCREMENTAL_CRAWL_ENABLED"):
             raise NotConfigured("INCREMENTAL_CRAWL_ENABLED is off: known articles are fetched again")
-        middleware = cls(crawler)
+        middleware = cls(crawler, crawler.settings.getbool("QUTOUTIAO_STOP_AT_KNOWN_PAGE"))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -84,7 +86,7 @@ class IncrementalCrawlMiddleware:
         self.requested |= ids - stored_before
         if stored_before:
             self.stats.inc_value("incremental/skipped", sum(r.meta[STORE_ID_META] in stored_before for r in marked))
-        caught_up = stored_before == ids
+        caught_up = self.stop_listings and stored_before == ids
         kept = []
         for output in outputs:
             if isinstance(output, Request):

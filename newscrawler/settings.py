@@ -60,6 +60,9 @@ QUTOUTIAO_BODY_SELECTOR = "div.content"
 # a listing once a page brings nothing new (see incremental.py). -a refresh=1
 # fetches them anyway for one crawl; False turns skipping off for good.
 INCREMENTAL_CRAWL_ENABLED = True
+# Stop a channel at a listing page whose articles were all stored by earlier crawls.
+# Off when workers share one crawl (they cannot tell "earlier" from "another worker").
+QUTOUTIAO_STOP_AT_KNOWN_PAGE = True
 SPIDER_MIDDLEWARES = {
     "newscrawler.incremental.IncrementalCrawlMiddleware": 600,
 }

@@ -36,8 +36,8 @@ class HeldIds:
         return self.ids & set(ids)
 
 
-def middleware(store: HeldIds) -> IncrementalCrawlMiddleware:
-    mw = IncrementalCrawlMiddleware.from_crawler(get_crawler(settings_dict=project_settings_dict()))
+def middleware(store: HeldIds, **settings: Any) -> IncrementalCrawlMiddleware:
+    mw = IncrementalCrawlMiddleware.from_crawler(get_crawler(settings_dict=project_settings_dict(**settings)))
     mw.store = store
     return mw
 
@@ -75,6 +75,13 @@ def test_drops_what_the_store_held(held: set[str], listed: list[str], kept: list
     assert mw.stats.get_value("incremental/skipped", 0) == skipped
     assert mw.stats.get_value("incremental/listing_stopped", 0) == stopped
     assert len(store.questions) == 1  # one question per listing page
+
+
+def test_stop_rule_can_be_turned_off() -> None:
+    mw = middleware(HeldIds({"a", "b"}), QUTOUTIAO_STOP_AT_KNOWN_PAGE=False)
+    assert names(mw.drop_stored(LISTING, page("a", "b"))) == ["next"]
+    assert mw.stats.get_value("incremental/skipped") == 2
+    assert mw.stats.get_value("incremental/listing_stopped") is None
 
 
 def test_articles_stored_by_this_crawl_never_stop_a_listing() -> None:
