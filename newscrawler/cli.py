@@ -51,7 +51,7 @@ class ProjectCommand(ScrapyCommand):
     """A project command that runs no crawl: Scrapy's options, logging as configured.
 
     Scrapy imports every module of ``COMMANDS_MODULE`` whenever it starts (even for
-    ``scrapy crawl``), so subclasses import their heavy parts inside ``run()``.
+    ``scrapy crawl``), so subclasses import their heavy parts inside ``execute()``.
     """
 
     requires_project = True

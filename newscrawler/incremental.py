@@ -55,14 +55,12 @@ class IncrementalCrawlMiddleware:
         if not crawler.settings.getbool("INCREMENTAL_CRAWL_ENABLED"):
             raise NotConfigured("INCREMENTAL_CRAWL_ENABLED is off: known articles are fetched again")
         middleware = cls(crawler, crawler.settings.getbool("QUTOUTIAO_STOP_AT_KNOWN_PAGE"))
-        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        # A read handle of its own (the store pipeline writes through another), opened
+        # here so that a bad store setting stops the crawl at start.
+        middleware.store = open_store(crawler.settings)
+        logger.info("Incremental crawl: skipping articles already in %s", middleware.store.description)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
-
-    def spider_opened(self) -> None:
-        # A read handle of its own: the store pipeline's writes happen elsewhere.
-        self.store = open_store(self.crawler.settings)
-        logger.info("Incremental crawl: skipping articles already in %s", self.store.description)
 
     def spider_closed(self) -> None:
         if self.store is not None:

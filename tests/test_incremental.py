@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,7 +39,10 @@ class HeldIds:
 
 
 def middleware(store: HeldIds, **settings: Any) -> IncrementalCrawlMiddleware:
+    folder = Path(tempfile.mkdtemp(prefix="newscrawler-test-"))  # never the project's data/
+    settings = {"MONGO_URI": "", "NEWSCRAWLER_DB": str(folder / "store.sqlite3"), **settings}
     mw = IncrementalCrawlMiddleware.from_crawler(get_crawler(settings_dict=project_settings_dict(**settings)))
+    mw.store.close()
     mw.store = store
     return mw
 
