@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from scrapy.cmdline import execute
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.log import configure_logging
 
 from newscrawler.errors import ConfigError
@@ -58,6 +59,14 @@ class ProjectCommand(ScrapyCommand):
     requires_crawler_process = False
     # Errors whose message already names the setting, path or host: one line, exit status 1.
     reported_errors: tuple[type[Exception], ...] = (ConfigError,)
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        assert self.settings is not None
+        # These commands print their results; their log (stderr) keeps to warnings and errors
+        # unless -L or -s LOG_LEVEL says otherwise. Set first, so that --help shows it.
+        if (self.settings.getpriority("LOG_LEVEL") or 0) <= SETTINGS_PRIORITIES["project"]:
+            self.settings.set("LOG_LEVEL", "WARNING", priority="project")
+        super().add_options(parser)
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)

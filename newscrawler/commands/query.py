@@ -1,4 +1,4 @@
-"""``scrapy query``: stored articles as JSON Lines, newest first."""
+"""``scrapy query``: stored articles as JSON Lines, newest first (or into a file with ``--out``)."""
 
 from __future__ import annotations
 
@@ -13,20 +13,23 @@ class Command(ProjectCommand):
         return "Print stored articles as JSON Lines, newest first"
 
     def syntax(self) -> str:
-        return "[--since DATE] [--until DATE] [--channel ID] [--tag TAG] [--limit N]"
+        return "[--since DATE] [--until DATE] [--channel ID] [--tag TAG] [--limit N] [--out FILE]"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         add_filters(parser)
+        parser.add_argument("--out", help="write the JSON Lines to this file (with a progress bar on a terminal)")
 
     def execute(self, opts: argparse.Namespace) -> int:
+        from newscrawler.exporters.from_store import query_lines, write_query
         from newscrawler.storage import open_store
-        from newscrawler.storage.documents import contract_fields, to_json
 
         store = open_store(self.settings)
         try:
-            for doc in store.query(store_query(opts)):
-                sys.stdout.write(to_json(contract_fields(doc)) + "\n")
+            if opts.out:
+                print(write_query(store, store_query(opts), opts.out))
+            else:
+                sys.stdout.writelines(query_lines(store, store_query(opts)))
         finally:
             store.close()
         return 0
