@@ -13,12 +13,13 @@ from pymongo.errors import PyMongoError
 from pymongo.uri_parser import parse_uri
 from scrapy.settings import BaseSettings
 
+from newscrawler.batchsize import store_batch_size
 from newscrawler.errors import ConfigError
 
 LIST_URL_FIELDS = frozenset({"cid", "page", "limit"})
 # Whole numbers that only make sense above zero.
 POSITIVE_INTS = (
-    "QUTOUTIAO_PAGES", "QUTOUTIAO_LIMIT", "QUTOUTIAO_MAX_BAD_PAGES", "MONGO_BATCH_SIZE",
+    "QUTOUTIAO_PAGES", "QUTOUTIAO_LIMIT", "QUTOUTIAO_MAX_BAD_PAGES",
     "MONGO_SERVER_SELECTION_TIMEOUT_MS", "MONGO_CONNECT_TIMEOUT_MS", "STORE_WRITE_ATTEMPTS",
     "DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE",
 )
@@ -106,6 +107,7 @@ def validate_settings(settings: BaseSettings) -> None:
     """Raise ConfigError for the first bad setting; called when the spider is built."""
     for name in POSITIVE_INTS:
         positive_int(name, settings.get(name))
+    store_batch_size(settings)  # STORE_BATCH_SIZE, or MONGO_BATCH_SIZE, its old name
     for name in DURATIONS:
         duration(name, settings.get(name))
     check_list_url(str(settings.get("QUTOUTIAO_LIST_URL") or ""))

@@ -16,8 +16,6 @@ from newscrawler.body import ParsedBody, fatal_errors, html_parser, inner_html
 from newscrawler.text import scrub
 from newscrawler.urls import is_http_url
 
-DEFAULT_BODY_SELECTOR = "div.content"
-
 
 def _text_xpath(css: str) -> str:
     return HTMLTranslator().css_to_xpath(css) + "/text()"
@@ -75,10 +73,13 @@ def base_url(root: lxml.html.HtmlElement, url: str) -> str:
     return url
 
 
-def parse_detail(text: str, body_css: str = DEFAULT_BODY_SELECTOR, url: str = "") -> DetailPage:
+def parse_detail(text: str, body_css: str, url: str = "") -> DetailPage:
     """Extract the body and page facts from already-decoded HTML, in one parse.
 
-    >>> page = parse_detail('<div class="content"> <p>hi</p></div>')
+    ``body_css`` comes from the QUTOUTIAO_BODY_SELECTOR setting (its one home); ``url`` is
+    the final response URL, the base of the body's relative URLs.
+
+    >>> page = parse_detail('<div class="content"> <p>hi</p></div>', "div.content")
     >>> page.content_html
     ' <p>hi</p>'
     """

@@ -10,7 +10,6 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from w3lib.html import remove_tags, replace_entities
 
-from newscrawler.categories import CATEGORIES
 from newscrawler.config import check_timezone
 from newscrawler.dates import is_plausible, parse_datetime
 from newscrawler.pipelines.guard import guarded
@@ -90,8 +89,6 @@ class NormalizePipeline:
         adapter["tags"] = clean_tags(adapter.get("tags"))
         for name in ("channel_id", "category_id"):
             adapter[name] = to_int(adapter.get(name))
-        if adapter.get("category") is None and adapter["category_id"] is not None:
-            adapter["category"] = CATEGORIES.get(adapter["category_id"])
         stats = adapter.get("stats") or {}
         adapter["stats"] = {key: to_int(stats.get(key)) for key in STAT_KEYS}
         adapter["cover_images"] = [u.strip() for u in adapter.get("cover_images") or [] if u and u.strip()]
