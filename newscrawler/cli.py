@@ -10,14 +10,14 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
 
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from newscrawler.exporters.from_store import FORMATS
 from newscrawler.replica.site import ReplicaConfig
-from newscrawler.storage import Query, open_store
+from newscrawler.storage import Query, StoreError, open_store
+from newscrawler.storage.options import parse_query
 
 
 def project_settings(overrides: Sequence[str]) -> Settings:
@@ -31,17 +31,13 @@ def project_settings(overrides: Sequence[str]) -> Settings:
     return settings
 
 
-def utc_date(text: str) -> datetime:
-    """``--since``/``--until``: an ISO date or datetime; without a zone, UTC."""
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date such as 2021-07-08 or 2021-07-08T10:00") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def store_query(args: argparse.Namespace) -> Query:
-    return Query(since=args.since, until=args.until, channel=args.channel, tag=args.tag, limit=args.limit)
+    """The validated filters; a bad value is one line on stderr and exit status 2 (both stores)."""
+    try:
+        return parse_query(args.since, args.until, args.channel, args.tag, args.limit)
+    except ValueError as exc:
+        print(f"{args.command}: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _replica(args: argparse.Namespace) -> int:
@@ -69,9 +65,10 @@ def _demo(args: argparse.Namespace) -> int:
 def _query(args: argparse.Namespace) -> int:
     from newscrawler.storage.documents import contract_fields, to_json
 
-    store = open_store(project_settings(args.set))
+    query = store_query(args)
+    store = open_store(project_settings(args.set), create=False)
     try:
-        for doc in store.query(store_query(args)):
+        for doc in store.query(query):
             sys.stdout.write(to_json(contract_fields(doc)) + "\n")
     finally:
         store.close()
@@ -79,33 +76,36 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from newscrawler.storage.deadletter import replay
+    from newscrawler.storage.replay import replay
 
     settings = project_settings(args.set)
     store = open_store(settings)
     try:
-        result, problems = replay(store, settings.get("DEADLETTER_DIR"), settings.getint("MONGO_BATCH_SIZE"))
+        report = replay(store, settings.get("DEADLETTER_DIR"), settings.getint("MONGO_BATCH_SIZE"))
     finally:
         store.close()
-    print(f"replayed into {store.description}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged")
-    for problem in problems:
-        print(f"not done: {problem}", file=sys.stderr)
-    return 1 if problems else 0
+    summary = report.summary(store.description)
+    print(summary[0])
+    for line in summary[1:]:
+        print(line, file=sys.stderr)
+    return 0 if report.ok else 1
 
 
 def _export(args: argparse.Namespace) -> int:
     from newscrawler.exporters.from_store import export_store
 
-    print(export_store(args.format, project_settings(args.set), store_query(args), args.out))
-    return 0
+    query = store_query(args)
+    report = export_store(args.format, project_settings(args.set), query, args.out)
+    print(report)
+    return 1 if report.failed else 0
 
 
 def add_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--since", type=utc_date, help="published at or after (ISO 8601, UTC unless a zone is given)")
-    parser.add_argument("--until", type=utc_date, help="published before (ISO 8601)")
+    parser.add_argument("--since", help="published at or after (ISO 8601, UTC unless a zone is given)")
+    parser.add_argument("--until", help="published before (ISO 8601)")
     parser.add_argument("--channel", type=int, help="channel id, e.g. 255")
     parser.add_argument("--tag", help="articles carrying this tag")
-    parser.add_argument("--limit", type=int, help="at most this many, newest first (default: all)")
+    parser.add_argument("--limit", help="at most this many (a positive integer), newest first (default: all)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,4 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command != "demo":  # the demo's crawl configures Scrapy's own logging
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except StoreError as exc:  # the message names the path or host and the cause
+        print(f"{args.command}: error: {exc}", file=sys.stderr)
+        return 1

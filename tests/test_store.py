@@ -1,7 +1,8 @@
-"""One behavioural suite, run against SQLite, mongomock-ng and (when MONGO_TEST_URI is set) MongoDB."""
+"""One behavioural suite, run against SQLite and a MongoDB wire server (SecantusDB, or MONGO_TEST_URI)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -12,7 +13,8 @@ import pytest
 
 from newscrawler.items import ARTICLE_FIELDS, Article
 from newscrawler.storage import Query
-from newscrawler.storage.deadletter import DeadLetter, replay
+from newscrawler.storage.deadletter import DeadLetter
+from newscrawler.storage.replay import replay
 from newscrawler.storage.documents import contract_fields, to_document
 from tests.stores import BACKENDS, WriteCounter, store_fixture
 
@@ -117,11 +119,11 @@ def test_replay_restores_and_removes(store: Any, tmp_path: Path) -> None:
     deadletter = DeadLetter(tmp_path / "dl")
     deadletter.append(docs(article(1), article(2)))
     deadletter.append(docs(article(3)))
-    result, problems = replay(store, tmp_path / "dl")
-    assert (result.new, problems) == (3, [])
+    report = replay(store, tmp_path / "dl")
+    assert (report.written.new, report.problems, report.ok) == (3, [], True)
     assert not deadletter.path.exists()
     assert store.count() == 3
-    assert replay(store, tmp_path / "dl")[0].new == 0  # nothing left
+    assert replay(store, tmp_path / "dl").written.new == 0  # nothing left
 
 
 def test_replay_keeps_file_with_a_cut_line(store: Any, tmp_path: Path) -> None:
@@ -129,6 +131,10 @@ def test_replay_keeps_file_with_a_cut_line(store: Any, tmp_path: Path) -> None:
     path = deadletter.append(docs(article(1)))
     with path.open("a", encoding="utf-8") as file:
         file.write('{"id": "qutoutiao:2", "titl')  # killed mid-write
-    result, problems = replay(store, tmp_path / "dl")
-    assert result.new == 1 and store.count() == 1
-    assert path.exists() and "lines [2]" in problems[0]
+    report = replay(store, tmp_path / "dl")
+    assert report.written.new == 1 and store.count() == 1
+    # the cut line is set aside with its reason; the file, fully accounted for, is gone
+    assert report.set_aside == {"not JSON": 1} and not report.ok
+    assert not path.exists()
+    aside = [json.loads(line) for line in report.rejected_path.read_text(encoding="utf-8").splitlines()]
+    assert aside == [{"file": str(path), "line": 2, "reason": "not JSON", "text": '{"id": "qutoutiao:2", "titl'}]
