@@ -78,3 +78,11 @@ def store_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[An
     store = make_store(request.param, tmp_path, request)
     yield store
     store.close()
+
+
+def store_cli_args(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> list[str]:
+    """``-s`` options that point a command at the store ``make_store`` made."""
+    if kind == "sqlite":
+        return ["-s", f"NEWSCRAWLER_DB={tmp_path / 'store.sqlite3'}", "-s", "MONGO_URI="]
+    return ["-s", f"MONGO_URI={request.getfixturevalue('mongo_uri')}",
+            "-s", f"MONGO_DATABASE={request.getfixturevalue('mongo_db')}"]
