@@ -86,3 +86,18 @@ def store_cli_args(kind: str, tmp_path: Path, request: pytest.FixtureRequest) ->
         return ["-s", f"NEWSCRAWLER_DB={tmp_path / 'store.sqlite3'}", "-s", "MONGO_URI="]
     return ["-s", f"MONGO_URI={request.getfixturevalue('mongo_uri')}",
             "-s", f"MONGO_DATABASE={request.getfixturevalue('mongo_db')}"]
+
+
+def crawl_settings(kind: str, store_settings: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings that send a crawl (or the store stage) to the backend ``kind``."""
+    if kind == "sqlite":
+        return dict(store_settings)
+    return {**store_settings, "MONGO_URI": request.getfixturevalue("mongo_uri"),
+            "MONGO_DATABASE": request.getfixturevalue("mongo_db")}
+
+
+def open_backend(settings: dict[str, Any]) -> MongoStore | SqliteStore:
+    """A second handle on the store ``settings`` select, to look at what a crawl wrote."""
+    if settings.get("MONGO_URI"):
+        return mongo_store(settings["MONGO_URI"], settings["MONGO_DATABASE"])
+    return SqliteStore(settings["NEWSCRAWLER_DB"])

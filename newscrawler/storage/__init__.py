@@ -18,7 +18,7 @@ def open_store(settings: BaseSettings, create: bool = True) -> Store:
     if settings.get("MONGO_URI"):
         from newscrawler.storage.mongo import MongoStore
 
-        return MongoStore.from_settings(settings)
+        return MongoStore.from_settings(settings, create)
     from newscrawler.storage.sqlite import SqliteStore
 
     return SqliteStore(settings.get("NEWSCRAWLER_DB"), create=create)

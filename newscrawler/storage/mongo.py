@@ -54,27 +54,38 @@ def upsert(doc: dict[str, Any], now: datetime) -> UpdateOne:
     return UpdateOne({"_id": doc["id"], **newest_wins}, [{"$set": fields}], upsert=True)
 
 
+def mongo_cause(exc: PyMongoError) -> str:
+    """The driver's message without its topology dump (which can run to a screenful)."""
+    return str(exc).split(", Timeout: ")[0]
+
+
 class MongoStore(Store):
-    def __init__(self, client: Any, database: str, collection: str, where: str) -> None:
+    def __init__(self, client: Any, database: str, collection: str, where: str, indexes: bool = True) -> None:
         self.client = client
         self.collection = client[database][collection]
-        self.where = where
         self.description = f"MongoDB at {where} ({database}.{collection})"
+        if indexes:  # writers only: readers must not change the collection
+            self._create_indexes()
+
+    def _create_indexes(self) -> None:
         try:
             for keys in INDEXES:
                 self.collection.create_index(keys)
         except OperationFailure as exc:
-            if exc.code == AUTH_FAILED:
-                # The driver's message names neither the password nor, always, the host: we name the host.
-                raise StoreError(f"{self.description}: authentication failed (check the user and password "
-                                 f"in MONGO_URI)") from None
-            logger.error("%s refused to create indexes: %s", self.description, exc)
+            self._raise_if_auth(exc)
+            logger.error("%s refused to create indexes: %s", self.description, mongo_cause(exc))
         except PyMongoError as exc:
             # Not fatal: writes retry, then spool to the dead-letter folder.
-            logger.error("%s is unreachable, indexes not checked: %s", self.description, exc)
+            logger.error("%s is unreachable, indexes not checked: %s", self.description, mongo_cause(exc))
+
+    def _raise_if_auth(self, exc: PyMongoError) -> None:
+        """A wrong user or password is fatal at start: one line naming the host, never the password."""
+        if isinstance(exc, OperationFailure) and exc.code == AUTH_FAILED:
+            raise StoreError(f"{self.description}: authentication failed (check the user and password "
+                             "in MONGO_URI)") from None
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> MongoStore:
+    def from_settings(cls, settings: BaseSettings, create: bool = True) -> MongoStore:
         uri = settings.get("MONGO_URI")
         try:
             client = MongoClient(
@@ -86,7 +97,7 @@ class MongoStore(Store):
             )
         except PyMongoError as exc:  # e.g. a malformed URI; its text may quote the URI, so it is not shown
             raise StoreError(f"MONGO_URI {redact(uri)} is not usable: {type(exc).__name__}") from None
-        return cls(client, settings.get("MONGO_DATABASE"), settings.get("MONGO_COLLECTION"), redact(uri))
+        return cls(client, settings.get("MONGO_DATABASE"), settings.get("MONGO_COLLECTION"), redact(uri), create)
 
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
         docs = latest_per_id(docs)
@@ -160,7 +171,9 @@ class MongoStore(Store):
                 rows += 1
                 yield doc
         except PyMongoError as exc:
-            raise StoreError(f"{self.description}: reading failed after {rows} articles: {exc}") from exc
+            self._raise_if_auth(exc)
+            raise StoreError(f"{self.description}: reading failed after {rows} articles: "
+                             f"{mongo_cause(exc)}") from None
 
     def count(self) -> int:
         return self.collection.count_documents({})
