@@ -136,7 +136,8 @@ class MongoStore(Store):
                 else:
                     raced.append(doc)
                 continue
-            reason = error.get("codeName") or f"code{error.get('code')}"
+            code = error.get("code")
+            reason = "DuplicateKey" if code == DUPLICATE_KEY else error.get("codeName") or f"code{code}"
             result.rejected.append(Rejected(doc, reason, f"{reason}: {error.get('errmsg')}"))
         result.new += outcome["nUpserted"]
         result.updated += outcome["nModified"]
