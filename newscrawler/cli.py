@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from newscrawler.errors import ConfigError
 from newscrawler.exporters.from_store import FORMATS
 from newscrawler.replica.site import ReplicaConfig
 from newscrawler.storage import Query, StoreError, open_store
@@ -152,6 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         return args.handler(args)
-    except StoreError as exc:  # the message names the path or host and the cause
+    except (StoreError, ConfigError) as exc:  # the message names the setting, path or host and the cause
         print(f"{args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -12,6 +12,7 @@ from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
 from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 from scrapy.settings import BaseSettings
 
+from newscrawler.errors import ConfigError
 from newscrawler.storage.base import Query, Rejected, Store, StoreError, WriteResult, chunked, latest_per_id
 
 logger = logging.getLogger(__name__)
@@ -81,8 +82,9 @@ class MongoStore(Store):
     def _raise_if_auth(self, exc: PyMongoError) -> None:
         """A wrong user or password is fatal at start: one line naming the host, never the password."""
         if isinstance(exc, OperationFailure) and exc.code == AUTH_FAILED:
-            raise StoreError(f"{self.description}: authentication failed (check the user and password "
-                             "in MONGO_URI)") from None
+            # A bad setting: the crawl must not start (ConfigError is reported in one line).
+            raise ConfigError(f"{self.description}: authentication failed (check the user and password "
+                              "in MONGO_URI)") from None
 
     @classmethod
     def from_settings(cls, settings: BaseSettings, create: bool = True) -> MongoStore:
@@ -96,7 +98,7 @@ class MongoStore(Store):
                 connectTimeoutMS=settings.getint("MONGO_CONNECT_TIMEOUT_MS"),
             )
         except PyMongoError as exc:  # e.g. a malformed URI; its text may quote the URI, so it is not shown
-            raise StoreError(f"MONGO_URI {redact(uri)} is not usable: {type(exc).__name__}") from None
+            raise ConfigError(f"MONGO_URI {redact(uri)} is not usable: {type(exc).__name__}") from None
         return cls(client, settings.get("MONGO_DATABASE"), settings.get("MONGO_COLLECTION"), redact(uri), create)
 
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
