@@ -43,16 +43,21 @@ def upsert(doc: dict[str, Any], now: datetime) -> UpdateOne:
 
     The filter lets a copy replace only a stored one crawled at or before it (newest wins);
     a stored copy crawled later makes the upsert try an insert, which fails on ``_id`` as a
-    duplicate key: that is the stale outcome. The pipeline keeps every field when the content
+    duplicate key: that is the stale outcome. The pipeline keeps the stored document when the content
     hash is the same (matched, not modified: unchanged), and sets ``first_seen_at`` on insert only.
     """
     same = {"$eq": ["$content_hash", doc["content_hash"]]}
     inserting = {"$eq": [{"$type": "$first_seen_at"}, "missing"]}
-    fields: dict[str, Any] = {name: {"$cond": [same, f"${name}", {"$literal": value}]} for name, value in doc.items()}
-    fields["first_seen_at"] = {"$cond": [inserting, {"$literal": now}, "$first_seen_at"]}
-    fields["updated_at"] = {"$cond": [inserting, None, {"$cond": [same, "$updated_at", {"$literal": now}]}]}
-    newest_wins = {"$or": [{"crawled_at": {"$lte": doc.get("crawled_at")}}, {"crawled_at": None}]}
-    return UpdateOne({"_id": doc["id"], **newest_wins}, [{"$set": fields}], upsert=True)
+    replacement = {"$mergeObjects": [
+        {"$literal": {"_id": doc["id"], **doc}},  # $literal: text such as "$5" stays text
+        {"first_seen_at": {"$cond": [inserting, {"$literal": now}, "$first_seen_at"]},
+         "updated_at": {"$cond": [inserting, None, {"$literal": now}]}},
+    ]}
+    crawled = doc.get("crawled_at")
+    # Stored copies crawled at or before this one, or never dated ($not also matches a missing field).
+    newest_wins = {"$not": {"$gt": crawled}} if crawled is not None else None
+    return UpdateOne({"_id": doc["id"], "crawled_at": newest_wins},
+                     [{"$replaceWith": {"$cond": [same, "$$ROOT", replacement]}}], upsert=True)
 
 
 def mongo_cause(exc: PyMongoError) -> str:
