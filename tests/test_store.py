@@ -69,7 +69,7 @@ def test_unchanged_rerun_writes_nothing(store: Any) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [{"title": "新标题"}, {"content_html": "<p>改了</p>"}, {"image_urls": []}, {"tags": ["民生"]},
+    [{"title": "新标题"}, {"title": "$title {\"$set\": 1}"}, {"content_html": "<p>改了</p>"}, {"image_urls": []}, {"tags": ["民生"]},
      {"published_at": T0}],
 )
 def test_changed_article_is_updated(store: Any, change: dict[str, Any]) -> None:
