@@ -56,3 +56,16 @@ def test_export_writes_one_file_per_article_and_reports_failures(kind: str, tmp_
     assert done.stdout.strip() == f"Hexo posts in {out}/: {len(files)} written, 0 unchanged, 1 failed"
     assert f"Hexo post of article {all_docs[0]['id']} not written" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_name_taken_by_another_article_is_a_failure_not_an_overwrite(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should two ids ever hash alike, the second post is reported, never written over the first."""
+    from newscrawler.exporters import hexo
+
+    monkeypatch.setattr(hexo, "post_filename", lambda doc: "same.md")
+    first, second = to_document(article(1)), to_document(article(2))
+    result = hexo.export_posts([first, second], tmp_path, ["c"], "a")
+    assert (result.written, result.failed) == (1, 1)
+    text = (tmp_path / "same.md").read_text(encoding="utf-8")
+    assert first["title"] in text and second["title"] not in text

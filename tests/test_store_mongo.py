@@ -170,3 +170,35 @@ def test_wrong_password_is_one_line_at_start(auth_server: SecantusServer, tmp_pa
         [line] = done.stderr.strip().splitlines()
         assert f"127.0.0.1:{auth_server.port}" in line and "authentication failed" in line
         assert wrong not in done.stderr and wrong not in done.stdout
+
+
+def test_insert_race_lost_to_an_older_copy_is_asked_again(mongo: dict[str, Any]) -> None:
+    """Two writers insert one new id at once; the server takes the older copy first and answers
+    the newer one with a duplicate key. That race cannot be timed from a test, so the first bulk
+    write is answered as the server would, after the older copy landed: the newer copy must still win."""
+    from pymongo.errors import BulkWriteError
+
+    store = mongo_store(mongo["MONGO_URI"], mongo["MONGO_DATABASE"])
+    older = docs(article(1, title="旧", crawled_at=T0))[0]
+    newer = docs(article(1, title="新", crawled_at=T0 + timedelta(hours=1)))[0]
+    real_bulk_write = store.collection.bulk_write
+    calls = []
+
+    def racing(operations: Any, **kwargs: Any) -> Any:
+        calls.append(len(operations))
+        if len(calls) == 1:
+            store.collection.insert_one({"_id": older["id"], **older, "first_seen_at": T0, "updated_at": None})
+            raise BulkWriteError({"writeErrors": [{"index": 0, "code": 11000, "keyPattern": {"_id": 1},
+                                                   "errmsg": "E11000 duplicate key error"}],
+                                  "writeConcernErrors": [], "nInserted": 0, "nUpserted": 0, "nMatched": 0,
+                                  "nModified": 0, "nRemoved": 0, "upserted": []})
+        return real_bulk_write(operations, **kwargs)
+
+    store.collection.bulk_write = racing  # type: ignore[method-assign]
+    try:
+        result = store.write([newer], T0 + timedelta(hours=1))
+        assert (result.updated, result.stale, calls) == (1, 0, [1, 1])
+        [row] = store.query(Query())
+        assert row["title"] == "新"
+    finally:
+        store.close()

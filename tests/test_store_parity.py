@@ -40,11 +40,14 @@ def test_mongodb_and_sqlite_answer_alike(via_replica: ReplicaServer, tmp_path: P
     run_stage(stage, result.items)  # ...and the same items go through the stage into SQLite
     assert stage.stats.get_value("store/new") == len(result.items)
 
+    # Boundaries on stored dates: --since is inclusive and --until exclusive in both stores.
+    dates = sorted(item.published_at for item in result.items)
+    edges = [["--since", dates[len(dates) // 3].isoformat(), "--until", dates[2 * len(dates) // 3].isoformat()]]
     outputs: dict[str, dict[str, bytes]] = {}
     for name, settings in (("sqlite", base), ("mongodb", mongo)):
         args = settings_args(settings)
         found: dict[str, bytes] = {}
-        for filters in FILTERS:
+        for filters in FILTERS + edges:
             found[f"query {filters}"] = run_cli(capsys, "query", *filters, *args).encode()
         for kind, out in (("jsonl", "a.jsonl"), ("jsonfeed", "feed.json"), ("rss", "feed.xml"), ("hexo", "hexo")):
             target = tmp_path / name / out
