@@ -64,13 +64,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from newscrawler.storage.documents import contract_fields, to_json
+    from newscrawler.exporters.from_store import query_lines, write_query
 
     query = store_query(args)
     store = open_store(project_settings(args.set), create=False)
     try:
-        for doc in store.query(query):
-            sys.stdout.write(to_json(contract_fields(doc)) + "\n")
+        if args.out:
+            print(write_query(store, query, args.out))
+        else:
+            sys.stdout.writelines(query_lines(store, query))
     finally:
         store.close()
     return 0
@@ -132,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     query = commands.add_parser("query", help="print stored articles as JSON Lines", parents=[with_settings])
     add_filters(query)
+    query.add_argument("--out", help="write the JSON Lines to this file (with a progress bar on a terminal)")
     query.set_defaults(handler=_query)
 
     replay = commands.add_parser("replay", help="store the dead-letter files, removing each once stored",

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from newscrawler.progress import progress
 from newscrawler.storage.base import Store, WriteResult, chunked
 from newscrawler.storage.causes import cause
 from newscrawler.storage.deadletter import ERROR_KEY, RejectedFile, pending_files
@@ -56,7 +57,7 @@ def replay(store: Store, directory: str | Path, batch_size: int = 100) -> Replay
     report = ReplayReport()
     rejected = RejectedFile(directory)
     report.rejected_path = rejected.path
-    for path in pending_files(directory):
+    for path in progress(pending_files(directory), desc="replay", unit="file"):
         try:
             lines = read_lines(path)
         except OSError as exc:
