@@ -246,7 +246,7 @@ def test_article_neither_stored_nor_spooled_is_lost_loudly(
     run_stage(stage, [article(n) for n in range(3)], store=store)
     assert stage.stats.get_value("store/lost") == 3
     critical = [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL]
-    assert [line.split()[1] for line in critical] == [f"qutoutiao:{n}" for n in range(3)]
+    assert [line.split()[6].rstrip(",") for line in critical] == [f"qutoutiao:{n}" for n in range(3)]
     assert all("a parent is not a directory" in line for line in critical)
     if kind == "sqlite":
         assert all("database or disk is full" in line for line in critical)

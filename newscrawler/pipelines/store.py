@@ -113,8 +113,10 @@ class StorePipeline:
         self.spooler.reject(result.rejected)
 
     def count(self, result: WriteResult) -> None:
-        for name in ("new", "updated", "unchanged", "stale"):
+        for name in ("new", "updated", "unchanged"):
             self.stats.inc_value(f"store/{name}", getattr(result, name))
+        if result.stale:  # rare in a crawl: only a concurrent crawl that wrote a newer copy first
+            self.stats.inc_value("store/stale", result.stale)
 
     def known_ids(self, ids: list[str]) -> set[str]:
         """For the spider's incremental crawl; an unreachable store knows nothing."""

@@ -44,7 +44,7 @@ class Spooler:
         except (OSError, ValueError) as exc:  # ValueError: a document not even JSON can hold
             self.stats.inc_value("store/lost", len(docs))
             for doc in docs:
-                logger.critical("Article %s LOST: not stored (%s) and not spooled to %s (%s)",
+                logger.critical("Could not store nor spool article %s, it is LOST (store: %s; dead letters %s: %s)",
                                 doc.get("id"), error, self.deadletter.path, cause(exc))
             return False
         return True
