@@ -202,3 +202,17 @@ def test_insert_race_lost_to_an_older_copy_is_asked_again(mongo: dict[str, Any])
         assert row["title"] == "新"
     finally:
         store.close()
+
+
+def test_wrong_password_stops_the_crawl_at_start(auth_server: SecantusServer, tmp_path: Path) -> None:
+    from newscrawler.commands.crawl import EXIT_NOT_STARTED
+    from tests.processes import scrapy
+
+    wrong = "not-the-Pa55word"
+    run = scrapy("crawl", "qutoutiao", "-a", "cids=1", "-s", f"MONGO_URI={auth_uri(auth_server, wrong)}",
+                 "-s", f"DEADLETTER_DIR={tmp_path / 'dl'}")
+    assert run.returncode == EXIT_NOT_STARTED
+    [line] = [line for line in run.stderr.splitlines() if "authentication failed" in line]
+    assert "CRITICAL: Crawl not started: MongoDB at mongodb://***@127.0.0.1:" in line
+    assert wrong not in run.stderr and wrong not in run.stdout
+    assert not (tmp_path / "dl").exists()
