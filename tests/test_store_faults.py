@@ -391,3 +391,23 @@ def test_failed_lookup_never_marks_the_store_down(store_settings: dict[str, Any]
     asyncio.run(run())
     assert stage.stats.get_value("store/known_ids_errors") == 1
     assert stage.stats.get_value("store/new") == 2 and not stage.stats.get_value("store/deadlettered")
+
+
+def test_database_from_before_newest_wins_gains_crawled_at(tmp_path: Path) -> None:
+    """A database written before the ``crawled_at`` column existed is upgraded in place at open."""
+    db = tmp_path / "old.sqlite3"
+    old = docs(article(1, crawled_at=T0 + timedelta(hours=1)))[0]
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE articles (id TEXT PRIMARY KEY, source TEXT NOT NULL, channel_id INTEGER, "
+                     "published_at TEXT, content_hash TEXT NOT NULL, first_seen_at TEXT NOT NULL, "
+                     "updated_at TEXT, doc TEXT NOT NULL)")
+        conn.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
+                     (old["id"], old["source"], old["channel_id"], "2026-11-27T15:00:00Z", old["content_hash"],
+                      T0.isoformat(), to_json(old)))
+    store = SqliteStore(db)
+    try:
+        stale = docs(article(1, title="旧", crawled_at=T0))
+        assert store.write(stale, T0).stale == 1
+        assert [r["title"] for r in store.query(Query())] == [old["title"]]
+    finally:
+        store.close()

@@ -216,3 +216,14 @@ def test_wrong_password_stops_the_crawl_at_start(auth_server: SecantusServer, tm
     assert "CRITICAL: Crawl not started: MongoDB at mongodb://***@127.0.0.1:" in line
     assert wrong not in run.stderr and wrong not in run.stdout
     assert not (tmp_path / "dl").exists()
+
+
+def test_indexes_are_created_on_the_server(mongo: dict[str, Any]) -> None:
+    store = mongo_store(mongo["MONGO_URI"], mongo["MONGO_DATABASE"])
+    try:
+        keys = [[tuple(k) for k in index["key"]] for index in store.collection.index_information().values()]
+    finally:
+        store.close()
+    assert [("published_at", -1)] in keys
+    assert [("channel_id", 1), ("published_at", -1)] in keys
+    assert [("tags", 1)] in keys
