@@ -31,8 +31,9 @@ def run(uri: str, count: int, batch_size: int) -> None:
         ("new", originals),
         ("unchanged (counters and crawl time moved)",
          [replace(a, stats={"read": 9}, crawled_at=T0 + timedelta(hours=1)) for a in originals]),
-        ("one in ten changed", [replace(a, title=a.title + " 改", crawled_at=T0 + timedelta(hours=2))
-                                if n % 10 == 0 else a for n, a in enumerate(originals)]),
+        ("one in ten changed", [replace(a, title=a.title + " 改" if n % 10 == 0 else a.title,
+                                        crawled_at=T0 + timedelta(hours=2)) for n, a in enumerate(originals)]),
+        ("stale (an old dead-letter file replayed)", originals),
     ]
     print(f"{count} articles in batches of {batch_size} on {uri.split('@')[-1]}")
     try:
@@ -47,7 +48,8 @@ def run(uri: str, count: int, batch_size: int) -> None:
             elapsed = time.perf_counter() - started
             trips = commands.data() - before
             print(f"  {name:45} {batches:4} batches  {trips:4} round trips  {trips / batches:.2f} per batch  "
-                  f"{elapsed:6.2f} s  new={total.new} updated={total.updated} unchanged={total.unchanged}")
+                  f"{elapsed:6.2f} s  new={total.new} updated={total.updated} unchanged={total.unchanged} "
+                  f"stale={total.stale}")
         print(f"  commands by name: {dict(commands.commands)}")
     finally:
         store.client.drop_database(store.collection.database.name)

@@ -52,28 +52,6 @@ def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Mon
     return mongo_store(request.getfixturevalue("mongo_uri"), request.getfixturevalue("mongo_db"))
 
 
-class WriteCounter:
-    """Counts real writes: SQLite row changes, or documents MongoDB reports inserted or modified."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-        self.changed = 0
-        if isinstance(store, MongoStore):
-            original = store.collection.bulk_write
-
-            def counting(*args: Any, **kwargs: Any) -> Any:
-                result = original(*args, **kwargs)
-                self.changed += result.upserted_count + result.modified_count
-                return result
-
-            store.collection.bulk_write = counting  # type: ignore[method-assign]
-
-    def __call__(self) -> int:
-        if isinstance(self.store, SqliteStore):
-            return self.store.db.total_changes
-        return self.changed
-
-
 def store_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     store = make_store(request.param, tmp_path, request)
     yield store

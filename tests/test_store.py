@@ -16,7 +16,7 @@ from newscrawler.storage import Query
 from newscrawler.storage.deadletter import DeadLetter
 from newscrawler.storage.replay import replay
 from newscrawler.storage.documents import contract_fields, to_document
-from tests.stores import BACKENDS, WriteCounter, store_fixture
+from tests.stores import BACKENDS, store_fixture
 
 T0 = datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc)
 
@@ -55,16 +55,21 @@ def test_insert_and_read_back(store: Any) -> None:
     assert store.count() == 2
 
 
-def test_unchanged_rerun_writes_nothing(store: Any) -> None:
+def test_unchanged_rerun_keeps_content_and_moves_crawled_at_on(store: Any) -> None:
     store.write(docs(article(1), article(2)), T0)
-    writes = WriteCounter(store)
-    before = writes()
+    before = {r["id"]: r for r in store.query(Query())}
     # counters and crawl time move; content does not
-    again = [article(1, stats={"read": 99}, crawled_at=T0 + timedelta(hours=1)), article(2)]
-    result = store.write(docs(*again), T0 + timedelta(hours=1))
+    later = T0 + timedelta(hours=1)
+    again = [article(1, stats={"read": 99}, crawled_at=later), article(2)]
+    result = store.write(docs(*again), later)
     assert (result.new, result.updated, result.unchanged) == (0, 0, 2)
-    assert writes() == before
-    assert all(r["updated_at"] is None for r in store.query(Query()))
+    after = {r["id"]: r for r in store.query(Query())}
+    for row_id, row in after.items():
+        assert row["updated_at"] is None and row["first_seen_at"] == T0
+        assert row["stats"] == before[row_id]["stats"]  # no rewrite for counters alone
+    # the newer sighting is remembered, so that an older copy can no longer replace this content
+    assert after["qutoutiao:1"]["crawled_at"] == later
+    assert after["qutoutiao:2"]["crawled_at"] == before["qutoutiao:2"]["crawled_at"]
 
 
 @pytest.mark.parametrize(
