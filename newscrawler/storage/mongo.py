@@ -60,6 +60,16 @@ def upsert(doc: dict[str, Any], now: datetime) -> UpdateOne:
                      [{"$replaceWith": {"$cond": [same, "$$ROOT", replacement]}}], upsert=True)
 
 
+def seen_again(doc: dict[str, Any]) -> UpdateOne:
+    """Same content crawled later: only ``crawled_at`` moves on, so an older copy can never win after it.
+
+    Sent in the same bulk write as the upserts; it matches only where it changes ``crawled_at``.
+    """
+    return UpdateOne({"_id": doc["id"], "content_hash": doc["content_hash"],
+                      "crawled_at": {"$lt": doc.get("crawled_at")}},
+                     {"$set": {"crawled_at": doc.get("crawled_at")}})
+
+
 def mongo_cause(exc: PyMongoError) -> str:
     """The driver's message without its topology dump (which can run to a screenful)."""
     return str(exc).split(", Timeout: ")[0]
@@ -127,15 +137,28 @@ class MongoStore(Store):
 
     def _bulk(self, operations: list[UpdateOne], docs: list[dict[str, Any]], result: WriteResult,
               last_try: bool = False) -> list[dict[str, Any]]:
-        """Run one bulk write, add its outcome to ``result``; returns the documents to ask again."""
+        """Run one bulk write, add its outcome to ``result``; returns the documents to ask again.
+
+        The bulk holds one upsert per document, then one ``seen_again`` per dated document. The
+        server reports sums only, so the counts follow from them: every seen_again that matches also
+        modifies, hence matched - modified is the upserts' unchanged; the upserts that matched are
+        the documents neither new, stale nor refused, and the rest of them were updated.
+        """
+        dated = [doc for doc in docs if doc.get("crawled_at") is not None]
+        operations = operations + [seen_again(doc) for doc in dated]
         try:
             outcome = self.collection.bulk_write(operations, ordered=False).bulk_api_result
         except BulkWriteError as exc:
             outcome = exc.details
             if outcome.get("writeConcernErrors"):
                 raise  # nothing is known to be durable: the whole batch is retried or spooled
-        raced = []
+        raced, refused = [], 0
         for error in outcome.get("writeErrors", []):
+            if error["index"] >= len(docs):  # a seen_again: the article itself is stored
+                logger.warning("%s: crawled_at of %s not moved on: %s", self.description,
+                               dated[error["index"] - len(docs)]["id"], error.get("errmsg"))
+                continue
+            refused += 1
             doc = docs[error["index"]]
             if error.get("code") == DUPLICATE_KEY and set(error.get("keyPattern") or {"_id": 1}) == {"_id"}:
                 if last_try:
@@ -146,9 +169,11 @@ class MongoStore(Store):
             code = error.get("code")
             reason = "DuplicateKey" if code == DUPLICATE_KEY else error.get("codeName") or f"code{code}"
             result.rejected.append(Rejected(doc, reason, f"{reason}: {error.get('errmsg')}"))
+        unchanged = outcome["nMatched"] - outcome["nModified"]
+        matched = len(docs) - outcome["nUpserted"] - refused
         result.new += outcome["nUpserted"]
-        result.updated += outcome["nModified"]
-        result.unchanged += outcome["nMatched"] - outcome["nModified"]
+        result.unchanged += unchanged
+        result.updated += matched - unchanged
         return raced
 
     def known_ids(self, ids: list[str]) -> set[str]:

@@ -43,6 +43,8 @@ ON CONFLICT (id) DO UPDATE SET
 WHERE articles.crawled_at IS NULL OR articles.crawled_at <= excluded.crawled_at
 """
 
+SEEN_AGAIN = "UPDATE articles SET crawled_at = ?, doc = json_set(doc, '$.crawled_at', ?) WHERE id = ?"
+
 # Well under SQLite's bound-variable limit (999 on old builds).
 LOOKUP_CHUNK = 500
 
@@ -123,6 +125,9 @@ class SqliteStore(Store):
                 return
             if stored is not None and stored[0] == doc["content_hash"]:
                 result.unchanged += 1
+                if crawled is not None and stored[1] != crawled:
+                    # Same content seen later: only crawled_at moves on, so no older copy can win after it.
+                    self.db.execute(SEEN_AGAIN, (crawled, iso(doc["crawled_at"]), doc["id"]))
                 return
             # One statement: SQLite undoes it alone when it fails, the rest of the batch stays.
             self.db.execute(UPSERT, (doc["id"], doc["source"], doc["channel_id"], column_date(doc["published_at"]),
