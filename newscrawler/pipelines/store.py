@@ -14,6 +14,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import create_looping_call
 
+from newscrawler.batchsize import store_batch_size
 from newscrawler.storage import open_store
 from newscrawler.storage.base import WriteResult
 from newscrawler.storage.batching import Batcher
@@ -45,7 +46,7 @@ class StorePipeline:
         settings = crawler.settings
         pipeline = cls(
             crawler,
-            batch_size=max(1, settings.getint("MONGO_BATCH_SIZE")),
+            batch_size=store_batch_size(settings),
             flush_interval=settings.getfloat("STORE_FLUSH_INTERVAL"),
             attempts=max(1, settings.getint("STORE_WRITE_ATTEMPTS")),
             backoff=settings.getfloat("STORE_RETRY_BACKOFF"),
@@ -117,7 +118,3 @@ class StorePipeline:
             self.stats.inc_value(f"store/{name}", getattr(result, name))
         if result.stale:  # rare in a crawl: only a concurrent crawl that wrote a newer copy first
             self.stats.inc_value("store/stale", result.stale)
-
-    def known_ids(self, ids: list[str]) -> set[str]:
-        """For the spider's incremental crawl; an unreachable store knows nothing."""
-        return self.writer.known_ids(ids) if self.writer else set()

@@ -1,4 +1,4 @@
-"""Options of ``query`` and the exports: pure parsers raising ValueError with a one-line reason.
+"""Options of ``query`` and the exports: pure parsers raising OptionError (a ValueError) with a one-line reason.
 
 The same checks run for both stores, so a bad value gets the same answer from SQLite and MongoDB.
 """
@@ -8,6 +8,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from newscrawler.storage.base import Query
+
+class OptionError(ValueError):
+    """A bad command-line option value; the message names the option and the value."""
+
 
 # Both stores take a signed 64-bit LIMIT; anything above it is not a real limit.
 MAX_LIMIT = 2**63 - 1
@@ -21,16 +25,16 @@ def parse_limit(text: str) -> int:
     >>> parse_limit("0")
     Traceback (most recent call last):
     ...
-    ValueError: --limit '0': expected a positive integer
+    newscrawler.storage.options.OptionError: --limit '0': expected a positive integer
     """
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"--limit {text!r}: expected a positive integer") from None
+        raise OptionError(f"--limit {text!r}: expected a positive integer") from None
     if value < 1:
-        raise ValueError(f"--limit {text!r}: expected a positive integer")
+        raise OptionError(f"--limit {text!r}: expected a positive integer")
     if value > MAX_LIMIT:
-        raise ValueError(f"--limit {text!r}: too large (at most {MAX_LIMIT})")
+        raise OptionError(f"--limit {text!r}: too large (at most {MAX_LIMIT})")
     return value
 
 
@@ -43,7 +47,7 @@ def parse_date(option: str, text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(
+        raise OptionError(
             f"{option} {text!r}: not an ISO 8601 date such as 2021-07-08 or 2021-07-08T10:00"
         ) from None
     if value.tzinfo is None:
@@ -52,14 +56,14 @@ def parse_date(option: str, text: str) -> datetime:
         # Stores compare in UTC; a date whose UTC form leaves years 1..9999 has no stored form.
         return value.astimezone(timezone.utc)
     except OverflowError:
-        raise ValueError(f"{option} {text!r}: out of range once converted to UTC") from None
+        raise OptionError(f"{option} {text!r}: out of range once converted to UTC") from None
 
 
 def parse_query(
     since: str | None = None, until: str | None = None, channel: int | None = None, tag: str | None = None,
     limit: str | None = None,
 ) -> Query:
-    """The store query the command-line options describe; ValueError names the bad option."""
+    """The store query the command-line options describe; OptionError names the bad option."""
     query = Query(
         since=parse_date("--since", since) if since is not None else None,
         until=parse_date("--until", until) if until is not None else None,
@@ -68,5 +72,5 @@ def parse_query(
         limit=parse_limit(limit) if limit is not None else None,
     )
     if query.since and query.until and query.since > query.until:
-        raise ValueError(f"--since {since!r} is after --until {until!r}")
+        raise OptionError(f"--since {since!r} is after --until {until!r}")
     return query

@@ -10,7 +10,7 @@ from typing import Any
 from scrapy.statscollectors import StatsCollector
 
 from newscrawler.storage.base import Store, WriteResult
-from newscrawler.storage.isolation import OUTAGE_ERRORS, write_isolated
+from newscrawler.storage.isolation import write_isolated
 
 logger = logging.getLogger(__name__)
 
@@ -52,15 +52,3 @@ class RetryingWriter:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
         self.down_until = time.monotonic() + self.outage_cooldown
         raise StoreDown(str(error)) from error
-
-    def known_ids(self, ids: list[str]) -> set[str]:
-        """For the incremental crawl: a failed lookup only means the ids count as unknown."""
-        if not ids or self.is_down():
-            return set()
-        try:
-            return self.store.known_ids(ids)
-        except OUTAGE_ERRORS as exc:
-            self.stats.inc_value("store/known_ids_errors")
-            logger.warning("Could not ask %s for %d known ids (they count as new): %s",
-                           self.store.description, len(ids), exc)
-            return set()

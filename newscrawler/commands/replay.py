@@ -1,0 +1,30 @@
+"""``scrapy replay``: write the dead-letter files into the configured store."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from newscrawler.cli import ProjectCommand
+from newscrawler.batchsize import store_batch_size
+
+
+class Command(ProjectCommand):
+    def short_desc(self) -> str:
+        return "Store the dead-letter files (DEADLETTER_DIR), removing each once stored"
+
+    def execute(self, opts: argparse.Namespace) -> int:
+        from newscrawler.storage import open_store
+        from newscrawler.storage.replay import replay
+
+        settings = self.settings
+        store = open_store(settings)
+        try:
+            report = replay(store, settings.get("DEADLETTER_DIR"), store_batch_size(settings))
+        finally:
+            store.close()
+        summary, *problems = report.summary(store.description)
+        print(summary)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 0 if report.ok else 1  # anything set aside or kept is not stored
