@@ -266,7 +266,8 @@ def test_full_disk_names_the_cause_not_the_rollback(store_settings: dict[str, An
     assert stage.stats.get_value("store/deadlettered") == 5
     spooled_line = next(r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
     assert "database or disk is full" in spooled_line and "kept in" in spooled_line
-    assert "cannot rollback" not in caplog.text
+    # the failed ROLLBACK that follows a full disk may be logged for debugging, never as the cause
+    assert not any("cannot rollback" in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
 
 
 def test_mongodb_full_disk_spools_naming_the_cause(store_settings: dict[str, Any], request: pytest.FixtureRequest,
