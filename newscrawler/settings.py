@@ -54,6 +54,8 @@ QUTOUTIAO_LIMIT = 10
 QUTOUTIAO_MAX_BAD_PAGES = 3
 # CSS selector of the article body on detail pages.
 QUTOUTIAO_BODY_SELECTOR = "div.content"
+# Stop a channel at a listing page whose articles are all stored (off in distributed mode).
+QUTOUTIAO_STOP_AT_KNOWN_PAGE = True
 
 # --- Item pipelines ---------------------------------------------------------
 ITEM_PIPELINES = {
@@ -100,6 +102,20 @@ STORE_OUTAGE_COOLDOWN = 30.0
 NEWSCRAWLER_DB = os.environ.get("NEWSCRAWLER_DB", "data/newscrawler.sqlite3")
 # Where items that could not be stored are kept (JSON Lines, one file per run).
 DEADLETTER_DIR = os.environ.get("DEADLETTER_DIR", "data/deadletter")
+
+# --- Distributed mode (scrapy-redis) -----------------------------------------
+# Redis/Valkey URL shared by every worker; set, it switches on scrapy-redis's scheduler
+# and dupefilter (newscrawler.distributed); empty, the crawl runs in one process.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Turns distributed mode on when REDIS_URL is set, and does nothing otherwise.
+ADDONS = {"newscrawler.distributed.DistributedAddon": 0}
+# The shared frontier (a sorted set) and fingerprints (a set), one pair per run.
+SCHEDULER_QUEUE_KEY = "%(spider)s:%(run)s:requests"
+SCHEDULER_DUPEFILTER_KEY = "%(spider)s:%(run)s:dupefilter"
+# A worker closes once the frontier has been empty, with no other worker busy, this long.
+REDIS_IDLE_CLOSE = 5.0
+# A worker silent this many seconds (killed) counts as dead; its run may then end.
+REDIS_WORKER_TIMEOUT = 15.0
 
 # --- Exports ----------------------------------------------------------------
 # Categories listed in every Hexo post's front matter.

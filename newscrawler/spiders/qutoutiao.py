@@ -48,6 +48,7 @@ class QutoutiaoSpider(scrapy.Spider):
             raise ValueError(f"QUTOUTIAO_LIST_URL={spider.list_url!r} must contain {{cid}} and {{page}}")
         spider.body_selector = settings.get("QUTOUTIAO_BODY_SELECTOR")
         spider.max_bad_pages = settings.getint("QUTOUTIAO_MAX_BAD_PAGES")
+        spider.stop_at_known_page = settings.getbool("QUTOUTIAO_STOP_AT_KNOWN_PAGE")
         spider.seen_urls: set[str] = set()
         return spider
 
@@ -105,8 +106,9 @@ class QutoutiaoSpider(scrapy.Spider):
                 callback=self.parse_article,
                 errback=self.detail_failed,
                 cb_kwargs={"entry": entry, "cid": cid},
+                meta={"canonical_url": entry.canonical_url},
             )
-        if listing.entries and len(known) == len({e.source_id for e in listing.entries}):
+        if self.stop_at_known_page and listing.entries and len(known) == len({e.source_id for e in listing.entries}):
             logger.info("Channel %d: every article on page %d is stored already; stopping", cid, page)
             stats.inc_value("qutoutiao/listing/stopped_all_known")
             return

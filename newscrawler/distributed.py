@@ -1,0 +1,164 @@
+"""Distributed mode: scrapy-redis's scheduler and dupefilter, one frontier per run.
+
+``REDIS_URL`` switches it on (the ``DistributedAddon`` sets scrapy-redis's classes);
+unset, Scrapy's own scheduler runs in one process and no Redis is needed. The queue and
+dupefilter keys are named per spider and per run (see ``redis_run``), so each scheduled
+run fetches the listings again, and a worker closes once the shared frontier has been
+empty, with no other worker busy, for ``REDIS_IDLE_CLOSE`` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from redis.exceptions import RedisError
+
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.settings import BaseSettings
+from scrapy.utils.asyncio import create_looping_call
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+
+from newscrawler.errors import ConfigError
+from newscrawler.redis_run import RunMembership
+
+logger = logging.getLogger(__name__)
+
+
+class DistributedAddon:
+    """Switch scrapy-redis on when ``REDIS_URL`` is set (environment or ``-s``)."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if not settings.get("REDIS_URL"):
+            return
+        settings.set("SCHEDULER", "newscrawler.distributed.RunScheduler", "addon")
+        settings.set("DUPEFILTER_CLASS", "newscrawler.distributed.RunDupeFilter", "addon")
+        # Several workers share the queue: the first to close must not delete it.
+        settings.set("SCHEDULER_PERSIST", True, "addon")
+        # A dead worker may leave gaps behind listing pages whose articles are all stored.
+        settings.set("QUTOUTIAO_STOP_AT_KNOWN_PAGE", False, "addon")
+
+
+class RunDupeFilter(RFPDupeFilter):
+    """scrapy-redis's shared dupefilter, on the crawler's request fingerprinter.
+
+    scrapy-redis hashes the raw URL itself; ours must see ``meta["canonical_url"]``
+    (``REQUEST_FINGERPRINTER_CLASS``), so one article listed with many keys is one request.
+    """
+
+    def __init__(self, server: Any, key: str, debug: bool, fingerprinter: Any, stats: Any) -> None:
+        super().__init__(server, key, debug)
+        self.fingerprinter = fingerprinter
+        self.stats = stats
+
+    def request_fingerprint(self, request: Request) -> str:
+        return self.fingerprinter.fingerprint(request).hex()
+
+    def log(self, request: Request, spider: Spider) -> None:
+        self.stats.inc_value("dupefilter/filtered")
+        super().log(request, spider)
+
+
+class RunScheduler(Scheduler):
+    """scrapy-redis's scheduler whose keys belong to the current run, and which knows
+    when the run is done for this worker."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RunScheduler:
+        try:
+            scheduler = super().from_crawler(crawler)
+        except RedisError as exc:
+            url = urlsplit(crawler.settings.get("REDIS_URL"))
+            raise ConfigError(f"REDIS_URL: no Redis at {url.hostname}:{url.port or 6379} ({exc})") from exc
+        scheduler.crawler = crawler
+        settings = crawler.settings
+        scheduler.idle_close = settings.getfloat("REDIS_IDLE_CLOSE")
+        scheduler.worker_timeout = settings.getfloat("REDIS_WORKER_TIMEOUT")
+        if scheduler.worker_timeout <= 0:
+            raise ValueError(f"REDIS_WORKER_TIMEOUT={scheduler.worker_timeout} must be positive")
+        scheduler.idle_since = None
+        scheduler.heartbeat = create_looping_call(scheduler.beat)
+        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        return scheduler
+
+    def open(self, spider: Spider) -> None:
+        self.membership = RunMembership(self.server, spider.name, self.worker_timeout)
+        joined = self.membership.join()
+        if joined.dead_run_id:
+            # Every worker of that run died: its frontier and fingerprints go, the new run
+            # fetches the listings again and the store's incremental skip does the rest.
+            dropped = self.drop_run_keys(spider.name, joined.dead_run_id)
+            self.stats.inc_value("redis/dead_runs_replaced")
+            logger.warning(
+                "Run %s had no live worker left; replaced by run %s (%d queued request(s) dropped)",
+                joined.dead_run_id, joined.run_id, dropped,
+            )
+        names = {"spider": spider.name, "run": joined.run_id}
+        self.queue_key = self.crawler.settings.get("SCHEDULER_QUEUE_KEY") % names
+        self.dupefilter_key = self.crawler.settings.get("SCHEDULER_DUPEFILTER_KEY") % names
+        self.df = RunDupeFilter(
+            self.server, self.dupefilter_key, self.crawler.settings.getbool("DUPEFILTER_DEBUG"),
+            self.crawler.request_fingerprinter, self.stats,
+        )
+        self.stats.set_value("redis/run_id", joined.run_id)
+        logger.info("Worker %s in run %s (queue %s)", self.membership.worker, joined.run_id, self.queue_key)
+        super().open(spider)
+        self.heartbeat.start(min(1.0, self.worker_timeout / 5))
+
+    def close(self, reason: str) -> None:
+        if self.heartbeat.running:
+            self.heartbeat.stop()
+        if self.membership.leave():
+            # Last worker out: the run is over, its keys go (a dead worker's
+            # unfinished requests are picked up by the next run's listings).
+            dropped = self.drop_run_keys(self.spider.name, self.membership.run_id)
+            logger.info("Run %s ended (%d request(s) left in its queue)", self.membership.run_id, dropped)
+        super().close(reason)
+
+    def drop_run_keys(self, spider_name: str, run_id: str) -> int:
+        names = {"spider": spider_name, "run": run_id}
+        queue_key = self.crawler.settings.get("SCHEDULER_QUEUE_KEY") % names
+        left = int(self.server.zcard(queue_key)) if self.queue_cls.endswith("PriorityQueue") else int(self.server.llen(queue_key))
+        self.server.delete(queue_key, self.crawler.settings.get("SCHEDULER_DUPEFILTER_KEY") % names)
+        return left
+
+    # scrapy-redis passes ``spider=`` to the stats, which Scrapy 2.19 deprecates.
+    def enqueue_request(self, request: Request) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.queue.push(request)
+        self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Request | None:
+        request = self.queue.pop()
+        if request is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def beat(self) -> None:
+        engine = self.crawler.engine
+        try:
+            busy = not engine.spider_is_idle()
+        except (RuntimeError, AttributeError):  # the engine's slots are not up yet, or gone
+            busy = True
+        self.membership.beat(busy)
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Close only once the shared frontier stayed empty, with no other worker busy
+        (it may still add requests), for ``REDIS_IDLE_CLOSE`` seconds."""
+        others_busy = self.membership.beat(busy=False)
+        if len(self.queue) or others_busy:
+            self.idle_since = None
+            raise DontCloseSpider
+        now = time.monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        if now - self.idle_since < self.idle_close:
+            raise DontCloseSpider
+        logger.info("Frontier empty and no other worker busy for %.1f s: closing", now - self.idle_since)
