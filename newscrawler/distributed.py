@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ from redis.exceptions import RedisError
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import DontCloseSpider
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.utils.asyncio import create_looping_call
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
@@ -39,8 +40,11 @@ class DistributedAddon:
         settings.set("DUPEFILTER_CLASS", "newscrawler.distributed.RunDupeFilter", "addon")
         # Several workers share the queue: the first to close must not delete it.
         settings.set("SCHEDULER_PERSIST", True, "addon")
-        # A dead worker may leave gaps behind listing pages whose articles are all stored.
-        settings.set("QUTOUTIAO_STOP_AT_KNOWN_PAGE", False, "addon")
+        # A dead worker may leave gaps behind listing pages whose articles are all stored,
+        # so every run walks each channel to `pages`. It overrides settings.py's default
+        # (project priority), never an explicit -s.
+        if settings.getpriority("QUTOUTIAO_STOP_AT_KNOWN_PAGE") <= SETTINGS_PRIORITIES["project"]:
+            settings.set("QUTOUTIAO_STOP_AT_KNOWN_PAGE", False, "project")
 
 
 class RunDupeFilter(RFPDupeFilter):
@@ -81,6 +85,8 @@ class RunScheduler(Scheduler):
         if scheduler.worker_timeout <= 0:
             raise ValueError(f"REDIS_WORKER_TIMEOUT={scheduler.worker_timeout} must be positive")
         scheduler.idle_since = None
+        scheduler.local = deque()  # requests taken from Redis for this worker's engine
+        scheduler.handoff = None
         scheduler.heartbeat = create_looping_call(scheduler.beat)
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
@@ -128,6 +134,10 @@ class RunScheduler(Scheduler):
 
     # scrapy-redis passes ``spider=`` to the stats, which Scrapy 2.19 deprecates.
     def enqueue_request(self, request: Request) -> bool:
+        if request is self.handoff:  # taken from Redis already (see beat)
+            self.handoff = None
+            self.local.append(request)
+            return True
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
             return False
@@ -136,18 +146,29 @@ class RunScheduler(Scheduler):
         return True
 
     def next_request(self) -> Request | None:
-        request = self.queue.pop()
+        request = self.local.popleft() if self.local else self.queue.pop()
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def has_pending_requests(self) -> bool:
+        return bool(self.local) or super().has_pending_requests()
 
     def beat(self) -> None:
         engine = self.crawler.engine
         try:
             busy = not engine.spider_is_idle()
+            has_room = not engine.needs_backout()
         except (RuntimeError, AttributeError):  # the engine's slots are not up yet, or gone
-            busy = True
+            busy, has_room = True, False
         self.membership.beat(busy)
+        if has_room and not self.local and self.handoff is None:
+            # An engine with room looks at the scheduler only when a download ends or
+            # every 5 s; a worker that ran dry would miss what others add meanwhile.
+            # Handing it one request through engine.crawl() wakes it at once.
+            self.handoff = self.queue.pop()
+            if self.handoff is not None:
+                engine.crawl(self.handoff)
 
     def spider_idle(self, spider: Spider) -> None:
         """Close only once the shared frontier stayed empty, with no other worker busy

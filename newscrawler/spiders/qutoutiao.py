@@ -48,11 +48,12 @@ class QutoutiaoSpider(scrapy.Spider):
             raise ValueError(f"QUTOUTIAO_LIST_URL={spider.list_url!r} must contain {{cid}} and {{page}}")
         spider.body_selector = settings.get("QUTOUTIAO_BODY_SELECTOR")
         spider.max_bad_pages = settings.getint("QUTOUTIAO_MAX_BAD_PAGES")
-        spider.stop_at_known_page = settings.getbool("QUTOUTIAO_STOP_AT_KNOWN_PAGE")
         spider.seen_urls: set[str] = set()
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # Read here, not in from_crawler: add-ons (distributed mode) set it after that.
+        self.stop_at_known_page = self.settings.getbool("QUTOUTIAO_STOP_AT_KNOWN_PAGE")
         logger.info(
             "Crawling channels %s, up to %d pages of %d items%s",
             ",".join(map(str, self.args.cids)), self.args.pages, self.args.limit,
