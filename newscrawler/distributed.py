@@ -84,7 +84,7 @@ class RunScheduler(Scheduler):
         scheduler.worker_timeout = settings.getfloat("REDIS_WORKER_TIMEOUT")
         if scheduler.worker_timeout <= 0:
             raise ValueError(f"REDIS_WORKER_TIMEOUT={scheduler.worker_timeout} must be positive")
-        scheduler.idle_since = None
+        scheduler.quiet_since = None
         scheduler.local = deque()  # requests taken from Redis for this worker's engine
         scheduler.handoff = None
         scheduler.heartbeat = create_looping_call(scheduler.beat)
@@ -161,7 +161,7 @@ class RunScheduler(Scheduler):
             has_room = not engine.needs_backout()
         except (RuntimeError, AttributeError):  # the engine's slots are not up yet, or gone
             busy, has_room = True, False
-        self.membership.beat(busy)
+        self.note_quiet(busy)
         if has_room and not self.local and self.handoff is None:
             # An engine with room looks at the scheduler only when a download ends or
             # every 5 s; a worker that ran dry would miss what others add meanwhile.
@@ -170,16 +170,19 @@ class RunScheduler(Scheduler):
             if self.handoff is not None:
                 engine.crawl(self.handoff)
 
+    def note_quiet(self, busy: bool) -> None:
+        """Beat, and note since when this worker is idle and no other one is busy."""
+        others_busy = self.membership.beat(busy)
+        if busy or others_busy:
+            self.quiet_since = None
+        elif self.quiet_since is None:
+            self.quiet_since = time.monotonic()
+
     def spider_idle(self, spider: Spider) -> None:
         """Close only once the shared frontier stayed empty, with no other worker busy
         (it may still add requests), for ``REDIS_IDLE_CLOSE`` seconds."""
-        others_busy = self.membership.beat(busy=False)
-        if len(self.queue) or others_busy:
-            self.idle_since = None
+        self.note_quiet(busy=bool(len(self.queue)))
+        quiet = 0.0 if self.quiet_since is None else time.monotonic() - self.quiet_since
+        if self.quiet_since is None or quiet < self.idle_close:
             raise DontCloseSpider
-        now = time.monotonic()
-        if self.idle_since is None:
-            self.idle_since = now
-        if now - self.idle_since < self.idle_close:
-            raise DontCloseSpider
-        logger.info("Frontier empty and no other worker busy for %.1f s: closing", now - self.idle_since)
+        logger.info("Frontier empty and no other worker busy for %.1f s: closing", quiet)

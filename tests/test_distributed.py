@@ -23,18 +23,11 @@ import redis
 
 from newscrawler.replica.site import ReplicaConfig, Site
 from tests.processes import ROOT, env, replica_process
-from tests.valkey import valkey_server
 
 CONFIG = ReplicaConfig(channels=6, pages=11, per_page=10)
 GROWN = ReplicaConfig(channels=6, pages=13, per_page=10)  # the same site, more listing pages
 CIDS = ",".join(map(str, Site(CONFIG).channels))
 WORKER_TIMEOUT = 4  # seconds without a heartbeat before a killed worker counts as dead
-
-
-@pytest.fixture(scope="module")
-def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with valkey_server(tmp_path_factory.mktemp("valkey")) as url:
-        yield url
 
 
 @pytest.fixture
@@ -181,3 +174,23 @@ def test_killed_worker_is_recovered_by_the_next_run(redis_url: str, tmp_path: Pa
     ids = stored_ids(db)
     assert sorted(ids) == sorted(expected)  # every article, none twice
     assert follow_up.stat("store/new") == len(expected - after_crash)
+
+
+def test_run_left_by_a_lone_killed_worker_does_not_block_the_next(redis_url: str, tmp_path: Path) -> None:
+    db = tmp_path / "store.sqlite3"
+    expected = Site(CONFIG).expected(pages=CONFIG.pages)["stored"]
+    with replica_process("--channels", "6", "--pages", "11") as replica:
+        victim = start_worker(replica, redis_url, db, "victim", CONFIG.pages)
+        deadline = time.monotonic() + 60
+        while sum(detail_hits(replica, CONFIG).values()) < len(expected) // 4:
+            assert time.monotonic() < deadline and victim.process.poll() is None, victim.log[-3000:]
+            time.sleep(0.05)
+        victim.process.send_signal(signal.SIGKILL)
+        victim.wait()
+        dead_run = re.search(r"in run (\S+)", victim.log).group(1)
+        queue = f"qutoutiao:{dead_run}:requests"
+        assert redis.Redis.from_url(redis_url).zcard(queue) > 0  # the dead run's frontier is left
+        time.sleep(WORKER_TIMEOUT + 0.5)
+        (next_run,) = run_workers(1, replica, redis_url, db)
+    assert f"Run {dead_run} had no live worker left" in next_run.log
+    assert sorted(stored_ids(db)) == sorted(expected)
