@@ -192,5 +192,5 @@ def test_run_left_by_a_lone_killed_worker_does_not_block_the_next(redis_url: str
         assert redis.Redis.from_url(redis_url).zcard(queue) > 0  # the dead run's frontier is left
         time.sleep(WORKER_TIMEOUT + 0.5)
         (next_run,) = run_workers(1, replica, redis_url, db)
-    assert f"Run {dead_run} had no live worker left" in next_run.log
     assert sorted(stored_ids(db)) == sorted(expected)
+    assert f"Run {dead_run} had no live worker left" in next_run.log
