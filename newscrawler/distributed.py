@@ -21,6 +21,7 @@ from scrapy import Request, Spider, signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
@@ -83,7 +84,7 @@ class RunScheduler(Scheduler):
         scheduler.idle_close = settings.getfloat("REDIS_IDLE_CLOSE")
         scheduler.worker_timeout = settings.getfloat("REDIS_WORKER_TIMEOUT")
         if scheduler.worker_timeout <= 0:
-            raise ValueError(f"REDIS_WORKER_TIMEOUT={scheduler.worker_timeout} must be positive")
+            raise ConfigError(f"REDIS_WORKER_TIMEOUT={scheduler.worker_timeout}: must be a positive number of seconds")
         scheduler.quiet_since = None
         scheduler.local = deque()  # requests taken from Redis for this worker's engine
         scheduler.handoff = None
@@ -97,7 +98,7 @@ class RunScheduler(Scheduler):
         if joined.dead_run_id:
             # Every worker of that run died: its frontier and fingerprints go, the new run
             # fetches the listings again and the store's incremental skip does the rest.
-            dropped = self.drop_run_keys(spider.name, joined.dead_run_id)
+            dropped = self.drop_run_keys(spider, joined.dead_run_id)
             self.stats.inc_value("redis/dead_runs_replaced")
             logger.warning(
                 "Run %s had no live worker left; replaced by run %s (%d queued request(s) dropped)",
@@ -121,15 +122,20 @@ class RunScheduler(Scheduler):
         if self.membership.leave():
             # Last worker out: the run is over, its keys go (a dead worker's
             # unfinished requests are picked up by the next run's listings).
-            dropped = self.drop_run_keys(self.spider.name, self.membership.run_id)
+            dropped = self.drop_run_keys(self.spider, self.membership.run_id)
             logger.info("Run %s ended (%d request(s) left in its queue)", self.membership.run_id, dropped)
         super().close(reason)
 
-    def drop_run_keys(self, spider_name: str, run_id: str) -> int:
-        names = {"spider": spider_name, "run": run_id}
-        queue_key = self.crawler.settings.get("SCHEDULER_QUEUE_KEY") % names
-        left = int(self.server.zcard(queue_key)) if self.queue_cls.endswith("PriorityQueue") else int(self.server.llen(queue_key))
-        self.server.delete(queue_key, self.crawler.settings.get("SCHEDULER_DUPEFILTER_KEY") % names)
+    def drop_run_keys(self, spider: Spider, run_id: str) -> int:
+        """Delete a finished or dead run's queue and fingerprints; returns the requests left."""
+        names = {"spider": spider.name, "run": run_id}
+        settings = self.crawler.settings
+        queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider, key=settings.get("SCHEDULER_QUEUE_KEY") % names, serializer=self.serializer
+        )
+        left = len(queue)
+        queue.clear()
+        self.server.delete(settings.get("SCHEDULER_DUPEFILTER_KEY") % names)
         return left
 
     # scrapy-redis passes ``spider=`` to the stats, which Scrapy 2.19 deprecates.
