@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -16,6 +17,8 @@ from newscrawler.distributed import DistributedAddon, RunDupeFilter
 from newscrawler.redis_run import RunMembership
 from newscrawler.spiders.qutoutiao import QutoutiaoSpider
 from tests.crawling import project_settings_dict
+from tests.processes import scrapy
+from tests.valkey import free_port
 
 
 @pytest.fixture
@@ -88,3 +91,11 @@ def test_a_run_whose_workers_all_died_is_replaced(server: redis.Redis) -> None:
     # A live worker keeps its run: a newcomer joins it.
     alive = RunMembership(server, "qutoutiao", worker_timeout=0.5)
     assert alive.join().run_id == joined.run_id
+
+
+def test_unreachable_redis_stops_the_crawl_naming_the_setting(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    run = scrapy("crawl", "qutoutiao", "-a", "cids=1", "-a", "pages=1", "-s", f"NEWSCRAWLER_DB={tmp_path / 'db.sqlite3'}",
+                 REDIS_URL=f"redis://127.0.0.1:{port}/0", timeout=60)
+    assert run.returncode != 0
+    assert f"REDIS_URL: no Redis at 127.0.0.1:{port}" in run.stderr
