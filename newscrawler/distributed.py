@@ -51,8 +51,9 @@ class DistributedAddon:
 class RunDupeFilter(RFPDupeFilter):
     """scrapy-redis's shared dupefilter, on the crawler's request fingerprinter.
 
-    scrapy-redis hashes the raw URL itself; ours must see ``meta["canonical_url"]``
-    (``REQUEST_FINGERPRINTER_CLASS``), so one article listed with many keys is one request.
+    scrapy-redis (0.9.1, and its main branch) hashes the raw URL itself; ours must see
+    ``meta["canonical_url"]`` (``REQUEST_FINGERPRINTER_CLASS``), so one article listed with
+    many keys is one request.
     """
 
     def __init__(self, server: Any, key: str, debug: bool, fingerprinter: Any, stats: Any) -> None:
@@ -138,7 +139,8 @@ class RunScheduler(Scheduler):
         self.server.delete(settings.get("SCHEDULER_DUPEFILTER_KEY") % names)
         return left
 
-    # scrapy-redis passes ``spider=`` to the stats, which Scrapy 2.19 deprecates.
+    # Ours for two reasons: the handoff below, and scrapy-redis 0.9.1 passing ``spider=``
+    # to the stats, which Scrapy 2.19 deprecates (fixed upstream after 0.9.1, not released).
     def enqueue_request(self, request: Request) -> bool:
         if request is self.handoff:  # taken from Redis already (see beat)
             self.handoff = None
