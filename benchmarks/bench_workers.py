@@ -9,6 +9,7 @@ Run: .venv/bin/python benchmarks/bench_workers.py [CHANNELS PAGES PER_PAGE]
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -35,23 +36,27 @@ def crawl(workers: int, replica: str, redis_url: str, folder: Path, channels: in
         "-a", f"cids={','.join(map(str, CHANNEL_ORDER[:channels]))}",
         "-s", f"NEWSCRAWLER_DB={db}", "-s", f"DEADLETTER_DIR={folder}/dl",
         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS=32",
-        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "LOG_LEVEL=WARNING", "-s", "REDIS_IDLE_CLOSE=1",
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "LOG_LEVEL=INFO", "-s", "REDIS_IDLE_CLOSE=1",
     ]
+    logs = [folder / f"workers{workers}-{n}.log" for n in range(workers)]
     started = time.perf_counter()
     processes = [
-        subprocess.Popen(args, cwd=ROOT, env=env(http_proxy=replica, REDIS_URL=redis_url),
+        subprocess.Popen([*args, "-s", f"LOG_FILE={log}"], cwd=ROOT, env=env(http_proxy=replica, REDIS_URL=redis_url),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(workers)
+        for log in logs
     ]
     codes = [process.wait() for process in processes]
     wall = time.perf_counter() - started
+    # Scrapy's MemoryUsage extension reports each worker's peak RSS in its stats.
+    peaks = [re.search(r"'memusage/max': (\d+)", log.read_text()) for log in logs]
+    peak = ", ".join(f"{int(m.group(1)) / 2**20:.0f}" if m else "?" for m in peaks)
     with sqlite3.connect(db) as connection:
         count, first, last = connection.execute(
             "SELECT COUNT(*), MIN(json_extract(doc, '$.crawled_at')), MAX(json_extract(doc, '$.crawled_at')) FROM articles"
         ).fetchone()
     span = (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
     print(f"{workers} worker(s): {count} articles, {count / span:7.1f} articles/s over {span:.1f} s of crawling; "
-          f"wall {wall:.1f} s with start-up and idle close; exit codes {codes}")
+          f"wall {wall:.1f} s with start-up and idle close; peak RSS per worker {peak} MiB; exit codes {codes}")
 
 
 def main(channels: int = 10, pages: int = 20, per_page: int = 20) -> None:
