@@ -57,11 +57,13 @@ class Worker:
         return int(match.group(1)) if match else 0
 
 
-def start_worker(replica: str, redis_url: str, db: Path, name: str, pages: int, *settings: str) -> Worker:
+def start_worker(
+    replica: str, redis_url: str, db: Path, name: str, pages: int, *settings: str, cids: str = CIDS
+) -> Worker:
     """``REDIS_URL=… scrapy crawl qutoutiao`` with the replica as http_proxy."""
     log_path = db.parent / f"{name}.log"
     args = [
-        sys.executable, "-m", "scrapy", "crawl", "qutoutiao", "-a", f"cids={CIDS}", "-a", f"pages={pages}",
+        sys.executable, "-m", "scrapy", "crawl", "qutoutiao", "-a", f"cids={cids}", "-a", f"pages={pages}",
         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
         "-s", f"NEWSCRAWLER_DB={db}", "-s", f"DEADLETTER_DIR={db.parent / 'deadletter'}",
         "-s", "REDIS_IDLE_CLOSE=1", "-s", f"REDIS_WORKER_TIMEOUT={WORKER_TIMEOUT}", *settings,
@@ -72,8 +74,12 @@ def start_worker(replica: str, redis_url: str, db: Path, name: str, pages: int, 
     return Worker(process, log_path)
 
 
-def run_workers(count: int, replica: str, redis_url: str, db: Path, pages: int = CONFIG.pages) -> list[Worker]:
-    workers = [start_worker(replica, redis_url, db, f"worker{i}-{time.monotonic_ns()}", pages) for i in range(count)]
+def run_workers(
+    count: int, replica: str, redis_url: str, db: Path, pages: int = CONFIG.pages, cids: str = CIDS
+) -> list[Worker]:
+    workers = [
+        start_worker(replica, redis_url, db, f"worker{i}-{time.monotonic_ns()}", pages, cids=cids) for i in range(count)
+    ]
     for worker in workers:
         assert worker.wait() == 0, worker.log[-3000:]
         assert "(finished)" in worker.log
@@ -133,6 +139,15 @@ def test_two_workers_share_one_frontier(reference: dict[str, object], redis_url:
     assert {p for p, n in hits.items() if n > 1} == flaky_paths(CONFIG)
     runs = {re.search(r"in run (\S+)", worker.log).group(1) for worker in workers}
     assert len(runs) == 1
+
+
+def test_a_worker_without_listing_pages_is_healthy(redis_url: str, tmp_path: Path) -> None:
+    """One listing page for three workers: two get none, and that is no failure."""
+    db = tmp_path / "store.sqlite3"
+    with replica_process("--channels", "6", "--pages", "11") as replica:
+        workers = run_workers(3, replica, redis_url, db, pages=1, cids="1")  # exit status 0 each
+    assert sorted(worker.stat("qutoutiao/listing/pages") for worker in workers) == [0, 0, 1]
+    assert sorted(stored_ids(db)) == sorted(Site(CONFIG).expected(cids=(1,), pages=1)["stored"])
 
 
 def test_next_run_fetches_listings_again_and_stores_new_articles(redis_url: str, tmp_path: Path) -> None:

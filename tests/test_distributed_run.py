@@ -97,5 +97,5 @@ def test_unreachable_redis_stops_the_crawl_naming_the_setting(tmp_path: Path) ->
     port = free_port()  # nothing listens there
     run = scrapy("crawl", "qutoutiao", "-a", "cids=1", "-a", "pages=1", "-s", f"NEWSCRAWLER_DB={tmp_path / 'db.sqlite3'}",
                  REDIS_URL=f"redis://127.0.0.1:{port}/0", timeout=60)
-    assert run.returncode != 0
+    assert run.returncode == 2  # could not start
     assert f"REDIS_URL: no Redis at 127.0.0.1:{port}" in run.stderr
