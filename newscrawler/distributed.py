@@ -112,10 +112,19 @@ class RunScheduler(Scheduler):
             self.server, self.dupefilter_key, self.crawler.settings.getbool("DUPEFILTER_DEBUG"),
             self.crawler.request_fingerprinter, self.stats,
         )
+        # Not super().open(): it reports a resumed queue through the deprecated Spider.log().
+        self.spider = spider
+        self.queue = self.run_queue(spider, self.queue_key)
+        if self.flush_on_start:
+            self.flush()
         self.stats.set_value("redis/run_id", joined.run_id)
-        logger.info("Worker %s in run %s (queue %s)", self.membership.worker, joined.run_id, self.queue_key)
-        super().open(spider)
+        logger.info("Worker %s in run %s (queue %s, %d request(s) waiting)",
+                    self.membership.worker, joined.run_id, self.queue_key, len(self.queue))
         self.heartbeat.start(min(1.0, self.worker_timeout / 5))
+
+    def run_queue(self, spider: Spider, key: str) -> Any:
+        """scrapy-redis's queue (``SCHEDULER_QUEUE_CLASS``) on one run's key."""
+        return load_object(self.queue_cls)(server=self.server, spider=spider, key=key, serializer=self.serializer)
 
     def close(self, reason: str) -> None:
         if self.heartbeat.running:
@@ -131,9 +140,7 @@ class RunScheduler(Scheduler):
         """Delete a finished or dead run's queue and fingerprints; returns the requests left."""
         names = {"spider": spider.name, "run": run_id}
         settings = self.crawler.settings
-        queue = load_object(self.queue_cls)(
-            server=self.server, spider=spider, key=settings.get("SCHEDULER_QUEUE_KEY") % names, serializer=self.serializer
-        )
+        queue = self.run_queue(spider, settings.get("SCHEDULER_QUEUE_KEY") % names)
         left = len(queue)
         queue.clear()
         self.server.delete(settings.get("SCHEDULER_DUPEFILTER_KEY") % names)
