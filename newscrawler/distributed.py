@@ -89,7 +89,7 @@ class RunScheduler(Scheduler):
         scheduler.quiet_since = None
         scheduler.local = deque()  # requests taken from Redis for this worker's engine
         scheduler.handoff = None
-        scheduler.heartbeat = create_looping_call(scheduler.beat)
+        scheduler.heartbeat = None  # made in open(), under the crawl's event loop
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
 
@@ -120,6 +120,7 @@ class RunScheduler(Scheduler):
         self.stats.set_value("redis/run_id", joined.run_id)
         logger.info("Worker %s in run %s (queue %s, %d request(s) waiting)",
                     self.membership.worker, joined.run_id, self.queue_key, len(self.queue))
+        self.heartbeat = create_looping_call(self.beat)
         self.heartbeat.start(min(1.0, self.worker_timeout / 5))
 
     def run_queue(self, spider: Spider, key: str) -> Any:
@@ -127,7 +128,7 @@ class RunScheduler(Scheduler):
         return load_object(self.queue_cls)(server=self.server, spider=spider, key=key, serializer=self.serializer)
 
     def close(self, reason: str) -> None:
-        if self.heartbeat.running:
+        if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
         if self.membership.leave():
             # Last worker out: the run is over, its keys go (a dead worker's

@@ -3,6 +3,7 @@ canonical-URL dupefilter, and how workers agree on one run."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,10 +11,11 @@ from pathlib import Path
 import pytest
 import redis
 from scrapy import Request
+from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from newscrawler.distributed import DistributedAddon, RunDupeFilter
+from newscrawler.distributed import DistributedAddon, RunDupeFilter, RunScheduler
 from newscrawler.redis_run import RunMembership
 from newscrawler.spiders.qutoutiao import QutoutiaoSpider
 from tests.crawling import project_settings_dict
@@ -99,3 +101,29 @@ def test_unreachable_redis_stops_the_crawl_naming_the_setting(tmp_path: Path) ->
                  REDIS_URL=f"redis://127.0.0.1:{port}/0", timeout=60)
     assert run.returncode == 2  # could not start
     assert f"REDIS_URL: no Redis at 127.0.0.1:{port}" in run.stderr
+
+
+def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis.Redis, valkey_url: str) -> None:
+    """A worker with nothing to do keeps open while another is busy, then REDIS_IDLE_CLOSE."""
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, REDIS_IDLE_CLOSE=0.3))
+    spider = QutoutiaoSpider.from_crawler(crawler)
+    scheduler = RunScheduler.from_crawler(crawler)
+    other = RunMembership(server, "qutoutiao", worker_timeout=30)
+
+    async def idle_worker() -> None:  # the heartbeat needs a loop; it never fires, nothing awaits
+        scheduler.open(spider)
+        assert other.join().run_id == scheduler.membership.run_id
+        for _ in range(2):  # the other worker is busy: it may add requests, however long it takes
+            with pytest.raises(DontCloseSpider):
+                scheduler.spider_idle(spider)
+            time.sleep(0.35)
+        other.beat(busy=False)
+        with pytest.raises(DontCloseSpider):  # quiet, but not for REDIS_IDLE_CLOSE yet
+            scheduler.spider_idle(spider)
+        time.sleep(0.35)
+        scheduler.spider_idle(spider)  # may close now
+        other.leave()
+        scheduler.close("finished")
+
+    asyncio.run(idle_worker())
+    assert server.get("qutoutiao:run") is None  # the last one out ended the run
