@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newscrawler.replica.site import CHANNEL_ORDER, ReplicaConfig, Site  # noqa: E402
+from tests import oracle  # noqa: E402
 
 
 def main(channels: int = 10, pages: int = 100, per_page: int = 25) -> None:
@@ -51,7 +52,7 @@ def main(channels: int = 10, pages: int = 100, per_page: int = 25) -> None:
         replica.wait()
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(f"exit status: {run.returncode}")
-    expected = len(Site(ReplicaConfig(channels, pages, per_page)).expected(limit=per_page, pages=pages)["stored"])
+    expected = len(oracle.expected(Site(ReplicaConfig(channels, pages, per_page)), limit=per_page, pages=pages)["stored"])
     print(f"articles stored: {stored} of {expected} in {seconds:,.1f} s = {stored / seconds:,.0f} articles/s")
     print(f"peak RSS of the largest child process (crawler or replica): {peak_kib / 1024:,.0f} MiB")
     if run.returncode:

@@ -39,10 +39,11 @@ def main(count: int = 5000) -> None:
                 html = site.detail_html(article).decode(article.charset)
                 raw.append((entry, cid, html))
     raw = raw[:count]
+    body = settings.QUTOUTIAO_BODY_SELECTOR
     # dateparser loads its locale data on first use: keep that out of the figures.
-    NormalizePipeline.from_crawler(crawler).process_item(build_article(raw[0][0], raw[0][1], parse_detail(raw[0][2]), now))
+    NormalizePipeline.from_crawler(crawler).process_item(build_article(raw[0][0], raw[0][1], parse_detail(raw[0][2], body), now))
     started = time.perf_counter()
-    parsed = [build_article(entry, cid, parse_detail(html), now) for entry, cid, html in raw]
+    parsed = [build_article(entry, cid, parse_detail(html, body), now) for entry, cid, html in raw]
     parse_seconds = time.perf_counter() - started
     started = time.perf_counter()
     kept = 0

@@ -163,7 +163,7 @@ def test_next_run_fetches_listings_again_and_stores_new_articles(redis_url: str,
     assert sorted(after) == sorted(before | grown)
     assert sum(worker.stat("store/new") for worker in second) == len(grown - before)
     # Stored articles were skipped, not fetched again.
-    assert sum(worker.stat("qutoutiao/detail/skipped_known") for worker in second) >= len(grown & before)
+    assert sum(worker.stat("incremental/skipped") for worker in second) >= len(grown & before)
     assert re.search(r"in run (\S+)", first.log).group(1) != re.search(r"in run (\S+)", second[0].log).group(1)
 
 
@@ -173,7 +173,7 @@ def test_killed_worker_is_recovered_by_the_next_run(redis_url: str, tmp_path: Pa
     with replica_process("--channels", "6", "--pages", "11") as replica:
         # The victim never flushes its batch, so what it took is surely lost when it dies.
         victim = start_worker(replica, redis_url, db, "victim", CONFIG.pages,
-                              "-s", "MONGO_BATCH_SIZE=100000", "-s", "STORE_FLUSH_INTERVAL=3600")
+                              "-s", "STORE_BATCH_SIZE=100000", "-s", "STORE_FLUSH_INTERVAL=3600")
         survivor = start_worker(replica, redis_url, db, "survivor", CONFIG.pages)
         deadline = time.monotonic() + 60
         while sum(detail_hits(replica, CONFIG).values()) < len(expected) // 4:
