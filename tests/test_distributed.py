@@ -22,6 +22,7 @@ import pytest
 import redis
 
 from newscrawler.replica.site import ReplicaConfig, Site
+from tests import oracle
 from tests.processes import ROOT, env, replica_process
 
 CONFIG = ReplicaConfig(channels=6, pages=11, per_page=10)
@@ -117,7 +118,7 @@ def reference(valkey_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 def test_one_worker_is_the_reference(reference: dict[str, object], redis_url: str) -> None:
     ids, hits, worker = reference["ids"], reference["hits"], reference["worker"]
-    expected = Site(CONFIG).expected(pages=CONFIG.pages)["stored"]
+    expected = oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"]
     assert len(expected) >= 500
     assert sorted(ids) == sorted(expected)
     assert worker.stat("scheduler/enqueued/redis") > len(expected)  # the frontier lived in Redis
@@ -147,7 +148,7 @@ def test_a_worker_without_listing_pages_is_healthy(redis_url: str, tmp_path: Pat
     with replica_process("--channels", "6", "--pages", "11") as replica:
         workers = run_workers(3, replica, redis_url, db, pages=1, cids="1")  # exit status 0 each
     assert sorted(worker.stat("qutoutiao/listing/pages") for worker in workers) == [0, 0, 1]
-    assert sorted(stored_ids(db)) == sorted(Site(CONFIG).expected(cids=(1,), pages=1)["stored"])
+    assert sorted(stored_ids(db)) == sorted(oracle.expected(Site(CONFIG), cids=(1,), pages=1)["stored"])
 
 
 def test_next_run_fetches_listings_again_and_stores_new_articles(redis_url: str, tmp_path: Path) -> None:
@@ -158,7 +159,7 @@ def test_next_run_fetches_listings_again_and_stores_new_articles(redis_url: str,
     with replica_process("--channels", "6", "--pages", "13") as replica:  # new articles appeared
         second = run_workers(2, replica, redis_url, db, pages=GROWN.pages)
     after = stored_ids(db)
-    grown = Site(GROWN).expected(pages=GROWN.pages)["stored"]
+    grown = oracle.expected(Site(GROWN), pages=GROWN.pages)["stored"]
     assert grown - before, "the grown replica must list articles the first run did not see"
     assert sorted(after) == sorted(before | grown)
     assert sum(worker.stat("store/new") for worker in second) == len(grown - before)
@@ -169,7 +170,7 @@ def test_next_run_fetches_listings_again_and_stores_new_articles(redis_url: str,
 
 def test_killed_worker_is_recovered_by_the_next_run(redis_url: str, tmp_path: Path) -> None:
     db = tmp_path / "store.sqlite3"
-    expected = Site(CONFIG).expected(pages=CONFIG.pages)["stored"]
+    expected = oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"]
     with replica_process("--channels", "6", "--pages", "11") as replica:
         # The victim never flushes its batch, so what it took is surely lost when it dies.
         victim = start_worker(replica, redis_url, db, "victim", CONFIG.pages,
@@ -193,7 +194,7 @@ def test_killed_worker_is_recovered_by_the_next_run(redis_url: str, tmp_path: Pa
 
 def test_run_left_by_a_lone_killed_worker_does_not_block_the_next(redis_url: str, tmp_path: Path) -> None:
     db = tmp_path / "store.sqlite3"
-    expected = Site(CONFIG).expected(pages=CONFIG.pages)["stored"]
+    expected = oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"]
     with replica_process("--channels", "6", "--pages", "11") as replica:
         victim = start_worker(replica, redis_url, db, "victim", CONFIG.pages)
         deadline = time.monotonic() + 60
