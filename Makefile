@@ -23,6 +23,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pipelines.py
 	$(BIN)/python benchmarks/bench_crawl.py
+	$(BIN)/python benchmarks/bench_workers.py
+	$(BIN)/python benchmarks/bench_mongo_roundtrips.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
