@@ -173,6 +173,8 @@ class BodyCleaner:
             href = (a.get("href") or "").strip()
             if href:
                 a.set("href", urljoin(base_url, href))
+            elif "href" in a.attrib:
+                del a.attrib["href"]  # an empty link points at the reader's own page: no link
 
 
 def _image_source(img: lxml.html.HtmlElement) -> str:

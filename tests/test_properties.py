@@ -21,7 +21,8 @@ NOW = datetime(2026, 11, 28, tzinfo=timezone.utc)
 PROXY = "https://cors.zfour.workers.dev/?"
 UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff]")
 CLEANER = BodyCleaner(project_settings.BODY_DROP_SELECTORS, PROXY)
-PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI sees the same examples every run (explore more with --hypothesis-seed=N locally).
+PROPERTY = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 # Any JSON value, with text that includes lone surrogates and control characters.
 any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=20)
