@@ -12,6 +12,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newscrawler.frontier import DETAIL_PRIORITY
 from newscrawler.items import article_id
 from newscrawler.pages.article import build_article
 from newscrawler.pages.detail import parse_detail
@@ -105,6 +106,7 @@ class QutoutiaoSpider(scrapy.Spider):
                 callback=self.parse_article,
                 errback=self.detail_failed,
                 cb_kwargs={"entry": entry, "cid": cid},
+                priority=DETAIL_PRIORITY,
             )
         if listing.entries and len(known) == len({e.source_id for e in listing.entries}):
             logger.info("Channel %d: every article on page %d is stored already; stopping", cid, page)
