@@ -3,7 +3,8 @@
 Added to the full crawl and to its no-op twin alike by ``bench.py`` (``-s`` settings):
 
 - ``CrawlClock`` (extension): wall time, process and reactor-thread CPU between
-  spider_opened and spider_closed, peak RSS, a few stats; written as JSON to
+  spider_opened and spider_closed, peak RSS, the most requests waiting in the
+  scheduler at once, a few stats; written as JSON to
   ``BENCH_REPORT`` when the spider closes.
 - ``SpiderClock`` (innermost spider middleware): CPU spent in the spider's callbacks
   (parsing, building items, the incremental-crawl store question).
@@ -134,13 +135,21 @@ class CrawlClock:
         self.crawler = crawler
         self.report = Path(report)
         self.started: tuple[float, float, float] = (0.0, 0.0, 0.0)
+        self.most_waiting = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlClock:
         clock = cls(crawler, crawler.settings.get("BENCH_REPORT"))
         crawler.signals.connect(clock.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(clock.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(clock.request_reached_downloader, signal=signals.request_reached_downloader)
         return clock
+
+    def request_reached_downloader(self) -> None:
+        """The frontier's size: requests scheduled but not yet sent to the downloader."""
+        stats = self.crawler.stats
+        waiting = stats.get_value("scheduler/enqueued", 0) - stats.get_value("scheduler/dequeued", 0)
+        self.most_waiting = max(self.most_waiting, waiting)
 
     def spider_opened(self) -> None:
         self.started = (time.perf_counter(), time.process_time(), time.thread_time())
@@ -151,7 +160,7 @@ class CrawlClock:
         stats = self.crawler.stats
         self.report.write_text(json.dumps({
             "reason": reason, "wall": wall, "cpu": cpu, "cpu_main": main,
-            "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "most_waiting": self.most_waiting,
             "stages": dict(account(self.crawler)),
             "stats": {key: stats.get_value(key, 0) for key in self.STATS},
         }))
