@@ -67,12 +67,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from newscrawler.storage.documents import contract_fields, to_json
+    from newscrawler.exporters.from_store import query_lines, write_query
 
     store = open_store(project_settings(args.set))
     try:
-        for doc in store.query(store_query(args)):
-            sys.stdout.write(to_json(contract_fields(doc)) + "\n")
+        if args.out:
+            print(write_query(store, store_query(args), args.out))
+        else:
+            sys.stdout.writelines(query_lines(store, store_query(args)))
     finally:
         store.close()
     return 0
@@ -131,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     query = commands.add_parser("query", help="print stored articles as JSON Lines", parents=[with_settings])
     add_filters(query)
+    query.add_argument("--out", help="write the JSON Lines to this file (with a progress bar on a terminal)")
     query.set_defaults(handler=_query)
 
     replay = commands.add_parser("replay", help="store the dead-letter files, removing each once stored",

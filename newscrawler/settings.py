@@ -68,6 +68,8 @@ ITEM_PIPELINES = {
     "newscrawler.pipelines.body.BodyPipeline": 200,
     "newscrawler.pipelines.validate.ValidatePipeline": 300,
     "newscrawler.pipelines.store.StorePipeline": 900,
+    # After the store: checks what was stored against SPIDERMON_VALIDATION_SCHEMAS.
+    "spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 950,
 }
 # Timezone of dates printed on detail pages that name none.
 PAGE_TIMEZONE = "Asia/Shanghai"
@@ -117,6 +119,32 @@ HEXO_AUTHOR = "趣头条"
 FEED_TITLE = "趣头条 (newscrawler)"
 FEED_HOME_URL = "http://www.qutoutiao.net/"
 FEED_DESCRIPTION = "Articles collected by newscrawler"
+
+# --- Monitoring (spidermon) and progress ----------------------------------------
+# Close monitors (newscrawler/monitors.py) decide the exit status; -s SPIDERMON_ENABLED=0 turns them off.
+SPIDERMON_ENABLED = True
+# Spidermon runs the monitors; ProgressLog writes the periodic progress line.
+EXTENSIONS = {
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    "newscrawler.extensions.ProgressLog": 510,
+}
+# The suite run when the spider closes.
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawler.monitors.CloseMonitorSuite"]
+# Finish reasons that count as healthy.
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
+# Every stored article is checked against this JSON Schema (title, url, published_at, content_html)...
+SPIDERMON_VALIDATION_SCHEMAS = ["newscrawler.monitors.ARTICLE_SCHEMA"]
+# ...and any article that fails it fails the crawl.
+SPIDERMON_MAX_ITEM_VALIDATION_ERRORS = 0
+# Most detail pages that may fail (HTTP errors, timeouts), as a share of those requested.
+MONITOR_MAX_DETAIL_ERROR_RATIO = 0.1
+# Most articles the pipelines may drop (missing fields, no body), as a share of those parsed.
+MONITOR_MAX_DROPPED_RATIO = 0.1
+# Both ratios are taken over at least this many pages or articles, so that an incremental
+# run that tries its two broken articles again and finds nothing new is not "50% failed".
+MONITOR_RATIO_MIN_BASE = 20
+# Seconds between the crawl's one-line progress summaries in the log; 0 turns them off.
+PROGRESS_LOG_INTERVAL = 60.0
 
 # --- Scrapy housekeeping ----------------------------------------------------
 # The asyncio reactor, Scrapy's default, spelled out for Scrapyd deployments.

@@ -1,7 +1,8 @@
-"""``python -m newscrawler export``: the stored articles as Hexo posts, JSON Feed, RSS or JSON Lines."""
+"""``export`` and ``query --out``: the stored articles as Hexo posts, JSON Feed, RSS or JSON Lines."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -13,8 +14,9 @@ from newscrawler.exporters.hexo import export_posts
 from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
 from newscrawler.exporters.rss import RssItemExporter
 from newscrawler.files import replacing
-from newscrawler.storage import Query, open_store
-from newscrawler.storage.documents import contract_fields
+from newscrawler.progress import expected_total, progress
+from newscrawler.storage import Query, Store, open_store
+from newscrawler.storage.documents import contract_fields, to_json
 
 FORMATS = ("hexo", "jsonfeed", "rss", "jsonl")
 
@@ -31,7 +33,7 @@ def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Pat
     out = Path(out)
     store = open_store(settings)
     try:
-        docs = store.query(query)
+        docs = progress(store.query(query), desc=f"export {kind}", total=expected_total(store, query))
         if kind == "hexo":
             result = export_posts(docs, out, settings.getlist("HEXO_CATEGORIES"), settings.get("HEXO_AUTHOR"))
             return f"Hexo posts in {out}/: {result.written} written, {result.unchanged} unchanged"
@@ -46,3 +48,19 @@ def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Pat
         return f"{kind} in {out}: {count} articles"
     finally:
         store.close()
+
+
+def query_lines(store: Store, query: Query) -> Iterator[str]:
+    """What ``query`` prints: one JSON line of contract fields per article, newest first."""
+    for doc in store.query(query):
+        yield to_json(contract_fields(doc)) + "\n"
+
+
+def write_query(store: Store, query: Query, out: str | Path) -> str:
+    """``query --out``: the same lines in a file, replaced only once complete; returns a one-line report."""
+    count = 0
+    with replacing(Path(out)) as file:
+        for line in progress(query_lines(store, query), desc="query", total=expected_total(store, query)):
+            file.write(line.encode("utf-8"))
+            count += 1
+    return f"query in {out}: {count} articles"

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from newscrawler.progress import progress
 from newscrawler.storage.base import Store, WriteResult
 from newscrawler.storage.documents import from_json, to_json
 
@@ -62,7 +63,7 @@ def replay(store: Store, directory: str | Path, batch_size: int = 100) -> tuple[
     Upserts are idempotent, so replaying a file twice is harmless.
     """
     total, problems = WriteResult(), []
-    for path in pending_files(directory):
+    for path in progress(pending_files(directory), desc="replay", unit="file"):
         docs, bad_lines = read_file(path)
         try:
             for batch in chunks(docs, batch_size):

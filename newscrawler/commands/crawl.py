@@ -1,0 +1,100 @@
+"""``scrapy crawl`` with an exit status that cron and Scrapyd can trust.
+
+0  the crawl finished and every close monitor passed (dead letters are only a warning);
+1  the crawl ran but is unhealthy: a monitor failed (or, monitors off, it did not finish);
+2  the crawl could not start: a bad spider argument or setting (one line names it);
+3  articles were lost: neither stored nor spooled (``store/lost`` > 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+from newscrawler.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_UNHEALTHY, EXIT_NOT_STARTED, EXIT_LOST = 0, 1, 2, 3
+
+
+def exit_status(stats: Mapping[str, Any], started: bool) -> tuple[int, str]:
+    """The exit status of a crawl and why, from its stats.
+
+    >>> exit_status({"finish_reason": "finished", "monitors/failed": 0}, started=True)
+    (0, 'healthy')
+    >>> exit_status({"finish_reason": "finished", "store/lost": 4, "monitors/failed": 1}, started=True)[0]
+    3
+    """
+    if not started:
+        return EXIT_NOT_STARTED, "the crawl could not start"
+    lost = stats.get("store/lost", 0)
+    if lost:
+        return EXIT_LOST, f"{lost} articles lost (store/lost)"
+    failed = stats.get("monitors/failed", 0)
+    if failed:
+        return EXIT_UNHEALTHY, f"{failed} close monitor(s) failed; see the [Spidermon] report above"
+    if stats.get("finish_reason") != "finished":
+        return EXIT_UNHEALTHY, f"finish reason {stats.get('finish_reason')!r}"
+    return EXIT_OK, "healthy"
+
+
+class Command(ScrapyCrawlCommand):
+    def short_desc(self) -> str:
+        return "Run a spider; the exit status says whether the crawl started, lost articles or failed a monitor"
+
+    def long_desc(self) -> str:
+        return ("Run a spider of the project. Exit status: 0 healthy (dead letters only warn); 1 a close monitor "
+                "failed; 2 the crawl could not start (bad argument or setting); 3 articles lost (store/lost).")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name, e.g. scrapy crawl qutoutiao")
+        assert self.crawler_process is not None
+        crawler = self._create_crawler(args[0])
+        startup_errors: list[BaseException] = []
+        watch_startup(self.crawler_process.crawl(crawler, **opts.spargs), startup_errors)
+        self.crawler_process.start()
+        started = not startup_errors and getattr(crawler, "spider", None) is not None
+        if startup_errors:
+            self.report_startup_error(startup_errors[0])
+        stats = crawler.stats.get_stats() if started else {}
+        self.exitcode, reason = exit_status(stats, started)
+        if started:
+            logger.log(logging.INFO if self.exitcode == EXIT_OK else logging.ERROR,
+                       "Exit status %d: %s", self.exitcode, reason)
+
+    def report_startup_error(self, error: BaseException) -> None:
+        """A bad argument or setting is one line naming it; anything else is a bug: traceback."""
+        assert self.settings is not None
+        if isinstance(error, ConfigError):
+            logger.critical("Crawl not started: %s", error)
+            if self.settings.get("LOG_FILE") or not self.settings.getbool("LOG_ENABLED"):
+                print(f"Crawl not started: {error}", file=sys.stderr)  # the log went elsewhere
+        else:
+            logger.critical("Crawl not started", exc_info=(type(error), error, error.__traceback__))
+
+
+def watch_startup(outcome: Any, errors: list[BaseException]) -> None:
+    """Collect what the crawl raised (so asyncio/Twisted do not print it again)."""
+    if isinstance(outcome, Deferred):
+        def errback(failure: Failure) -> None:
+            errors.append(failure.value)
+
+        outcome.addErrback(errback)
+        return
+
+    def done(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            errors.append(task.exception())
+
+    outcome.add_done_callback(done)

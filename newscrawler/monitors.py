@@ -1,0 +1,155 @@
+"""Spidermon monitors run when the crawl closes; their verdict decides the exit status.
+
+The report is logged (``[Spidermon]`` lines) and the outcome lands in the stats:
+``monitors/passed``, ``monitors/failed``, ``monitors/warnings`` and ``monitors/result``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from scrapy.exceptions import ScrapyDeprecationWarning
+from spidermon import MonitorSuite, monitors
+from spidermon.contrib.scrapy.monitors import FinishReasonMonitor, ItemValidationMonitor
+from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
+
+from newscrawler.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+# spidermon 1.27 writes its report through Spider.log(), deprecated since Scrapy 2.13:
+# one warning per crawl that says nothing about the crawl.
+warnings.filterwarnings("ignore", r"Spider\.log\(\) is deprecated", ScrapyDeprecationWarning, "spidermon")
+
+RATIO_SETTINGS = ("MONITOR_MAX_DETAIL_ERROR_RATIO", "MONITOR_MAX_DROPPED_RATIO")
+
+# What every stored article must carry (checked by spidermon's ItemValidationPipeline).
+# content_html may be "" for videos: their body is an intro the sanitizer removes
+# (an <iframe>); articles without text are dropped earlier by the validate stage.
+ARTICLE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["title", "url", "published_at", "content_html"],
+    "properties": {
+        "title": {"type": "string", "minLength": 1},
+        "url": {"type": "string", "pattern": "^https?://"},
+        "published_at": {"not": {"type": "null"}},
+        "content_html": {"type": "string"},
+    },
+    "if": {"properties": {"content_type": {"const": "article"}}},
+    "then": {"properties": {"content_html": {"minLength": 1}}},
+}
+
+
+def prefixed_total(stats: Mapping[str, Any], prefix: str) -> int:
+    """Sum of the counters under ``prefix``.
+
+    >>> prefixed_total({"a/error/http_404": 2, "a/error/Timeout": 1, "a/parsed": 9}, "a/error/")
+    3
+    """
+    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+
+def ratio(part: int, whole: int, floor: int = 1) -> float:
+    """``part / whole``, with ``whole`` taken as at least ``floor``.
+
+    An incremental run that tries again its two broken articles and nothing else
+    is not "50% failed": small runs are measured against ``floor``.
+
+    >>> ratio(1, 4), ratio(0, 0), ratio(1, 2, floor=20), ratio(30, 40, floor=20)
+    (0.25, 0.0, 0.05, 0.75)
+    """
+    return part / max(whole, floor, 1)
+
+
+def min_base_setting(settings: Any) -> int:
+    """MONITOR_RATIO_MIN_BASE: a whole number of at least 1, or a ConfigError naming it."""
+    try:
+        value = settings.getint("MONITOR_RATIO_MIN_BASE")
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"MONITOR_RATIO_MIN_BASE={settings.get('MONITOR_RATIO_MIN_BASE')!r}: "
+                          "expected a whole number of at least 1, such as 20")
+    return value
+
+
+def ratio_setting(settings: Any, name: str) -> float:
+    """A ratio between 0 and 1, or a ConfigError naming the setting."""
+    try:
+        value = settings.getfloat(name)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name}={settings.get(name)!r}: expected a ratio between 0 and 1, such as 0.1")
+    return value
+
+
+@monitors.name("Crawl health")
+class CrawlHealthMonitor(BaseScrapyMonitor):
+    """What the crawl did, against the thresholds in settings."""
+
+    @monitors.name("At least one listing page was parsed")
+    def test_listing_pages_parsed(self) -> None:
+        pages = self.stats.get("qutoutiao/listing/pages", 0)
+        self.assertGreaterEqual(pages, 1, msg="no listing page was parsed (qutoutiao/listing/pages is 0)")
+
+    @monitors.name("Detail error ratio is below MONITOR_MAX_DETAIL_ERROR_RATIO")
+    def test_detail_error_ratio(self) -> None:
+        errors = prefixed_total(self.stats, "qutoutiao/detail/error/")
+        requested = errors + self.stats.get("qutoutiao/detail/parsed", 0)
+        share = ratio(errors, requested, min_base_setting(self.crawler.settings))
+        limit = ratio_setting(self.crawler.settings, "MONITOR_MAX_DETAIL_ERROR_RATIO")
+        self.assertLessEqual(share, limit, msg=f"{errors} detail pages failed: {share:.1%} > {limit:.1%}")
+
+    @monitors.name("Dropped-item ratio is below MONITOR_MAX_DROPPED_RATIO")
+    def test_dropped_ratio(self) -> None:
+        dropped = self.stats.get("item_dropped_count", 0)
+        built = dropped + self.stats.get("item_scraped_count", 0)
+        share = ratio(dropped, built, min_base_setting(self.crawler.settings))
+        limit = ratio_setting(self.crawler.settings, "MONITOR_MAX_DROPPED_RATIO")
+        self.assertLessEqual(share, limit, msg=f"{dropped} articles dropped: {share:.1%} > {limit:.1%}")
+
+    @monitors.name("No article was lost (store/lost)")
+    def test_nothing_lost(self) -> None:
+        lost = self.stats.get("store/lost", 0)
+        self.assertEqual(lost, 0, msg=f"{lost} articles could be neither stored nor spooled (store/lost)")
+
+    @monitors.name("Dead letters are a warning")
+    def test_dead_letters(self) -> None:
+        spooled = self.stats.get("store/deadlettered", 0)
+        if spooled:
+            self.crawler.stats.inc_value("monitors/warnings")
+            logger.warning("%d articles were spooled to %s; run `newscrawler replay` once the store is back",
+                           spooled, self.crawler.settings.get("DEADLETTER_DIR"))
+
+
+@monitors.name("Stored articles")
+class StoredFieldsMonitor(ItemValidationMonitor):
+    """Spidermon's validation monitor, named for what ARTICLE_SCHEMA checks."""
+
+    @monitors.name("Every one has title, url, published_at and content_html (ARTICLE_SCHEMA)")
+    def test_stat_monitor(self) -> None:
+        super().test_stat_monitor()
+
+
+class CloseMonitorSuite(MonitorSuite):
+    """SPIDERMON_SPIDER_CLOSE_MONITORS: finish reason, crawl health, stored fields."""
+
+    monitors = [FinishReasonMonitor, CrawlHealthMonitor, StoredFieldsMonitor]
+
+    def __init__(self, *args: Any, crawler: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, crawler=crawler, **kwargs)
+        if crawler is not None:  # built at start: a bad threshold stops the crawl there
+            for name in RATIO_SETTINGS:
+                ratio_setting(crawler.settings, name)
+            min_base_setting(crawler.settings)
+
+    def on_monitors_finished(self, result: Any) -> None:
+        stats = self._crawler.stats
+        failed = len(result.monitors_failed_results)
+        stats.set_value("monitors/passed", len(result.monitors_passed_results))
+        stats.set_value("monitors/failed", failed)
+        stats.set_value("monitors/result", "failed" if failed else "passed")

@@ -1,0 +1,130 @@
+"""Spidermon close monitors and the progress log, on real crawls of the replica."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spidermon.contrib.validation import JSONSchemaValidator
+
+from newscrawler.extensions import progress_line
+from newscrawler.monitors import ARTICLE_SCHEMA
+from newscrawler.replica.server import ReplicaServer
+from newscrawler.settings import ITEM_PIPELINES
+from tests.crawling import crawl
+
+GOOD = {"title": "标题", "url": "http://html2.qktoutiao.com/a.html", "published_at": "2021-07-08T10:55:51+00:00",
+        "content_html": "<p>正文</p>", "content_type": "article"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "bad_field"),
+    [
+        ({}, None),
+        ({"content_type": "video", "content_html": ""}, None),  # a video's body may be empty
+        ({"content_html": ""}, "content_html"),  # an article's may not
+        ({"content_html": None}, "content_html"),
+        ({"title": ""}, "title"),
+        ({"url": "javascript:alert(1)"}, "url"),
+        ({"published_at": None}, "published_at"),
+    ],
+)
+def test_article_schema(changes: dict[str, Any], bad_field: str | None) -> None:
+    ok, errors = JSONSchemaValidator(ARTICLE_SCHEMA).validate({**GOOD, **changes})
+    assert ok == (bad_field is None)
+    assert list(errors) == ([bad_field] if bad_field else [])
+
+
+def test_missing_field_is_required() -> None:
+    doc = dict(GOOD)
+    del doc["published_at"]
+    ok, errors = JSONSchemaValidator(ARTICLE_SCHEMA).validate(doc)
+    assert not ok and list(errors) == ["published_at"]
+
+
+def test_healthy_crawl_passes_and_reports(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    stats = crawl().stats
+    assert stats["monitors/result"] == "passed"
+    assert stats["monitors/failed"] == 0 and stats["monitors/passed"] >= 6
+    assert stats["spidermon/validation/items"] == stats["item_scraped_count"]  # every stored article checked
+    assert "[Spidermon] Crawl health/No article was lost (store/lost)... OK" in caplog.text
+    assert "[Spidermon] OK" in caplog.text
+
+
+class BlankTitle:
+    """A regression after validation: one stored article loses its title."""
+
+    done = False
+
+    def process_item(self, item: Any) -> Any:
+        if not BlankTitle.done:
+            BlankTitle.done = True
+            return replace(item, title="")
+        return item
+
+
+def test_stored_article_without_title_fails(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    BlankTitle.done = False
+    pipelines = {**ITEM_PIPELINES, f"{__name__}.BlankTitle": 920}
+    stats = crawl({"ITEM_PIPELINES": pipelines}, cids="1", pages="1").stats
+    assert stats["spidermon/validation/fields/errors/should_be_non_empty/title"] == 1
+    assert stats["monitors/result"] == "failed" and stats["monitors/failed"] == 1
+    assert "Every one has title, url, published_at and content_html (ARTICLE_SCHEMA)... FAIL" in caplog.text
+
+
+def test_broken_body_selector_fails_dropped_ratio(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    stats = crawl({"QUTOUTIAO_BODY_SELECTOR": "div.article-body"}, cids="1,2", pages="3").stats
+    assert stats.get("item_scraped_count", 0) < stats["item_dropped_count"]
+    assert stats["monitors/result"] == "failed"
+    assert "Dropped-item ratio is below MONITOR_MAX_DROPPED_RATIO... FAIL" in caplog.text
+
+
+def test_dead_letters_are_a_warning(via_replica: ReplicaServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    settings = {
+        "MONGO_URI": "mongodb://127.0.0.1:9/", "MONGO_SERVER_SELECTION_TIMEOUT_MS": 200,
+        "MONGO_CONNECT_TIMEOUT_MS": 200, "STORE_WRITE_ATTEMPTS": 1, "DEADLETTER_DIR": str(tmp_path / "dl"),
+        "NEWSCRAWLER_DB": str(tmp_path / "unused.sqlite3"),
+    }
+    stats = crawl(settings, cids="1", pages="1").stats
+    assert stats["store/deadlettered"] > 0
+    assert stats["monitors/result"] == "passed" and stats["monitors/warnings"] == 1
+    assert f"articles were spooled to {tmp_path / 'dl'}; run `newscrawler replay`" in caplog.text
+
+
+def test_spidermon_enabled_off(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    stats = crawl({"SPIDERMON_ENABLED": False, "QUTOUTIAO_BODY_SELECTOR": "div.article-body"}, cids="1", pages="1").stats
+    assert not [k for k in stats if k.startswith(("monitors/", "spidermon"))]
+    assert "[Spidermon]" not in caplog.text
+
+
+def progress_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "newscrawler.extensions"]
+
+
+def test_progress_log_periodic(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="newscrawler.extensions")
+    crawl({"PROGRESS_LOG_INTERVAL": 0.05}, cids="1,2", pages="3")
+    lines = progress_lines(caplog)
+    assert len(lines) >= 3  # periodic lines, then the final one
+    assert all(line.startswith("Progress: ") and " listing pages, " in line for line in lines)
+
+
+def test_progress_log_final_line(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="newscrawler.extensions")
+    stats = crawl({"PROGRESS_LOG_INTERVAL": 3600}, cids="1,2", pages="3").stats
+    assert progress_lines(caplog) == [progress_line(stats)]  # no periodic line yet: only the closing one
+    assert f"{stats['store/new']} articles stored ({stats['store/new']} new" in progress_line(stats)
+
+
+def test_progress_log_off(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="newscrawler.extensions")
+    crawl({"PROGRESS_LOG_INTERVAL": 0}, cids="1", pages="1")
+    assert not [r for r in caplog.records if r.name == "newscrawler.extensions"]
