@@ -152,7 +152,7 @@ def stage_rows(reports: list[dict[str, Any]]) -> dict[str, float]:
 
     names = sorted({name for r in reports for name in r["stages"]})
     rows = {name: median([r["stages"].get(name, 0.0) for r in reports]) for name in names}
-    rows["store writes (worker threads)"] = median([r["cpu"] - r["cpu_main"] for r in reports])
+    rows["other threads (the store's writes)"] = median([r["cpu"] - r["cpu_main"] for r in reports])
     rows["Scrapy and the rest (reactor thread)"] = median(
         [r["cpu_main"] - sum(r["stages"].values()) for r in reports])
     rows["total (process)"] = median([r["cpu"] for r in reports])
@@ -194,7 +194,7 @@ def crawl_figures(pairs: int, small: ReplicaConfig, large: ReplicaConfig) -> Non
         for name in full_rows:
             print(f"  {name:<45} {ms_per_article(twin_rows.get(name, 0.0), count):>7} "
                   f"{ms_per_article(full_rows[name], count):>7}")
-        pipelines = sum(v for k, v in full_rows.items() if k.startswith(("pipeline/", "store ")))
+        pipelines = sum(v for k, v in full_rows.items() if k.startswith(("pipeline/", "other threads")))
         print(f"  {'pipelines, store writes included':<45} {'':>7} {ms_per_article(pipelines, count):>7}"
               "  (goal <= 1 ms)")
         twin_busy = statistics.median(r["cpu"] / r["wall"] for r in reports[TWIN])
