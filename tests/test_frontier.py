@@ -91,6 +91,7 @@ def deep_replica(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplicaServer]:
     monkeypatch.setenv("http_proxy", server.url)
     yield server
     server.shutdown()
+    server.server_close()
 
 
 def test_crawl_keeps_about_one_listing_page_per_channel_waiting(deep_replica: ReplicaServer) -> None:
