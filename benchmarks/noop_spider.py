@@ -1,10 +1,11 @@
 """The no-op twin of the qutoutiao spider: the same requests, nothing parsed, no items.
 
-It knows the replica's site (``-a replica=CHANNELS,PAGES,PER_PAGE[,SEED]``), so the
-listing entries are read once, before the crawl starts; during the crawl each listing
-response just releases that page's detail requests and the next listing page, as the real spider
-would, with the same priorities and the same duplicate filtering (canonical URLs). Run it
-with the project's settings: ``bench.py`` adds it to SPIDER_MODULES.
+It knows the replica's site (``-a replica=CHANNELS,PAGES,PER_PAGE[,SEED]``, plus ``-a cids``,
+``-a pages`` and ``-a limit`` as the real spider gets them), so the listing entries are read
+once, before the crawl starts. During the crawl each listing response just releases that
+page's detail requests and the next listing page, as the real spider would, with the same
+priorities and the same duplicate filtering (canonical URLs). ``bench.py`` runs it with the
+project's settings, adding it to SPIDER_MODULES.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from newscrawler.fingerprints import CANONICAL_URL_META
 from newscrawler.frontier import DETAIL_PRIORITY
 from newscrawler.pages.listing import ListingError, parse_listing
 from newscrawler.replica.site import ReplicaConfig, Site
-from newscrawler.spiders.params import QutoutiaoArgs
 
 
 def replica_config(value: str) -> ReplicaConfig:
@@ -31,32 +31,29 @@ def replica_config(value: str) -> ReplicaConfig:
 class NoopTwinSpider(scrapy.Spider):
     name = "qutoutiao_noop"
 
-    def __init__(self, replica: str = "5,5,10", **kwargs: Any) -> None:
-        self.raw_args = {k: kwargs.pop(k) for k in ("cids", "pages", "limit") if k in kwargs}
+    def __init__(self, replica: str, cids: str, pages: str, limit: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.site = Site(replica_config(replica))
+        self.cids = tuple(int(cid) for cid in cids.split(","))
+        self.pages, self.limit = int(pages), int(limit)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NoopTwinSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        spider.args = QutoutiaoArgs.parse(
-            settings.getint("QUTOUTIAO_PAGES"), settings.getint("QUTOUTIAO_LIMIT"), **spider.raw_args
-        )
-        spider.list_url = settings.get("QUTOUTIAO_LIST_URL")
+        spider.list_url = crawler.settings.get("QUTOUTIAO_LIST_URL")
         spider.plan = spider.read_plan()
         return spider
 
     def read_plan(self) -> dict[tuple[int, int], list[tuple[str, str]] | None]:
         """(url, canonical url) of each article entry per listing page; None past a channel's end."""
         plan: dict[tuple[int, int], list[tuple[str, str]] | None] = {}
-        for cid in self.args.cids:
-            for page in range(1, self.args.pages + 1):
-                if not self.site.page_slots(cid, page, self.args.limit):
+        for cid in self.cids:
+            for page in range(1, self.pages + 1):
+                if not self.site.page_slots(cid, page, self.limit):
                     plan[cid, page] = None
                     break
                 try:
-                    listing = parse_listing(self.site.listing(cid, page, self.args.limit)[2])
+                    listing = parse_listing(self.site.listing(cid, page, self.limit)[2])
                 except ListingError:
                     plan[cid, page] = []  # the real spider logs it and goes on to the next page
                     continue
@@ -64,11 +61,11 @@ class NoopTwinSpider(scrapy.Spider):
         return plan
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for cid in self.args.cids:
+        for cid in self.cids:
             yield self.listing_request(cid, 1)
 
     def listing_request(self, cid: int, page: int) -> scrapy.Request:
-        url = self.list_url.format(cid=cid, page=page, limit=self.args.limit)
+        url = self.list_url.format(cid=cid, page=page, limit=self.limit)
         return scrapy.Request(url, callback=self.parse_listing, errback=self.failed, cb_kwargs={"cid": cid, "page": page})
 
     def parse_listing(self, response: Response, cid: int, page: int) -> Iterator[scrapy.Request]:
@@ -76,7 +73,7 @@ class NoopTwinSpider(scrapy.Spider):
         for url, canonical in details or []:
             yield scrapy.Request(url, callback=self.parse_article, errback=self.failed,
                                  meta={CANONICAL_URL_META: canonical}, priority=DETAIL_PRIORITY)
-        if details is not None and page < self.args.pages:
+        if details is not None and page < self.pages:
             yield self.listing_request(cid, page + 1)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
