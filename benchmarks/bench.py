@@ -42,6 +42,7 @@ from benchmarks.noop_spider import replica_config  # noqa: E402
 from benchmarks.store_export import export_figures, store_figures  # noqa: E402
 from newscrawler import settings as project  # noqa: E402
 from newscrawler.replica.site import CHANNEL_ORDER, ReplicaConfig, Site  # noqa: E402
+from tests import oracle  # noqa: E402
 
 # What the issue measured with: 16 concurrent requests, no delay, no AutoThrottle, fresh store.
 CRAWL_SETTINGS = {
@@ -138,7 +139,7 @@ def crawl(spider: str, config: ReplicaConfig, tmp: Path, name: str) -> dict[str,
 def articles(config: ReplicaConfig) -> int:
     """Articles a complete crawl of this replica stores: the denominator of every rate."""
     site = Site(config)
-    return len(site.expected(limit=config.per_page, pages=config.pages)["stored"])
+    return len(oracle.expected(site, limit=config.per_page, pages=config.pages)["stored"])
 
 
 def ms_per_article(seconds: float, count: int) -> str:

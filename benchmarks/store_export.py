@@ -13,6 +13,7 @@ from pathlib import Path
 
 from scrapy.settings import Settings
 
+from newscrawler.batchsize import store_batch_size
 from newscrawler.exporters.from_store import FORMATS, export_store
 from newscrawler.items import Article, article_id
 from newscrawler.replica.site import ReplicaConfig, Site
@@ -53,7 +54,7 @@ def articles(count: int) -> list[Article]:
 def store_figures(folder: Path, count: int, repeats: int = 3) -> None:
     """``count`` new articles into fresh SQLite stores, ``repeats`` times; the last store stays for the exports."""
     settings = settings_for(folder)
-    batch_size = max(1, settings.getint("MONGO_BATCH_SIZE"))
+    batch_size = store_batch_size(settings)
     docs = [to_document(item) for item in articles(count)]
     per_1k = max(1, 1000 // batch_size)
     firsts, lasts = [], []

@@ -6,18 +6,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
-from scrapy.utils.project import get_project_settings
+from scrapy.crawler import CrawlerProcessBase
+from scrapy.settings import BaseSettings
 
 from newscrawler.exporters.from_store import export_store
 from newscrawler.replica.server import serve_in_thread
 from newscrawler.storage import Query, open_store
 
 
-def crawl_settings(data_dir: Path) -> Settings:
-    settings = get_project_settings()
-    settings.setmodule("newscrawler.settings", priority="project")
+def demo_settings(settings: BaseSettings, data_dir: Path) -> None:
+    """The demo's own values, at command-line priority: a ``-s`` given after them still wins."""
+    data_dir.mkdir(parents=True, exist_ok=True)  # the crawler process opens LOG_FILE as it starts
     settings.set("LOG_FILE", str(data_dir / "crawl.log"), priority="cmdline")
     settings.set("LOG_FILE_APPEND", False, priority="cmdline")
     settings.set("NEWSCRAWLER_DB", str(data_dir / "newscrawler.sqlite3"), priority="cmdline")
@@ -30,7 +29,6 @@ def crawl_settings(data_dir: Path) -> Settings:
     settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
     settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
     settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="cmdline")
-    return settings
 
 
 def summary(stats: dict[str, Any]) -> list[str]:
@@ -38,8 +36,8 @@ def summary(stats: dict[str, Any]) -> list[str]:
     lines = [
         f"articles scraped: {stats.get('item_scraped_count', 0)}",
         f"ads skipped: {stats.get('qutoutiao/listing/ads_skipped', 0)}, "
-        f"duplicates skipped: {stats.get('qutoutiao/listing/duplicates', 0)}, "
-        f"known articles skipped: {stats.get('qutoutiao/detail/skipped_known', 0)}",
+        f"duplicates skipped: {stats.get('dupefilter/filtered', 0)}, "
+        f"known articles skipped: {stats.get('incremental/skipped', 0)}",
     ]
     for prefix, title in (("store/", "stored"), ("validate/missing/", "dropped, missing"),
                           ("qutoutiao/listing/error/", "listing errors"), ("qutoutiao/detail/error/", "detail errors")):
@@ -56,15 +54,12 @@ def problems(log: Path) -> list[str]:
     return [line for line in lines if "] WARNING: " in line or "] ERROR: " in line]
 
 
-def run_demo(data_dir: str | Path, port: int = 0) -> int:
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+def run_demo(process: CrawlerProcessBase, settings: BaseSettings, data_dir: Path, port: int = 0) -> int:
+    """Crawl with ``process`` (built on ``settings`` after ``demo_settings``), then export."""
     server = serve_in_thread(port)
     os.environ["http_proxy"] = server.url  # the crawler keeps the real hosts; the replica answers
     print(f"Replica on {server.url}:")
     print("\n".join(server.site.describe()))
-    settings = crawl_settings(data_dir)
-    process = CrawlerProcess(settings)
     crawler = process.create_crawler("qutoutiao")
     # refresh=1: every article is fetched and compared, so a second demo shows them unchanged
     process.crawl(crawler, refresh="1")
@@ -76,8 +71,9 @@ def run_demo(data_dir: str | Path, port: int = 0) -> int:
     print("\n".join("  " + line for line in summary(stats)))
     print(f"  articles in {store.description}: {store.count()}")
     store.close()
-    print(f"  log: {data_dir / 'crawl.log'}; its warnings and errors:")
-    print("\n".join(f"    {line[:200]}" for line in problems(data_dir / "crawl.log")))
+    log = Path(settings.get("LOG_FILE"))
+    print(f"  log: {log}; its warnings and errors:")
+    print("\n".join(f"    {line[:200]}" for line in problems(log)))
     print(f"  articles as crawled (scrapy -O): {data_dir / 'articles.jsonl'}")
     print("\nExports from the store")
     for kind, out in (("hexo", data_dir / "hexo"), ("jsonfeed", data_dir / "feed.json"), ("rss", data_dir / "feed.xml")):

@@ -21,7 +21,7 @@ class Article:
     id: str | None = None  # "qutoutiao:<source_id>"
     source: str = SOURCE
     source_id: str | None = None
-    url: str | None = None  # canonical: scheme + host + path
+    url: str | None = None  # canonical: tracking parameters removed (urls.canonical_url)
     title: str | None = None
     summary: str | None = None
     author: str | None = None

@@ -62,6 +62,18 @@ QUTOUTIAO_MAX_BAD_PAGES = 3
 # CSS selector of the article body on detail pages.
 QUTOUTIAO_BODY_SELECTOR = "div.content"
 
+# --- Incremental crawling ------------------------------------------------------
+# Skip the detail pages of articles the store holds from earlier crawls, and stop
+# a listing once a page brings nothing new (see incremental.py). -a refresh=1
+# fetches them anyway for one crawl; False turns skipping off for good.
+INCREMENTAL_CRAWL_ENABLED = True
+# Stop a channel at a listing page whose articles were all stored by earlier crawls.
+# Off when workers share one crawl (they cannot tell "earlier" from "another worker").
+QUTOUTIAO_STOP_AT_KNOWN_PAGE = True
+SPIDER_MIDDLEWARES = {
+    "newscrawler.incremental.IncrementalCrawlMiddleware": 600,
+}
+
 # --- Item pipelines ---------------------------------------------------------
 ITEM_PIPELINES = {
     "newscrawler.pipelines.normalize.NormalizePipeline": 100,
@@ -91,8 +103,8 @@ MONGO_URI = os.environ.get("MONGO_URI", "")
 MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "newscrawler")
 # MongoDB collection name.
 MONGO_COLLECTION = os.environ.get("MONGO_COLLECTION", "articles")
-# Items per write batch (both stores).
-MONGO_BATCH_SIZE = 100
+# Items per write batch, MongoDB or SQLite (MONGO_BATCH_SIZE, the old name, still works).
+STORE_BATCH_SIZE = 100
 # Flush a partial batch after this many seconds.
 STORE_FLUSH_INTERVAL = 5.0
 # MongoDB server selection and connect timeouts, in milliseconds.

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from w3lib.html import replace_entities
-from w3lib.url import safe_url_string
+from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
+
+# Query parameters the listing API adds per channel, page, position and view
+# (see the 2016 captures): they track a listing, they do not name the article.
+# Anything else (content_id, and si/aid/tp of the g.fastapi.net redirect links)
+# may be what identifies the target, so it stays.
+TRACKING_PARAMS = frozenset({"key", "pv_id", "cid", "cat", "fr", "o", "p", "skip_ad", "rss_source"})
 
 
 def unescape_url(url: str) -> str:
@@ -18,13 +24,20 @@ def unescape_url(url: str) -> str:
 
 
 def canonical_url(url: str) -> str:
-    """Scheme + host + path: one article, whatever key/pv_id it was listed with.
+    """One URL per article, whatever channel, page or view listed it.
 
-    >>> canonical_url("HTTP://Html2.QKToutiao.com/detail/1.html?key=x&pv_id=y#top")
-    'http://html2.qktoutiao.com/detail/1.html'
+    The tracking parameters go; the rest is put in w3lib's canonical form
+    (lowercase scheme and host, sorted query, no fragment).
+
+    >>> canonical_url("HTTP://Html2.QKToutiao.com/detail/1.html?key=x&pv_id=y&content_id=1&cid=255#top")
+    'http://html2.qktoutiao.com/detail/1.html?content_id=1'
+    >>> canonical_url("http://g.fastapi.net/d?si=1018975&aid=580640&tp=c&content_id=204777&cid=255&key=k")
+    'http://g.fastapi.net/d?aid=580640&content_id=204777&si=1018975&tp=c'
     """
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, "", ""))
+    try:
+        return canonicalize_url(url_query_cleaner(url, TRACKING_PARAMS, remove=True))
+    except ValueError:  # an unclosed IPv6 bracket, a port out of range: nothing to canonicalize
+        return url
 
 
 def is_http_url(url: str) -> bool:

@@ -5,10 +5,20 @@ from pathlib import Path
 
 import pytest
 
-from newscrawler.replica.server import ReplicaServer, serve_in_thread
-from newscrawler.replica.site import ReplicaConfig
+from tests.crawling import install_project_reactor, stop_reactor
+
+# Before any test module can import twisted.internet.reactor (which would install
+# Twisted's default reactor): the in-process crawls run on the reactor production uses.
+install_project_reactor()
+
+from newscrawler.replica.server import ReplicaServer, serve_in_thread  # noqa: E402
+from newscrawler.replica.site import ReplicaConfig  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    stop_reactor()
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,28 @@
-"""Run the real spider through Scrapy's engine, in-process, and collect what it did."""
+"""Run the real spider through Scrapy's engine, in-process, and collect what it did.
+
+The crawls run on production's download stack: the asyncio Twisted reactor
+(``TWISTED_REACTOR`` in settings.py) and Scrapy's default HTTP/1.1 download
+handler. A Twisted reactor cannot be restarted, so it is installed once per
+process and runs in a thread of its own; each ``crawl()`` hands its crawl to
+that thread with ``blockingCallFromThread`` and waits for the result. The test
+thread keeps no running event loop, so tests may still use ``asyncio.run``.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.reactor import install_reactor
 from scrapy.utils.test import get_crawler
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import blockingCallFromThread
 
 from newscrawler import settings as project_settings
 from newscrawler.spiders.qutoutiao import QutoutiaoSpider
@@ -22,6 +35,43 @@ TEST_SETTINGS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "MEMUSAGE_ENABLED": False,
 }
+
+_reactor_thread: threading.Thread | None = None
+_reactor_lock = threading.Lock()
+
+
+def install_project_reactor() -> None:
+    """Install the reactor production uses; a no-op once it is installed."""
+    install_reactor(project_settings.TWISTED_REACTOR)
+
+
+def running_reactor() -> Any:
+    """The project's reactor, running in its own thread from the first call on."""
+    global _reactor_thread
+    install_project_reactor()
+    from twisted.internet import reactor
+
+    with _reactor_lock:
+        if _reactor_thread is None:
+            # No signal handlers: they belong to the main thread, and pytest's.
+            _reactor_thread = threading.Thread(
+                target=reactor.run, kwargs={"installSignalHandlers": False}, name="twisted-reactor", daemon=True
+            )
+            _reactor_thread.start()
+    return reactor
+
+
+def stop_reactor() -> None:
+    """Stop the reactor thread (it shuts down its thread pool first), if it was started."""
+    global _reactor_thread
+    with _reactor_lock:
+        if _reactor_thread is None:
+            return
+        from twisted.internet import reactor
+
+        reactor.callFromThread(reactor.stop)
+        _reactor_thread.join(timeout=30)
+        _reactor_thread = None
 
 
 @dataclass
@@ -46,6 +96,24 @@ def project_settings_dict(**overrides: Any) -> dict[str, Any]:
     return {**base, **TEST_SETTINGS, **overrides}
 
 
+def make_spider(settings: dict[str, Any] | None = None, **spider_args: Any) -> QutoutiaoSpider:
+    """The spider as a crawl builds it, for feeding its callbacks responses by hand."""
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(**(settings or {})))
+    spider = QutoutiaoSpider.from_crawler(crawler, **spider_args)
+    crawler.spider = spider
+    return spider
+
+
+def _start_crawl(settings: dict[str, Any], spider_args: dict[str, Any], result: CrawlResult) -> Deferred[None]:
+    """In the reactor thread: build the crawler and start it; fires when the crawl ends."""
+    crawler: Crawler = get_crawler(QutoutiaoSpider, project_settings_dict(**settings))
+    # Bound methods of a live object: the signal dispatcher keeps weak references.
+    crawler.signals.connect(result.item_scraped, signal=signals.item_scraped)
+    crawler.signals.connect(result.item_dropped, signal=signals.item_dropped)
+    result.crawler = crawler
+    return deferred_from_coro(crawler.crawl_async(**spider_args))
+
+
 def crawl(settings: dict[str, Any] | None = None, **spider_args: Any) -> CrawlResult:
     """One crawl, start to finish, with the project's settings plus ``settings``."""
     result = CrawlResult()
@@ -55,11 +123,6 @@ def crawl(settings: dict[str, Any] | None = None, **spider_args: Any) -> CrawlRe
         folder = Path(tempfile.mkdtemp(prefix="newscrawler-test-"))
         settings.setdefault("MONGO_URI", "")
         settings.update(NEWSCRAWLER_DB=str(folder / "store.sqlite3"), DEADLETTER_DIR=str(folder / "deadletter"))
-    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(**settings))
-    # Bound methods of a live object: the signal dispatcher keeps weak references.
-    crawler.signals.connect(result.item_scraped, signal=signals.item_scraped)
-    crawler.signals.connect(result.item_dropped, signal=signals.item_dropped)
-    asyncio.run(crawler.crawl_async(**spider_args))
-    result.stats = crawler.stats.get_stats()
-    result.crawler = crawler
+    blockingCallFromThread(running_reactor(), _start_crawl, settings, spider_args, result)
+    result.stats = result.crawler.stats.get_stats()
     return result

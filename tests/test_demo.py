@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from newscrawler.replica.site import SEED_ID, Site
+from tests import oracle
 from tests.conftest import FIXTURES
 from tests.processes import ROOT, env
 
@@ -21,7 +22,7 @@ def run_demo(data: Path) -> str:
 
 def test_demo_twice(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    expected = len(Site().expected()["stored"])
+    expected = len(oracle.expected(Site())["stored"])
     first = run_demo(data)
     assert f"stored: new={expected}, unchanged=0, updated=0" in first
     assert "detail errors: http_404=1" in first and "malformed_json=1" in first and "api_error=1" in first

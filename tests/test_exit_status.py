@@ -55,7 +55,7 @@ def test_healthy_then_nothing_new(replica: ReplicaServer, tmp_path: Path) -> Non
     again = scrapy("crawl", "qutoutiao", *SMALL, *FAST, *store_args(tmp_path), http_proxy=replica.url)
     assert again.returncode == EXIT_OK, again.stderr[-3000:]
     assert "'store/new'" not in again.stderr  # nothing new was written...
-    assert "'qutoutiao/detail/skipped_known'" in again.stderr  # ...because everything was known
+    assert "'incremental/skipped'" in again.stderr  # ...because everything was known
     assert stored(tmp_path) == count
 
 

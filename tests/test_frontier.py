@@ -15,6 +15,7 @@ from scrapy.utils.test import get_crawler
 from newscrawler.frontier import DETAIL_PRIORITY, DetailsFirstPriorityQueue
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
+from tests import oracle
 from tests.crawling import crawl
 
 LISTING = "http://api.1sapp.com/content/outList?cid={}&page=1"
@@ -97,7 +98,7 @@ def deep_replica(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplicaServer]:
 def test_crawl_keeps_about_one_listing_page_per_channel_waiting(deep_replica: ReplicaServer) -> None:
     result = crawl({"ITEM_PIPELINES": {}, "EXTENSIONS": {PendingProbe: 0}}, pages="20", limit="10",
                    cids=",".join(map(str, deep_replica.site.channels)))
-    expected = deep_replica.site.expected(limit=10, pages=20)["emitted"]
+    expected = oracle.expected(deep_replica.site, limit=10, pages=20)["emitted"]
     assert {item.source_id for item in result.items} == expected
     assert len(expected) > 600
     # Four channels of ten entries per page: what one round of listing pages releases.

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from scrapy.responsetypes import responsetypes
 
 from newscrawler.pages.listing import ListingError, parse_listing
 from tests.conftest import FIXTURES
+from tests.crawling import make_spider
 
 
 @pytest.mark.parametrize(
@@ -25,7 +27,7 @@ def test_real_captures(fixture: str, entries: int, ads: int) -> None:
     assert page.invalid == 0
     for entry in page.entries:
         assert "&amp;" not in entry.url
-        assert entry.canonical_url == entry.url.split("?")[0]
+        assert entry.canonical_url == f"{entry.url.split('?')[0]}?content_id={entry.source_id}"
         assert entry.source_id == entry.raw["id"]
 
 
@@ -36,7 +38,7 @@ def test_capture_without_code_counts_as_success() -> None:
     ids = [e.source_id for e in page.entries]
     assert "204777" not in ids  # the sponsored download card, tipped 广告
     external = next(e for e in page.entries if e.source_id == "223700")
-    assert external.canonical_url == "http://www.qiuxingwang.cn/qu/444556.html"
+    assert external.canonical_url == "http://www.qiuxingwang.cn/qu/444556.html?content_id=223700"
     assert external.raw["source_id"] == "球星网"  # a site name, not an id
 
 
@@ -88,13 +90,17 @@ def test_entry_kinds(items: list, entries: int, ads: int, invalid: int, empty: b
     assert (len(page.entries), page.ads, page.invalid, page.is_empty) == (entries, ads, invalid, empty)
 
 
-def test_declared_charset_is_honoured() -> None:
-    from scrapy.http import TextResponse
-
-    doc = {"code": 0, "message": "成功", "data": {"data": [{"id": "1", "url": "http://h/1.html", "title": "标题"}]}}
-    body = json.dumps(doc, ensure_ascii=False).encode("gbk")
-    response = TextResponse("http://api/outList", body=body, headers={"Content-Type": "application/json; charset=GBK"})
-    assert parse_listing(response.text).entries[0].raw["title"] == "标题"
+@pytest.mark.parametrize("charset", ["gbk", "gb18030", "utf-8"])
+def test_spider_reads_a_listing_in_its_declared_charset(charset: str) -> None:
+    """The body as the API sent it, through Scrapy's response types, into the spider's callback."""
+    doc = {"code": 0, "message": "成功", "data": {"data": [{"id": "1", "url": "http://h/1.html", "title": "国务院常务会议"}]}}
+    url = "http://api.1sapp.com/content/outList?cid=1&tn=1&page=1&limit=10"
+    headers = {"Content-Type": f"application/json; charset={charset.upper()}"}
+    body = json.dumps(doc, ensure_ascii=False).encode(charset)
+    response = responsetypes.from_args(headers=headers, url=url, body=body)(url, headers=headers, body=body)
+    requests = list(make_spider().parse_listing(response, cid=1, page=1, bad_pages=0))
+    details = [r for r in requests if r.callback.__name__ == "parse_article"]
+    assert [r.cb_kwargs["entry"].raw["title"] for r in details] == ["国务院常务会议"]
 
 
 def test_data_list_past_last_page_is_empty() -> None:

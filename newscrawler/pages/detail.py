@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from parsel import Selector
 
-DEFAULT_BODY_SELECTOR = "div.content"
-
 
 @dataclass(frozen=True)
 class DetailPage:
@@ -32,10 +30,12 @@ def _first_text(sel: Selector, *queries: str) -> str | None:
     return None
 
 
-def parse_detail(text: str, body_selector: str = DEFAULT_BODY_SELECTOR) -> DetailPage:
+def parse_detail(text: str, body_selector: str) -> DetailPage:
     """Extract the body and page facts from already-decoded HTML.
 
-    >>> page = parse_detail('<div class="content"> <p>hi</p></div>')
+    ``body_selector`` comes from the QUTOUTIAO_BODY_SELECTOR setting (its one home).
+
+    >>> page = parse_detail('<div class="content"> <p>hi</p></div>', "div.content")
     >>> page.content_html
     ' <p>hi</p>'
     """

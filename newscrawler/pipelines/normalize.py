@@ -11,7 +11,6 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from w3lib.html import remove_tags, replace_entities
 
-from newscrawler.categories import CATEGORIES
 from newscrawler.dates import parse_datetime
 
 logger = logging.getLogger(__name__)
@@ -88,8 +87,6 @@ class NormalizePipeline:
         adapter["tags"] = clean_tags(adapter.get("tags"))
         for name in ("channel_id", "category_id"):
             adapter[name] = to_int(adapter.get(name))
-        if adapter.get("category") is None and adapter["category_id"] is not None:
-            adapter["category"] = CATEGORIES.get(adapter["category_id"])
         stats = adapter.get("stats") or {}
         adapter["stats"] = {key: to_int(stats.get(key)) for key in STAT_KEYS}
         adapter["cover_images"] = [u.strip() for u in adapter.get("cover_images") or [] if u and u.strip()]

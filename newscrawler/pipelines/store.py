@@ -14,6 +14,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import create_looping_call
 
+from newscrawler.batchsize import store_batch_size
 from newscrawler.storage import Store, open_store
 from newscrawler.storage.deadletter import DeadLetter
 from newscrawler.storage.documents import to_document
@@ -48,7 +49,7 @@ class StorePipeline:
         settings = crawler.settings
         pipeline = cls(
             crawler,
-            batch_size=max(1, settings.getint("MONGO_BATCH_SIZE")),
+            batch_size=store_batch_size(settings),
             flush_interval=settings.getfloat("STORE_FLUSH_INTERVAL"),
             attempts=max(1, settings.getint("STORE_WRITE_ATTEMPTS")),
             backoff=settings.getfloat("STORE_RETRY_BACKOFF"),

@@ -249,21 +249,6 @@ class Site:
         )
         return page.encode(article.charset)
 
-    # --- what a complete crawl must produce -------------------------------
-    def expected(self, cids: tuple[int, ...] | None = None, limit: int = 10, pages: int = 10) -> dict[str, set[str]]:
-        """Source ids a complete crawl emits ("emitted") and stores ("stored")."""
-        emitted: set[str] = set()
-        for cid in cids or self.channels:
-            for page in range(1, pages + 1):
-                slots = self.page_slots(cid, page, limit)
-                if not slots:
-                    break
-                if (cid, page) in self.malformed:
-                    continue
-                emitted.update(v for k, v in slots if k == "article" and self.articles[v].status != "missing")
-        stored = {s for s in emitted if not self.articles[s].empty_body}
-        return {"emitted": emitted, "stored": stored}
-
     def describe(self) -> list[str]:
         """Human-readable list of the broken and quirky cases, for the demo."""
         lines = [f"{len(self.channels)} channels x {self.config.pages} pages x {self.config.per_page} entries, "

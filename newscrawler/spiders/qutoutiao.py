@@ -12,12 +12,13 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newscrawler.fingerprints import CANONICAL_URL_META
 from newscrawler.frontier import DETAIL_PRIORITY
+from newscrawler.incremental import NEXT_PAGE_META, STORE_ID_META
 from newscrawler.items import article_id
 from newscrawler.pages.article import build_article
 from newscrawler.pages.detail import parse_detail
 from newscrawler.pages.listing import ListingEntry, ListingError, parse_listing
-from newscrawler.pipelines.store import StorePipeline
 from newscrawler.spiders.params import QutoutiaoArgs
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ class QutoutiaoSpider(scrapy.Spider):
             raise ValueError(f"QUTOUTIAO_LIST_URL={spider.list_url!r} must contain {{cid}} and {{page}}")
         spider.body_selector = settings.get("QUTOUTIAO_BODY_SELECTOR")
         spider.max_bad_pages = settings.getint("QUTOUTIAO_MAX_BAD_PAGES")
-        spider.seen_urls: set[str] = set()
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -68,6 +68,23 @@ class QutoutiaoSpider(scrapy.Spider):
             callback=self.parse_listing,
             errback=self.listing_failed,
             cb_kwargs={"cid": cid, "page": page, "bad_pages": bad_pages},
+            # the incremental middleware stops a listing whose page held only stored articles
+            meta={NEXT_PAGE_META: page > 1},
+        )
+
+    def detail_request(self, entry: ListingEntry, cid: int) -> scrapy.Request:
+        # One fingerprint per article, whatever channel or tracking keys listed it:
+        # Scrapy's dupefilter drops the repeats (stat dupefilter/filtered).
+        meta: dict[str, Any] = {CANONICAL_URL_META: entry.canonical_url}
+        if not self.args.refresh:  # unmarked, the incremental middleware lets it through
+            meta[STORE_ID_META] = article_id(entry.source_id)
+        return scrapy.Request(
+            entry.url,
+            callback=self.parse_article,
+            errback=self.detail_failed,
+            cb_kwargs={"entry": entry, "cid": cid},
+            meta=meta,
+            priority=DETAIL_PRIORITY,
         )
 
     def note_retries(self, response: Response) -> None:
@@ -94,41 +111,10 @@ class QutoutiaoSpider(scrapy.Spider):
         if listing.is_empty:
             logger.debug("Channel %d ends at page %d (%s)", cid, page, response.url)
             return
-        known = set() if self.args.refresh else self.known_ids([e.source_id for e in listing.entries])
         for entry in listing.entries:
-            if article_id(entry.source_id) in known:
-                stats.inc_value("qutoutiao/detail/skipped_known")
-                continue
-            if not self.first_sighting(entry):
-                continue
-            yield scrapy.Request(
-                entry.url,
-                callback=self.parse_article,
-                errback=self.detail_failed,
-                cb_kwargs={"entry": entry, "cid": cid},
-                priority=DETAIL_PRIORITY,
-            )
-        if listing.entries and len(known) == len({e.source_id for e in listing.entries}):
-            logger.info("Channel %d: every article on page %d is stored already; stopping", cid, page)
-            stats.inc_value("qutoutiao/listing/stopped_all_known")
-            return
+            yield self.detail_request(entry, cid)
         if page < self.args.pages:
             yield self.listing_request(cid, page + 1, bad_pages=0)
-
-    def first_sighting(self, entry: ListingEntry) -> bool:
-        """One request per article, however many channels or keys list it."""
-        if entry.canonical_url in self.seen_urls:
-            self.crawler.stats.inc_value("qutoutiao/listing/duplicates")
-            return False
-        self.seen_urls.add(entry.canonical_url)
-        return True
-
-    def known_ids(self, source_ids: list[str]) -> set[str]:
-        """Ids the configured store holds already: one question per listing page."""
-        store = self.crawler.get_item_pipeline(StorePipeline)
-        if store is None or not source_ids:
-            return set()
-        return store.known_ids([article_id(sid) for sid in source_ids])
 
     def bad_listing(
         self, url: str, reason: str, message: str, cid: int, page: int, bad_pages: int

@@ -1,0 +1,35 @@
+"""``scrapy query``: stored articles as JSON Lines, newest first (or into a file with ``--out``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from newscrawler.cli import ProjectCommand, add_filters, store_query
+
+
+class Command(ProjectCommand):
+    def short_desc(self) -> str:
+        return "Print stored articles as JSON Lines, newest first"
+
+    def syntax(self) -> str:
+        return "[--since DATE] [--until DATE] [--channel ID] [--tag TAG] [--limit N] [--out FILE]"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        add_filters(parser)
+        parser.add_argument("--out", help="write the JSON Lines to this file (with a progress bar on a terminal)")
+
+    def execute(self, opts: argparse.Namespace) -> int:
+        from newscrawler.exporters.from_store import query_lines, write_query
+        from newscrawler.storage import open_store
+
+        store = open_store(self.settings)
+        try:
+            if opts.out:
+                print(write_query(store, store_query(opts), opts.out))
+            else:
+                sys.stdout.writelines(query_lines(store, store_query(opts)))
+        finally:
+            store.close()
+        return 0

@@ -1,0 +1,29 @@
+"""``scrapy replay``: write the dead-letter files into the configured store."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from newscrawler.cli import ProjectCommand
+from newscrawler.batchsize import store_batch_size
+
+
+class Command(ProjectCommand):
+    def short_desc(self) -> str:
+        return "Store the dead-letter files (DEADLETTER_DIR), removing each once stored"
+
+    def execute(self, opts: argparse.Namespace) -> int:
+        from newscrawler.storage import open_store
+        from newscrawler.storage.deadletter import replay
+
+        settings = self.settings
+        store = open_store(settings)
+        try:
+            result, problems = replay(store, settings.get("DEADLETTER_DIR"), store_batch_size(settings))
+        finally:
+            store.close()
+        print(f"replayed into {store.description}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged")
+        for problem in problems:
+            print(f"not done: {problem}", file=sys.stderr)
+        return 1 if problems else 0

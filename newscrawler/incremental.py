@@ -1,0 +1,112 @@
+"""Incremental crawling: a spider middleware that skips articles stored by earlier runs.
+
+In the way of zyte-spider-templates' ``IncrementalCrawlMiddleware``: it sees the
+whole output of one listing page, asks the configured store once which of the
+page's articles it holds, and drops their detail requests. The spider only
+marks its requests (``meta``); it knows nothing of stores or pipelines.
+
+- A request with ``meta[STORE_ID_META]`` fetches the article stored under that
+  id. It is dropped (stat ``incremental/skipped``) when the store held that id
+  before this crawl. Ids requested during this crawl are left to Scrapy's
+  dupefilter, which is the one to say "already fetched".
+- A request with ``meta[NEXT_PAGE_META]`` continues a listing. When every
+  marked article of its page was stored by an earlier run, the listing is
+  caught up and the request is dropped (stat ``incremental/listing_stopped``).
+  Articles stored by this very crawl (a channel re-listing what another one
+  just listed) never count, so the rule cannot fire on a first crawl.
+  ``QUTOUTIAO_STOP_AT_KNOWN_PAGE = False`` turns this rule off.
+
+``INCREMENTAL_CRAWL_ENABLED`` (default on) turns it on; ``-a refresh=1`` makes
+the spider leave its requests unmarked, so every article is fetched again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from newscrawler.storage import Store, open_store
+
+logger = logging.getLogger(__name__)
+
+# The store id (``qutoutiao:<source_id>``) of the article a request fetches.
+STORE_ID_META = "store_id"
+# True on a request for the next page of a listing.
+NEXT_PAGE_META = "next_listing_page"
+
+
+class IncrementalCrawlMiddleware:
+    def __init__(self, crawler: Crawler, stop_listings: bool) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.stop_listings = stop_listings
+        self.store: Store | None = None
+        self.requested: set[str] = set()  # ids let through during this crawl
+        self.broken = False  # the store failed to answer once: fetch everything from then on
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IncrementalCrawlMiddleware:
+        if not crawler.settings.getbool("INCREMENTAL_CRAWL_ENABLED"):
+            raise NotConfigured("INCREMENTAL_CRAWL_ENABLED is off: known articles are fetched again")
+        middleware = cls(crawler, crawler.settings.getbool("QUTOUTIAO_STOP_AT_KNOWN_PAGE"))
+        # A read handle of its own (the store pipeline writes through another), opened
+        # here so that a bad store setting stops the crawl at start.
+        middleware.store = open_store(crawler.settings)
+        logger.info("Incremental crawl: skipping articles already in %s", middleware.store.description)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_closed(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        yield from self.drop_stored(response, list(result))
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        for output in self.drop_stored(response, [output async for output in result]):
+            yield output
+
+    def drop_stored(self, response: Response, outputs: list[Any]) -> list[Any]:
+        """The outputs of one callback minus what earlier runs stored."""
+        marked = [o for o in outputs if isinstance(o, Request) and o.meta.get(STORE_ID_META)]
+        if not marked:
+            return outputs
+        ids = {request.meta[STORE_ID_META] for request in marked}
+        stored_before = self.stored_before(response.url, ids - self.requested)
+        self.requested |= ids - stored_before
+        if stored_before:
+            self.stats.inc_value("incremental/skipped", sum(r.meta[STORE_ID_META] in stored_before for r in marked))
+        caught_up = self.stop_listings and stored_before == ids
+        kept = []
+        for output in outputs:
+            if isinstance(output, Request):
+                if output.meta.get(STORE_ID_META) in stored_before:
+                    continue
+                if caught_up and output.meta.get(NEXT_PAGE_META):
+                    self.stats.inc_value("incremental/listing_stopped")
+                    logger.info("Every article on %s was stored by an earlier crawl: not following %s",
+                                response.url, output.url)
+                    continue
+            kept.append(output)
+        return kept
+
+    def stored_before(self, url: str, ids: set[str]) -> set[str]:
+        """Which of ``ids`` the store holds (none of them was requested by this crawl)."""
+        if not ids or self.store is None or self.broken:
+            return set()
+        try:
+            return self.store.known_ids(sorted(ids))
+        except Exception as exc:  # noqa: BLE001 - any store failure: fetch rather than lose articles
+            self.broken = True
+            self.stats.inc_value("incremental/store_errors")
+            logger.error("Could not ask %s which articles of %s it holds (%s: %s); fetching every article "
+                         "for the rest of this crawl", self.store.description, url, type(exc).__name__, exc)
+            return set()

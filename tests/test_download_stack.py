@@ -1,0 +1,22 @@
+"""The in-process crawls run on production's download stack, not a test-only one."""
+
+from __future__ import annotations
+
+import sys
+
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from twisted.internet.asyncioreactor import AsyncioSelectorReactor
+
+from newscrawler.replica.server import ReplicaServer
+from tests.crawling import crawl
+
+
+def test_asyncio_reactor_and_default_http_handler(via_replica: ReplicaServer) -> None:
+    result = crawl({"ITEM_PIPELINES": {}}, cids="1", pages="1")
+    assert result.items, "nothing crawled"
+    from twisted.internet import reactor
+
+    assert isinstance(reactor, AsyncioSelectorReactor)
+    handlers = result.crawler.engine.downloader.handlers._handlers  # the handlers the crawl used
+    assert type(handlers["http"]) is HTTP11DownloadHandler
+    assert "scrapy.core.downloader.handlers._aiohttp" not in sys.modules

@@ -1,0 +1,142 @@
+"""Incremental crawling: the middleware drops what earlier crawls stored, and only that."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+
+from newscrawler.incremental import NEXT_PAGE_META, STORE_ID_META, IncrementalCrawlMiddleware
+from newscrawler.replica.server import ReplicaServer
+from tests import oracle
+from tests.crawling import crawl, project_settings_dict
+
+LISTING = Response("http://api.1sapp.com/content/outList?cid=1&page=1")
+
+
+class HeldIds:
+    """A store that holds ``ids`` and counts the questions it is asked."""
+
+    description = "test store"
+
+    def __init__(self, ids: set[str], fail: bool = False) -> None:
+        self.ids = ids
+        self.fail = fail
+        self.questions: list[list[str]] = []
+
+    def known_ids(self, ids: list[str]) -> set[str]:
+        self.questions.append(ids)
+        if self.fail:
+            raise ConnectionError("store down")
+        return self.ids & set(ids)
+
+
+def middleware(store: HeldIds, **settings: Any) -> IncrementalCrawlMiddleware:
+    folder = Path(tempfile.mkdtemp(prefix="newscrawler-test-"))  # never the project's data/
+    settings = {"MONGO_URI": "", "NEWSCRAWLER_DB": str(folder / "store.sqlite3"), **settings}
+    mw = IncrementalCrawlMiddleware.from_crawler(get_crawler(settings_dict=project_settings_dict(**settings)))
+    mw.store.close()
+    mw.store = store
+    return mw
+
+
+def page(*ids: str, next_page: bool = True) -> list[Any]:
+    """What the spider yields for a listing page: detail requests, then the next page."""
+    out: list[Any] = [Request(f"http://h/{i}", meta={STORE_ID_META: i}) for i in ids]
+    if next_page:
+        out.append(Request("http://h/next", meta={NEXT_PAGE_META: True}))
+    return out
+
+
+def urls(outputs: list[Any]) -> list[str]:
+    return [o.url for o in outputs]
+
+
+def names(outputs: list[Any]) -> list[str]:
+    return [url.rsplit("/", 1)[1] for url in urls(outputs)]
+
+
+@pytest.mark.parametrize(
+    ("held", "listed", "kept", "skipped", "stopped"),
+    [
+        (set(), ["a", "b"], ["a", "b", "next"], 0, 0),          # nothing stored: all fetched, listing goes on
+        ({"a"}, ["a", "b"], ["b", "next"], 1, 0),               # one stored: only its page skipped
+        ({"a", "b"}, ["a", "b"], [], 2, 1),                      # all stored before: the listing is caught up
+        ({"a", "b"}, ["a", "a", "b"], [], 3, 1),                 # listed twice on a page: both requests go
+    ],
+)
+def test_drops_what_the_store_held(held: set[str], listed: list[str], kept: list[str], skipped: int, stopped: int) -> None:
+    store = HeldIds(held)
+    mw = middleware(store)
+    out = mw.drop_stored(LISTING, page(*listed))
+    assert names(out) == kept
+    assert mw.stats.get_value("incremental/skipped", 0) == skipped
+    assert mw.stats.get_value("incremental/listing_stopped", 0) == stopped
+    assert len(store.questions) == 1  # one question per listing page
+
+
+def test_stop_rule_can_be_turned_off() -> None:
+    mw = middleware(HeldIds({"a", "b"}), QUTOUTIAO_STOP_AT_KNOWN_PAGE=False)
+    assert names(mw.drop_stored(LISTING, page("a", "b"))) == ["next"]
+    assert mw.stats.get_value("incremental/skipped") == 2
+    assert mw.stats.get_value("incremental/listing_stopped") is None
+
+
+def test_articles_stored_by_this_crawl_never_stop_a_listing() -> None:
+    """A first crawl: 推荐 re-lists articles another channel listed (and stored) moments ago."""
+    store = HeldIds(set())
+    mw = middleware(store)
+    assert len(mw.drop_stored(LISTING, page("a", "b"))) == 3
+    store.ids |= {"a", "b"}  # the store pipeline wrote them meanwhile
+    again = mw.drop_stored(LISTING, page("b", "a"))
+    assert urls(again) == urls(page("b", "a")), "left to the dupefilter, the listing goes on"
+    assert mw.stats.get_value("incremental/skipped") is None
+    assert mw.stats.get_value("incremental/listing_stopped") is None
+    assert store.questions == [["a", "b"]], "ids this crawl requested are not asked again"
+
+
+def test_unmarked_output_passes_untouched() -> None:
+    store = HeldIds({"a"})
+    mw = middleware(store)
+    outputs = [Request("http://h/a"), {"an": "item"}, *page(next_page=True)]
+    assert mw.drop_stored(LISTING, outputs) == outputs
+    assert store.questions == []
+
+
+def test_store_failure_fetches_everything_loudly(caplog: pytest.LogCaptureFixture) -> None:
+    store = HeldIds({"a"}, fail=True)
+    mw = middleware(store)
+    with caplog.at_level(logging.ERROR):
+        assert len(mw.drop_stored(LISTING, page("a", "b"))) == 3
+        assert len(mw.drop_stored(LISTING, page("c"))) == 2
+    assert len(store.questions) == 1, "a failed store is not asked again in the same crawl"
+    assert mw.stats.get_value("incremental/store_errors") == 1
+    assert "Could not ask test store which articles of http://api.1sapp.com/content/outList?cid=1&page=1" in caplog.text
+
+
+def test_setting_turns_it_off() -> None:
+    with pytest.raises(NotConfigured):
+        IncrementalCrawlMiddleware.from_crawler(
+            get_crawler(settings_dict=project_settings_dict(INCREMENTAL_CRAWL_ENABLED=False)))
+
+
+def test_first_crawl_then_incremental_then_off(fresh_replica: ReplicaServer, store_settings: dict[str, Any]) -> None:
+    stored = oracle.expected(fresh_replica.site)["stored"]
+    first = crawl(store_settings)
+    assert first.stats["store/new"] == len(stored)
+    assert "incremental/skipped" not in first.stats and "incremental/listing_stopped" not in first.stats
+    assert first.stats["dupefilter/filtered"] > 0  # 推荐 re-listed what other channels had
+
+    second = crawl(store_settings)
+    assert second.stats["incremental/skipped"] > 0 and second.stats.get("store/new", 0) == 0
+
+    off = crawl({**store_settings, "INCREMENTAL_CRAWL_ENABLED": False})
+    assert "incremental/skipped" not in off.stats
+    assert off.stats["store/unchanged"] == len(stored)
