@@ -13,7 +13,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
 
 from scrapy.cmdline import execute
 from scrapy.commands import ScrapyCommand
@@ -22,30 +21,24 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.log import configure_logging
 
 from newscrawler.errors import ConfigError
-from newscrawler.storage import Query
+from newscrawler.storage import Query, StoreError
+from newscrawler.storage.options import OptionError, parse_query
 
 SETTINGS_MODULE = "newscrawler.settings"
 
 
-def utc_date(text: str) -> datetime:
-    """``--since``/``--until``: an ISO date or datetime; without a zone, UTC."""
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date such as 2021-07-08 or 2021-07-08T10:00") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def store_query(args: argparse.Namespace) -> Query:
-    return Query(since=args.since, until=args.until, channel=args.channel, tag=args.tag, limit=args.limit)
+    """The validated filters (storage.options); OptionError names the bad one (exit status 2)."""
+    return parse_query(args.since, args.until, args.channel, args.tag, args.limit)
 
 
 def add_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--since", type=utc_date, help="published at or after (ISO 8601, UTC unless a zone is given)")
-    parser.add_argument("--until", type=utc_date, help="published before (ISO 8601)")
+    # Dates and limit are checked by storage.options, the same for both stores and every command.
+    parser.add_argument("--since", help="published at or after (ISO 8601, UTC unless a zone is given)")
+    parser.add_argument("--until", help="published before (ISO 8601)")
     parser.add_argument("--channel", type=int, help="channel id, e.g. 255")
     parser.add_argument("--tag", help="articles carrying this tag")
-    parser.add_argument("--limit", type=int, help="at most this many, newest first (default: all)")
+    parser.add_argument("--limit", help="at most this many (a positive integer), newest first (default: all)")
 
 
 class ProjectCommand(ScrapyCommand):
@@ -58,7 +51,7 @@ class ProjectCommand(ScrapyCommand):
     requires_project = True
     requires_crawler_process = False
     # Errors whose message already names the setting, path or host: one line, exit status 1.
-    reported_errors: tuple[type[Exception], ...] = (ConfigError,)
+    reported_errors: tuple[type[Exception], ...] = (ConfigError, StoreError)
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         assert self.settings is not None
@@ -79,6 +72,9 @@ class ProjectCommand(ScrapyCommand):
         configure_logging(self.settings)
         try:
             self.exitcode = self.execute(opts)
+        except OptionError as exc:  # a bad --limit, --since or --until: one line, exit status 2
+            print(f"error: {exc}", file=sys.stderr)
+            self.exitcode = 2
         except self.reported_errors as exc:
             print(f"error: {exc}", file=sys.stderr)
             self.exitcode = 1

@@ -77,5 +77,5 @@ def run_demo(process: CrawlerProcessBase, settings: BaseSettings, data_dir: Path
     print(f"  articles as crawled (scrapy -O): {data_dir / 'articles.jsonl'}")
     print("\nExports from the store")
     for kind, out in (("hexo", data_dir / "hexo"), ("jsonfeed", data_dir / "feed.json"), ("rss", data_dir / "feed.xml")):
-        print("  " + export_store(kind, settings, Query(), out))
+        print(f"  {export_store(kind, settings, Query(), out)}")
     return 0 if stats.get("finish_reason") == "finished" else 1

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,7 @@ install_project_reactor()
 
 from newscrawler.replica.server import ReplicaServer, serve_in_thread  # noqa: E402
 from newscrawler.replica.site import ReplicaConfig  # noqa: E402
+from tests.servers import secantus  # noqa: E402
 from tests.valkey import valkey_server  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -64,3 +67,25 @@ def store_settings(tmp_path: Path) -> dict[str, object]:
         "NEWSCRAWLER_DB": str(tmp_path / "store.sqlite3"),
         "DEADLETTER_DIR": str(tmp_path / "deadletter"),
     }
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A MongoDB wire-protocol server for the session: MONGO_TEST_URI when set (a real mongod,
+    started with enableTestCommands=1 for the fault tests), else SecantusDB on a free port."""
+    if os.environ.get("MONGO_TEST_URI"):
+        yield os.environ["MONGO_TEST_URI"]
+        return
+    with secantus(tmp_path_factory.mktemp("secantus")) as server:
+        yield server.uri
+
+
+@pytest.fixture
+def mongo_db(mongo_uri: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database name of this test's own on the session server, dropped afterwards."""
+    from pymongo import MongoClient
+
+    name = "t_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
+    yield name
+    with MongoClient(mongo_uri, serverSelectionTimeoutMS=5000) as client:
+        client.drop_database(name)

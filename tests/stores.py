@@ -1,67 +1,81 @@
-"""The backends the shared store suite runs against."""
+"""The backends the shared store suite runs against: SQLite and a real MongoDB wire server."""
 
 from __future__ import annotations
 
-import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pymongo import MongoClient, monitoring
 
 from newscrawler.storage.mongo import MongoStore
 from newscrawler.storage.sqlite import SqliteStore
 
-BACKENDS = ["sqlite", "mongomock", "mongodb"]
+BACKENDS = ["sqlite", "mongodb"]
 
 
-def make_store(kind: str, tmp_path: Path) -> MongoStore | SqliteStore:
-    if kind == "sqlite":
-        return SqliteStore(tmp_path / "store.sqlite3")
-    if kind == "mongomock":
-        import mongomock_ng
+class CommandCounter(monitoring.CommandListener):
+    """Commands the driver sent, by name: each one is a round trip to the server."""
 
-        return MongoStore(mongomock_ng.MongoClient(tz_aware=True), "newscrawler", "articles", "mongomock")
-    uri = os.environ.get("MONGO_TEST_URI")
-    if not uri:
-        pytest.skip("MONGO_TEST_URI is not set: no MongoDB server to test against")
-    from pymongo import MongoClient
+    def __init__(self) -> None:
+        self.commands: Counter[str] = Counter()
 
-    client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=3000)
-    database = f"newscrawler_test_{os.getpid()}_{tmp_path.name}"[:60]
-    store = MongoStore(client, database, "articles", "MONGO_TEST_URI")
-    store.drop_after = database  # type: ignore[attr-defined]
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands[event.command_name] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def data(self) -> int:
+        """Round trips that read or write articles (not the driver's own handshakes)."""
+        return sum(n for name, n in self.commands.items() if name in ("find", "update", "insert", "getMore",
+                                                                          "aggregate", "count", "delete"))
+
+
+def mongo_store(uri: str, database: str) -> MongoStore:
+    counter = CommandCounter()
+    client: MongoClient[Any] = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000,
+                                           event_listeners=[counter])
+    store = MongoStore(client, database, "articles", "the test server")
+    store.commands = counter  # type: ignore[attr-defined]
     return store
 
 
-def cleanup(store: Any) -> None:
-    if getattr(store, "drop_after", None):
-        store.client.drop_database(store.drop_after)
-    store.close()
-
-
-class WriteCounter:
-    """Counts real writes: SQLite row changes, or MongoDB bulk_write calls."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-        self.calls = 0
-        if isinstance(store, MongoStore):
-            original = store.collection.bulk_write
-
-            def counting(*args: Any, **kwargs: Any) -> Any:
-                self.calls += 1
-                return original(*args, **kwargs)
-
-            store.collection.bulk_write = counting  # type: ignore[method-assign]
-
-    def __call__(self) -> int:
-        if isinstance(self.store, SqliteStore):
-            return self.store.db.total_changes
-        return self.calls
+def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> MongoStore | SqliteStore:
+    if kind == "sqlite":
+        return SqliteStore(tmp_path / "store.sqlite3")
+    return mongo_store(request.getfixturevalue("mongo_uri"), request.getfixturevalue("mongo_db"))
 
 
 def store_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    store = make_store(request.param, tmp_path)
+    store = make_store(request.param, tmp_path, request)
     yield store
-    cleanup(store)
+    store.close()
+
+
+def store_cli_args(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> list[str]:
+    """``-s`` options that point a command at the store ``make_store`` made."""
+    if kind == "sqlite":
+        return ["-s", f"NEWSCRAWLER_DB={tmp_path / 'store.sqlite3'}", "-s", "MONGO_URI="]
+    return ["-s", f"MONGO_URI={request.getfixturevalue('mongo_uri')}",
+            "-s", f"MONGO_DATABASE={request.getfixturevalue('mongo_db')}"]
+
+
+def crawl_settings(kind: str, store_settings: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings that send a crawl (or the store stage) to the backend ``kind``."""
+    if kind == "sqlite":
+        return dict(store_settings)
+    return {**store_settings, "MONGO_URI": request.getfixturevalue("mongo_uri"),
+            "MONGO_DATABASE": request.getfixturevalue("mongo_db")}
+
+
+def open_backend(settings: dict[str, Any]) -> MongoStore | SqliteStore:
+    """A second handle on the store ``settings`` select, to look at what a crawl wrote."""
+    if settings.get("MONGO_URI"):
+        return mongo_store(settings["MONGO_URI"], settings["MONGO_DATABASE"])
+    return SqliteStore(settings["NEWSCRAWLER_DB"])

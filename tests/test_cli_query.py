@@ -11,26 +11,16 @@ import pytest
 from newscrawler.cli import main
 from newscrawler.items import ARTICLE_FIELDS
 from newscrawler.storage.documents import to_document
+from tests.stores import BACKENDS, make_store, store_cli_args
 from tests.test_store import T0, article
 
 
-@pytest.fixture(params=["sqlite", "mongomock"])
-def store_args(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    from newscrawler.storage.mongo import MongoStore
-    from newscrawler.storage.sqlite import SqliteStore
-
-    if request.param == "sqlite":
-        store: Any = SqliteStore(tmp_path / "q.sqlite3")
-        args = ["-s", f"NEWSCRAWLER_DB={tmp_path / 'q.sqlite3'}", "-s", "MONGO_URI="]
-    else:
-        import mongomock_ng
-
-        client = mongomock_ng.MongoClient(tz_aware=True)
-        monkeypatch.setattr("newscrawler.storage.mongo.MongoClient", lambda *a, **k: client)
-        store = MongoStore(client, "newscrawler", "articles", "mongomock")
-        args = ["-s", "MONGO_URI=mongodb://user:secret@fake-host/"]
+@pytest.fixture(params=BACKENDS)
+def store_args(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
+    store = make_store(request.param, tmp_path, request)
     store.write([to_document(article(n)) for n in (1, 2, 3, 4)], T0)
-    return args
+    store.close()
+    return store_cli_args(request.param, tmp_path, request)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:

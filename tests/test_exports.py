@@ -135,9 +135,9 @@ def test_front_matter_reads_back(title: str) -> None:
 
 def test_filename_never_from_title(tmp_path: Path) -> None:
     doc = to_document(article(7, title="../../etc/passwd: 你好", source_id="7/../x"))
-    assert post_filename(doc) == "2026-11-21-qutoutiao-7x.md"
+    assert post_filename(doc) == "2026-11-21-qutoutiao-7x-37be7c4d2b.md"
     export_posts([doc], tmp_path, CATEGORIES, "趣头条")
-    assert [p.name for p in tmp_path.iterdir()] == ["2026-11-21-qutoutiao-7x.md"]
+    assert [p.name for p in tmp_path.iterdir()] == ["2026-11-21-qutoutiao-7x-37be7c4d2b.md"]
 
 
 def validate_json_feed(feed: dict[str, Any]) -> None:

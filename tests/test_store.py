@@ -1,7 +1,8 @@
-"""One behavioural suite, run against SQLite, mongomock-ng and (when MONGO_TEST_URI is set) MongoDB."""
+"""One behavioural suite, run against SQLite and a MongoDB wire server (SecantusDB, or MONGO_TEST_URI)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -12,9 +13,10 @@ import pytest
 
 from newscrawler.items import ARTICLE_FIELDS, Article
 from newscrawler.storage import Query
-from newscrawler.storage.deadletter import DeadLetter, replay
+from newscrawler.storage.deadletter import DeadLetter
+from newscrawler.storage.replay import replay
 from newscrawler.storage.documents import contract_fields, to_document
-from tests.stores import BACKENDS, WriteCounter, store_fixture
+from tests.stores import BACKENDS, store_fixture
 
 T0 = datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc)
 
@@ -53,21 +55,26 @@ def test_insert_and_read_back(store: Any) -> None:
     assert store.count() == 2
 
 
-def test_unchanged_rerun_writes_nothing(store: Any) -> None:
+def test_unchanged_rerun_keeps_content_and_moves_crawled_at_on(store: Any) -> None:
     store.write(docs(article(1), article(2)), T0)
-    writes = WriteCounter(store)
-    before = writes()
+    before = {r["id"]: r for r in store.query(Query())}
     # counters and crawl time move; content does not
-    again = [article(1, stats={"read": 99}, crawled_at=T0 + timedelta(hours=1)), article(2)]
-    result = store.write(docs(*again), T0 + timedelta(hours=1))
+    later = T0 + timedelta(hours=1)
+    again = [article(1, stats={"read": 99}, crawled_at=later), article(2)]
+    result = store.write(docs(*again), later)
     assert (result.new, result.updated, result.unchanged) == (0, 0, 2)
-    assert writes() == before
-    assert all(r["updated_at"] is None for r in store.query(Query()))
+    after = {r["id"]: r for r in store.query(Query())}
+    for row_id, row in after.items():
+        assert row["updated_at"] is None and row["first_seen_at"] == T0
+        assert row["stats"] == before[row_id]["stats"]  # no rewrite for counters alone
+    # the newer sighting is remembered, so that an older copy can no longer replace this content
+    assert after["qutoutiao:1"]["crawled_at"] == later
+    assert after["qutoutiao:2"]["crawled_at"] == before["qutoutiao:2"]["crawled_at"]
 
 
 @pytest.mark.parametrize(
     "change",
-    [{"title": "新标题"}, {"content_html": "<p>改了</p>"}, {"image_urls": []}, {"tags": ["民生"]},
+    [{"title": "新标题"}, {"title": "$title {\"$set\": 1}"}, {"content_html": "<p>改了</p>"}, {"image_urls": []}, {"tags": ["民生"]},
      {"published_at": T0}],
 )
 def test_changed_article_is_updated(store: Any, change: dict[str, Any]) -> None:
@@ -117,11 +124,11 @@ def test_replay_restores_and_removes(store: Any, tmp_path: Path) -> None:
     deadletter = DeadLetter(tmp_path / "dl")
     deadletter.append(docs(article(1), article(2)))
     deadletter.append(docs(article(3)))
-    result, problems = replay(store, tmp_path / "dl")
-    assert (result.new, problems) == (3, [])
+    report = replay(store, tmp_path / "dl")
+    assert (report.written.new, report.problems, report.ok) == (3, [], True)
     assert not deadletter.path.exists()
     assert store.count() == 3
-    assert replay(store, tmp_path / "dl")[0].new == 0  # nothing left
+    assert replay(store, tmp_path / "dl").written.new == 0  # nothing left
 
 
 def test_replay_keeps_file_with_a_cut_line(store: Any, tmp_path: Path) -> None:
@@ -129,6 +136,10 @@ def test_replay_keeps_file_with_a_cut_line(store: Any, tmp_path: Path) -> None:
     path = deadletter.append(docs(article(1)))
     with path.open("a", encoding="utf-8") as file:
         file.write('{"id": "qutoutiao:2", "titl')  # killed mid-write
-    result, problems = replay(store, tmp_path / "dl")
-    assert result.new == 1 and store.count() == 1
-    assert path.exists() and "lines [2]" in problems[0]
+    report = replay(store, tmp_path / "dl")
+    assert report.written.new == 1 and store.count() == 1
+    # the cut line is set aside with its reason; the file, fully accounted for, is gone
+    assert report.set_aside == {"not JSON": 1} and not report.ok
+    assert not path.exists()
+    aside = [json.loads(line) for line in report.rejected_path.read_text(encoding="utf-8").splitlines()]
+    assert aside == [{"file": str(path), "line": 2, "reason": "not JSON", "text": '{"id": "qutoutiao:2", "titl'}]

@@ -22,5 +22,6 @@ class Command(ProjectCommand):
         add_filters(parser)
 
     def execute(self, opts: argparse.Namespace) -> int:
-        print(export_store(opts.format, self.settings, store_query(opts), opts.out))
-        return 0
+        report = export_store(opts.format, self.settings, store_query(opts), opts.out)
+        print(report)
+        return 1 if report.failed else 0  # an article that could not be exported

@@ -24,12 +24,13 @@ class Command(ProjectCommand):
         from newscrawler.exporters.from_store import query_lines, write_query
         from newscrawler.storage import open_store
 
-        store = open_store(self.settings)
+        query = store_query(opts)  # bad options are refused before any store is opened
+        store = open_store(self.settings, create=False)  # a mistyped path is an error, not a new database
         try:
             if opts.out:
-                print(write_query(store, store_query(opts), opts.out))
+                print(write_query(store, query, opts.out))
             else:
-                sys.stdout.writelines(query_lines(store, store_query(opts)))
+                sys.stdout.writelines(query_lines(store, query))
         finally:
             store.close()
         return 0

@@ -15,15 +15,16 @@ class Command(ProjectCommand):
 
     def execute(self, opts: argparse.Namespace) -> int:
         from newscrawler.storage import open_store
-        from newscrawler.storage.deadletter import replay
+        from newscrawler.storage.replay import replay
 
         settings = self.settings
         store = open_store(settings)
         try:
-            result, problems = replay(store, settings.get("DEADLETTER_DIR"), store_batch_size(settings))
+            report = replay(store, settings.get("DEADLETTER_DIR"), store_batch_size(settings))
         finally:
             store.close()
-        print(f"replayed into {store.description}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged")
+        summary, *problems = report.summary(store.description)
+        print(summary)
         for problem in problems:
-            print(f"not done: {problem}", file=sys.stderr)
-        return 1 if problems else 0
+            print(problem, file=sys.stderr)
+        return 0 if report.ok else 1  # anything set aside or kept is not stored

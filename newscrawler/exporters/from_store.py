@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -21,6 +22,15 @@ from newscrawler.storage.documents import contract_fields, to_json
 FORMATS = ("hexo", "jsonfeed", "rss", "jsonl")
 
 
+@dataclass
+class ExportReport:
+    text: str  # one line for the operator
+    failed: int = 0  # articles not exported: the command exits non-zero
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def _exporter(kind: str, file: IO[bytes], settings: BaseSettings) -> BaseItemExporter:
     if kind == "jsonl":
         return JsonLinesItemExporter(file, encoding="utf-8")
@@ -28,15 +38,16 @@ def _exporter(kind: str, file: IO[bytes], settings: BaseSettings) -> BaseItemExp
     return exporter_class(file, *feed_metadata(settings))
 
 
-def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Path) -> str:
-    """Export what ``query`` selects; returns a one-line report."""
+def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Path) -> ExportReport:
+    """Export what ``query`` selects; never creates a missing SQLite database (StoreError)."""
     out = Path(out)
-    store = open_store(settings)
+    store = open_store(settings, create=False)
     try:
         docs = progress(store.query(query), desc=f"export {kind}", total=expected_total(store, query))
         if kind == "hexo":
             result = export_posts(docs, out, settings.getlist("HEXO_CATEGORIES"), settings.get("HEXO_AUTHOR"))
-            return f"Hexo posts in {out}/: {result.written} written, {result.unchanged} unchanged"
+            return ExportReport(f"Hexo posts in {out}/: {result.written} written, {result.unchanged} unchanged, "
+                                f"{result.failed} failed", result.failed)
         count = 0
         with replacing(out) as file:
             exporter = _exporter(kind, file, settings)
@@ -45,7 +56,7 @@ def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Pat
                 exporter.export_item(contract_fields(doc))
                 count += 1
             exporter.finish_exporting()
-        return f"{kind} in {out}: {count} articles"
+        return ExportReport(f"{kind} in {out}: {count} articles")
     finally:
         store.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,11 +45,37 @@ def _lines(**values: Any) -> str:
     return yaml.dump(values, Dumper=_FrontMatterDumper, allow_unicode=True, width=2**31, sort_keys=False)
 
 
+# Most filesystems take 255 bytes per file name; posts are first written as <name>.tmp.
+MAX_NAME_BYTES = 255 - len(".tmp")
+
+
+def _cut_utf8(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+
+
 def post_filename(doc: dict[str, Any]) -> str:
-    """``YYYY-MM-DD-<source>-<source_id>.md``: stable, and never built from the title."""
+    """``YYYY-MM-DD-<source>-<source_id>.md``: stable, and never built from the title.
+
+    Where the source id had to change to be a safe name (characters dropped, or cut to fit
+    255 bytes), a short hash of the article id follows, so two ids never share a name:
+
+    >>> from datetime import datetime
+    >>> day = datetime(2016, 7, 8, tzinfo=timezone.utc)
+    >>> post_filename({"id": "qutoutiao:123", "source": "qutoutiao", "source_id": "123", "published_at": day})
+    '2016-07-08-qutoutiao-123.md'
+    >>> post_filename({"id": "qutoutiao:a/b", "source": "qutoutiao", "source_id": "a/b", "published_at": day})
+    '2016-07-08-qutoutiao-ab-05ec15b648.md'
+    """
     published = doc["published_at"].astimezone(timezone.utc)
-    source_id = "".join(c for c in str(doc["source_id"]) if c.isalnum() or c in "-_")
-    return f"{published:%Y-%m-%d}-{doc['source']}-{source_id}.md"
+    raw = str(doc["source_id"])
+    source_id = "".join(c for c in raw if c.isalnum() or c in "-_")
+    stem = f"{published:%Y-%m-%d}-{doc['source']}-{source_id}"
+    suffix = ".md"
+    if source_id == raw and len((stem + suffix).encode("utf-8")) <= MAX_NAME_BYTES:
+        return stem + suffix
+    tag = "-" + hashlib.sha256(str(doc["id"]).encode("utf-8", errors="surrogatepass")).hexdigest()[:10]
+    return _cut_utf8(stem, MAX_NAME_BYTES - len(tag) - len(suffix)) + tag + suffix
 
 
 class PostTemplate:
@@ -87,6 +114,7 @@ def render_post(doc: dict[str, Any], categories: Iterable[str], author: str) -> 
 class HexoResult:
     written: int = 0
     unchanged: int = 0
+    failed: int = 0
 
 
 def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path, categories: Iterable[str], author: str) -> HexoResult:
@@ -95,14 +123,24 @@ def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path, categories
     out.mkdir(parents=True, exist_ok=True)
     template = PostTemplate(categories, author)
     result = HexoResult()
+    owners: dict[str, str] = {}  # file name -> article id, so that no post overwrites another
     for doc in docs:
-        path = out / post_filename(doc)
-        data = template.render(doc).encode("utf-8")
-        if path.exists() and path.read_bytes() == data:
-            result.unchanged += 1
+        try:
+            name = post_filename(doc)
+            if owners.setdefault(name, doc["id"]) != doc["id"]:
+                raise ValueError(f"{name} is already the post of {owners[name]}")
+            path = out / name
+            data = template.render(doc).encode("utf-8")
+            if path.exists() and path.read_bytes() == data:
+                result.unchanged += 1
+                continue
+            with replacing(path) as file:
+                file.write(data)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            result.failed += 1
+            logger.error("Hexo post of article %s not written in %s: %s", doc.get("id"), out, exc)
             continue
-        with replacing(path) as file:
-            file.write(data)
         result.written += 1
-    logger.info("Hexo posts in %s: %d written, %d unchanged", out, result.written, result.unchanged)
+    logger.info("Hexo posts in %s: %d written, %d unchanged, %d failed", out, result.written, result.unchanged,
+                result.failed)
     return result

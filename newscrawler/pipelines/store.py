@@ -1,27 +1,28 @@
-"""Store stage: batched upserts into the configured store; failures spool to dead-letter files."""
+"""Store stage: batched upserts into the configured store; failures spool to dead-letter files.
+
+The stage only wires three parts together: batching (``storage.batching``), retries and the
+outage window (``storage.writing``) and dead-letter spooling (``storage.spooling``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
-import time
-from datetime import datetime, timezone
 from typing import Any
 
-from pymongo.errors import PyMongoError
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import create_looping_call
 
 from newscrawler.batchsize import store_batch_size
-from newscrawler.storage import Store, open_store
-from newscrawler.storage.deadletter import DeadLetter
+from newscrawler.storage import open_store
+from newscrawler.storage.base import WriteResult
+from newscrawler.storage.batching import Batcher
 from newscrawler.storage.documents import to_document
+from newscrawler.storage.spooling import Spooler
+from newscrawler.storage.writing import RetryingWriter, StoreDown
 
 logger = logging.getLogger(__name__)
-
-STORE_ERRORS = (PyMongoError, sqlite3.Error, OSError)
 
 
 class StorePipeline:
@@ -31,17 +32,13 @@ class StorePipeline:
     ) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.attempts = attempts
         self.backoff = backoff
         self.outage_cooldown = outage_cooldown
-        self.down_until = 0.0  # after a failed batch, spool at once instead of waiting on timeouts
-        self.deadletter = DeadLetter(crawler.settings.get("DEADLETTER_DIR"))
-        self.store: Store | None = None
-        self.buffer: list[dict[str, Any]] = []
-        self.lock = asyncio.Lock()
-        self.last_flush = time.monotonic()
+        self.batcher = Batcher(batch_size, self.write, self.stats)
+        self.spooler = Spooler(crawler.settings.get("DEADLETTER_DIR"), self.stats)
+        self.writer: RetryingWriter | None = None
         self.timer: Any = None
 
     @classmethod
@@ -58,9 +55,22 @@ class StorePipeline:
         crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
         return pipeline
 
+    @property
+    def store(self) -> Any:
+        return self.writer.store if self.writer else None
+
+    @store.setter
+    def store(self, store: Any) -> None:
+        """Swap the store (tests hand in stand-ins)."""
+        assert self.writer is not None
+        self.writer.store = store
+        self.spooler.store_description = store.description
+
     def open_spider(self) -> None:
-        self.store = open_store(self.crawler.settings)
-        logger.info("Storing articles in %s (dead letters: %s)", self.store.description, self.deadletter.directory)
+        store = open_store(self.crawler.settings)
+        self.writer = RetryingWriter(store, self.stats, self.attempts, self.backoff, self.outage_cooldown)
+        self.spooler.store_description = store.description
+        logger.info("Storing articles in %s (dead letters: %s)", store.description, self.spooler.deadletter.directory)
         if self.flush_interval > 0:
             self.timer = create_looping_call(self.flush_if_due)
             self.timer.start(self.flush_interval, now=False)
@@ -68,81 +78,43 @@ class StorePipeline:
     async def close_spider(self) -> None:
         if self.timer is not None and self.timer.running:
             self.timer.stop()
-        await self.flush()
-        if self.store is not None:
-            self.store.close()
+        await self.batcher.drain()
+        if self.writer is not None:
+            self.writer.store.close()
 
     async def process_item(self, item: Any) -> Any:
-        self.buffer.append(to_document(item))
-        if len(self.buffer) >= self.batch_size:
-            await self.flush()
+        await self.batcher.add(to_document(item))
         return item
 
     def flush_if_due(self) -> None:
         """Timer: a slow crawl still reaches the store every few seconds."""
-        if self.buffer and time.monotonic() - self.last_flush >= self.flush_interval:
-            asyncio.ensure_future(self.flush())
+        if self.batcher.idle_for() >= self.flush_interval:
+            self.batcher.flush_soon()
 
     def spider_idle(self) -> None:
-        if self.buffer:
-            asyncio.ensure_future(self.flush())
+        self.batcher.flush_soon()
 
-    async def flush(self) -> None:
-        async with self.lock:
-            batch, self.buffer = self.buffer, []
-            self.last_flush = time.monotonic()
-            if batch:
-                # Off the reactor thread: retries sleep, and MongoDB may take seconds to answer.
-                await asyncio.to_thread(self.write_batch, batch)
-
-    def store_is_down(self) -> bool:
-        return time.monotonic() < self.down_until
+    async def write(self, batch: list[dict[str, Any]]) -> None:
+        # Off the reactor thread: retries sleep, and MongoDB may take seconds to answer.
+        await asyncio.to_thread(self.write_batch, batch)
 
     def write_batch(self, batch: list[dict[str, Any]]) -> None:
-        assert self.store is not None
-        if self.store_is_down():
-            self.spool(batch, "the store failed moments ago")
-            return
-        error: Exception | str | None = None
-        for attempt in range(1, self.attempts + 1):
-            try:
-                result = self.store.write(batch, datetime.now(timezone.utc))
-            except STORE_ERRORS as exc:
-                error = exc
-                self.stats.inc_value("store/write_errors")
-                logger.warning("Write of %d articles to %s failed (attempt %d/%d): %s",
-                               len(batch), self.store.description, attempt, self.attempts, exc)
-                if attempt < self.attempts:
-                    time.sleep(self.backoff * 2 ** (attempt - 1))
-                continue
-            self.stats.inc_value("store/new", result.new)
-            self.stats.inc_value("store/updated", result.updated)
-            self.stats.inc_value("store/unchanged", result.unchanged)
-            return
-        self.down_until = time.monotonic() + self.outage_cooldown
-        self.spool(batch, error)
-
-    def spool(self, batch: list[dict[str, Any]], error: Exception | str | None) -> None:
-        assert self.store is not None
+        """Store, spool or (loudly) lose every document of ``batch``: nothing ends unaccounted."""
+        assert self.writer is not None
         try:
-            path = self.deadletter.append(batch)
-        except OSError as exc:
-            self.stats.inc_value("store/lost", len(batch))
-            logger.critical("Could not store nor spool %d articles (%s): %s; ids: %s", len(batch), error, exc,
-                            [d["id"] for d in batch])
+            result = self.writer.write(batch)
+        except StoreDown as exc:
+            self.spooler.spool(batch, exc)
             return
-        self.stats.inc_value("store/deadlettered", len(batch))
-        logger.error("Could not store %d articles in %s (%s); kept in %s. Run `python -m newscrawler replay`.",
-                     len(batch), self.store.description, error, path)
+        except Exception as exc:  # noqa: BLE001 - a bug must not cost the batch: spool it with the cause
+            logger.exception("Unexpected failure writing %d articles", len(batch))
+            self.spooler.spool(batch, f"{type(exc).__name__}: {exc}")
+            return
+        self.count(result)
+        self.spooler.reject(result.rejected)
 
-    def known_ids(self, ids: list[str]) -> set[str]:
-        """For the spider's incremental crawl; an unreachable store knows nothing."""
-        if self.store is None or self.store_is_down():
-            return set()
-        try:
-            return self.store.known_ids(ids)
-        except STORE_ERRORS as exc:
-            self.down_until = time.monotonic() + self.outage_cooldown
-            self.stats.inc_value("store/known_ids_errors")
-            logger.warning("Could not ask %s for known ids: %s", self.store.description, exc)
-            return set()
+    def count(self, result: WriteResult) -> None:
+        for name in ("new", "updated", "unchanged"):
+            self.stats.inc_value(f"store/{name}", getattr(result, name))
+        if result.stale:  # rare in a crawl: only a concurrent crawl that wrote a newer copy first
+            self.stats.inc_value("store/stale", result.stale)

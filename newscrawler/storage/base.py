@@ -1,12 +1,25 @@
-"""The small interface both stores implement."""
+"""The small interface both stores implement, and what a write reports back."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+
+class StoreError(Exception):
+    """A store that cannot be opened or read: the message names the path or host and the cause."""
+
+
+@dataclass
+class Rejected:
+    """A document the store refused on its own (the rest of its batch is stored)."""
+
+    doc: dict[str, Any]
+    reason: str  # short, for the stats key store/rejected/<reason>
+    error: str   # the store's own words, for the log and the dead-letter file
 
 
 @dataclass
@@ -14,11 +27,20 @@ class WriteResult:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    stale: int = 0  # the store holds a copy crawled later: newest wins, this one is skipped
+    rejected: list[Rejected] = field(default_factory=list)
 
     def add(self, other: WriteResult) -> None:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.stale += other.stale
+        self.rejected.extend(other.rejected)
+
+    @property
+    def stored(self) -> int:
+        """Documents the store now holds in their newest form."""
+        return self.new + self.updated + self.unchanged + self.stale
 
 
 @dataclass(frozen=True)
@@ -37,18 +59,31 @@ def latest_per_id(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list({doc["id"]: doc for doc in docs}.values())
 
 
+def chunked(items: list[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in slices of at most ``size``.
+
+    >>> list(chunked([1, 2, 3], 2))
+    [[1, 2], [3]]
+    """
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 class Store(ABC):
-    """Upsert by ``id``: insert new, rewrite only on a content-hash change."""
+    """Upsert by ``id``, newest ``crawled_at`` wins; rewrite only on a content-hash change."""
 
     description: str
 
     @abstractmethod
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
-        """Write one batch in one go; raise on failure (the caller spools it)."""
+        """Write one batch; documents the store refuses come back in ``rejected``.
+
+        Raises when the store itself fails (unreachable, locked, disk full): the caller retries or spools.
+        """
 
     @abstractmethod
     def known_ids(self, ids: list[str]) -> set[str]:
-        """Which of these ids are stored."""
+        """Which of these ids are stored (any number of ids)."""
 
     @abstractmethod
     def query(self, query: Query) -> Iterator[dict[str, Any]]:

@@ -31,12 +31,42 @@ def to_json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, default=_default, sort_keys=False)
 
 
+def to_json_line(doc: dict[str, Any]) -> str:
+    """One JSON line that any UTF-8 file can take: text that UTF-8 cannot encode (a lone
+    surrogate) is written as a JSON escape, so the document survives exactly as it was."""
+    line = to_json(doc)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(doc, ensure_ascii=True, default=_default)
+    return line
+
+
+class BadDocument(ValueError):
+    """A JSON text that is not a storable article; the message is the reason."""
+
+
 def from_json(text: str) -> dict[str, Any]:
-    """Parse a JSON document back, dates included."""
-    doc = json.loads(text)
+    """Parse a JSON document back, dates included; BadDocument says what is wrong."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise BadDocument("not JSON") from None
+    if not isinstance(doc, dict):
+        raise BadDocument(f"not a JSON object (a {type(doc).__name__})")
+    for name in ("id", "content_hash"):
+        if not isinstance(doc.get(name), str) or not doc[name]:
+            raise BadDocument(f"missing {name}")
     for name in DATE_FIELDS:
-        if isinstance(doc.get(name), str):
-            doc[name] = datetime.fromisoformat(doc[name].replace("Z", "+00:00"))
+        value = doc.get(name)
+        if value is None:
+            continue
+        try:
+            doc[name] = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except (AttributeError, ValueError):
+            raise BadDocument(f"bad date in {name}: {value!r}") from None
+        if doc[name].tzinfo is None:
+            raise BadDocument(f"bad date in {name}: {value!r} has no time zone")
     return doc
 
 

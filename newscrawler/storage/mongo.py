@@ -1,4 +1,4 @@
-"""The production store: MongoDB through pymongo, unordered bulk upserts."""
+"""The production store: MongoDB through pymongo, one unordered bulk upsert per batch."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 from scrapy.settings import BaseSettings
 
-from newscrawler.storage.base import Query, Store, WriteResult, latest_per_id
+from newscrawler.errors import ConfigError
+from newscrawler.storage.base import Query, Rejected, Store, StoreError, WriteResult, chunked, latest_per_id
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,11 @@ INDEXES = (
     [("channel_id", ASCENDING), ("published_at", DESCENDING)],
     [("tags", ASCENDING)],
 )
+# Ids per $in lookup: keeps each query far below the 16 MB command limit.
+LOOKUP_CHUNK = 1000
+DUPLICATE_KEY = 11000
+# Authentication failed: retrying cannot help, so this is reported at start.
+AUTH_FAILED = 18
 
 
 def redact(uri: str) -> str:
@@ -32,53 +38,149 @@ def redact(uri: str) -> str:
     return re.sub(r"(?<=://)[^@/]*@", "***@", uri)
 
 
+def upsert(doc: dict[str, Any], now: datetime) -> UpdateOne:
+    """One round trip decides new, updated, unchanged or stale, on the server.
+
+    The filter lets a copy replace only a stored one crawled at or before it (newest wins);
+    a stored copy crawled later makes the upsert try an insert, which fails on ``_id`` as a
+    duplicate key: that is the stale outcome. The pipeline keeps the stored document when the content
+    hash is the same (matched, not modified: unchanged), and sets ``first_seen_at`` on insert only.
+    """
+    same = {"$eq": ["$content_hash", doc["content_hash"]]}
+    inserting = {"$eq": [{"$type": "$first_seen_at"}, "missing"]}
+    replacement = {"$mergeObjects": [
+        {"$literal": {"_id": doc["id"], **doc}},  # $literal: text such as "$5" stays text
+        {"first_seen_at": {"$cond": [inserting, {"$literal": now}, "$first_seen_at"]},
+         "updated_at": {"$cond": [inserting, None, {"$literal": now}]}},
+    ]}
+    crawled = doc.get("crawled_at")
+    # Stored copies crawled at or before this one, or never dated ($not also matches a missing field).
+    newest_wins = {"$not": {"$gt": crawled}} if crawled is not None else None
+    return UpdateOne({"_id": doc["id"], "crawled_at": newest_wins},
+                     [{"$replaceWith": {"$cond": [same, "$$ROOT", replacement]}}], upsert=True)
+
+
+def seen_again(doc: dict[str, Any]) -> UpdateOne:
+    """Same content crawled later: only ``crawled_at`` moves on, so an older copy can never win after it.
+
+    Sent in the same bulk write as the upserts; it matches only where it changes ``crawled_at``.
+    """
+    return UpdateOne({"_id": doc["id"], "content_hash": doc["content_hash"],
+                      "crawled_at": {"$lt": doc.get("crawled_at")}},
+                     {"$set": {"crawled_at": doc.get("crawled_at")}})
+
+
+def mongo_cause(exc: PyMongoError) -> str:
+    """The driver's message without its topology dump (which can run to a screenful)."""
+    return str(exc).split(", Timeout: ")[0]
+
+
 class MongoStore(Store):
-    def __init__(self, client: Any, database: str, collection: str, where: str) -> None:
+    def __init__(self, client: Any, database: str, collection: str, where: str, indexes: bool = True) -> None:
         self.client = client
         self.collection = client[database][collection]
         self.description = f"MongoDB at {where} ({database}.{collection})"
+        if indexes:  # writers only: readers must not change the collection
+            self._create_indexes()
+
+    def _create_indexes(self) -> None:
         try:
             for keys in INDEXES:
                 self.collection.create_index(keys)
+        except OperationFailure as exc:
+            self._raise_if_auth(exc)
+            logger.error("%s refused to create indexes: %s", self.description, mongo_cause(exc))
         except PyMongoError as exc:
             # Not fatal: writes retry, then spool to the dead-letter folder.
-            logger.error("%s is unreachable, indexes not checked: %s", self.description, exc)
+            logger.error("%s is unreachable, indexes not checked: %s", self.description, mongo_cause(exc))
+
+    def _raise_if_auth(self, exc: PyMongoError) -> None:
+        """A wrong user or password is fatal at start: one line naming the host, never the password."""
+        if isinstance(exc, OperationFailure) and exc.code == AUTH_FAILED:
+            # A bad setting: the crawl must not start (ConfigError is reported in one line).
+            raise ConfigError(f"{self.description}: authentication failed (check the user and password "
+                              "in MONGO_URI)") from None
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> MongoStore:
+    def from_settings(cls, settings: BaseSettings, create: bool = True) -> MongoStore:
         uri = settings.get("MONGO_URI")
-        client = MongoClient(
-            uri,
-            tz_aware=True,
-            tzinfo=timezone.utc,
-            serverSelectionTimeoutMS=settings.getint("MONGO_SERVER_SELECTION_TIMEOUT_MS"),
-            connectTimeoutMS=settings.getint("MONGO_CONNECT_TIMEOUT_MS"),
-        )
-        return cls(client, settings.get("MONGO_DATABASE"), settings.get("MONGO_COLLECTION"), redact(uri))
+        try:
+            client = MongoClient(
+                uri,
+                tz_aware=True,
+                tzinfo=timezone.utc,
+                serverSelectionTimeoutMS=settings.getint("MONGO_SERVER_SELECTION_TIMEOUT_MS"),
+                connectTimeoutMS=settings.getint("MONGO_CONNECT_TIMEOUT_MS"),
+            )
+        except PyMongoError as exc:  # e.g. a malformed URI; its text may quote the URI, so it is not shown
+            raise ConfigError(f"MONGO_URI {redact(uri)} is not usable: {type(exc).__name__}") from None
+        return cls(client, settings.get("MONGO_DATABASE"), settings.get("MONGO_COLLECTION"), redact(uri), create)
 
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
         docs = latest_per_id(docs)
-        ids = [d["id"] for d in docs]
-        stored = {d["_id"]: d.get("content_hash") for d in self.collection.find({"_id": {"$in": ids}}, {"content_hash": 1})}
-        operations = []
+        result = WriteResult()
+        operations, indexes = [], []
         for doc in docs:
-            if doc["id"] not in stored:
-                # $setOnInsert: a concurrent writer that got there first wins, no duplicate.
-                operations.append(UpdateOne(
-                    {"_id": doc["id"]}, {"$setOnInsert": {**doc, "first_seen_at": now, "updated_at": None}}, upsert=True
-                ))
-            elif stored[doc["id"]] != doc["content_hash"]:
-                operations.append(UpdateOne({"_id": doc["id"]}, {"$set": {**doc, "updated_at": now}}))
+            try:
+                operations.append(upsert(doc, now))
+                indexes.append(doc)
+            except (KeyError, TypeError, ValueError) as exc:
+                result.rejected.append(Rejected(doc, type(exc).__name__, f"{type(exc).__name__}: {exc}"))
         if not operations:
-            return WriteResult(unchanged=len(docs))
-        result = self.collection.bulk_write(operations, ordered=False)
-        new, updated = result.upserted_count, result.modified_count
-        return WriteResult(new=new, updated=updated, unchanged=len(docs) - new - updated)
+            return result
+        raced = self._bulk(operations, indexes, result)
+        if raced:
+            # A duplicate key on _id is either a stale copy or a concurrent insert of the same id
+            # that got there first: asking once more tells them apart (the second try updates or is stale).
+            self._bulk([upsert(doc, now) for doc in raced], raced, result, last_try=True)
+        return result
+
+    def _bulk(self, operations: list[UpdateOne], docs: list[dict[str, Any]], result: WriteResult,
+              last_try: bool = False) -> list[dict[str, Any]]:
+        """Run one bulk write, add its outcome to ``result``; returns the documents to ask again.
+
+        The bulk holds one upsert per document, then one ``seen_again`` per dated document. The
+        server reports sums only, so the counts follow from them: every seen_again that matches also
+        modifies, hence matched - modified is the upserts' unchanged; the upserts that matched are
+        the documents neither new, stale nor refused, and the rest of them were updated.
+        """
+        dated = [doc for doc in docs if doc.get("crawled_at") is not None]
+        operations = operations + [seen_again(doc) for doc in dated]
+        try:
+            outcome = self.collection.bulk_write(operations, ordered=False).bulk_api_result
+        except BulkWriteError as exc:
+            outcome = exc.details
+            if outcome.get("writeConcernErrors"):
+                raise  # nothing is known to be durable: the whole batch is retried or spooled
+        raced, refused = [], 0
+        for error in outcome.get("writeErrors", []):
+            if error["index"] >= len(docs):  # a seen_again: the article itself is stored
+                logger.warning("%s: crawled_at of %s not moved on: %s", self.description,
+                               dated[error["index"] - len(docs)]["id"], error.get("errmsg"))
+                continue
+            refused += 1
+            doc = docs[error["index"]]
+            if error.get("code") == DUPLICATE_KEY and set(error.get("keyPattern") or {"_id": 1}) == {"_id"}:
+                if last_try:
+                    result.stale += 1
+                else:
+                    raced.append(doc)
+                continue
+            code = error.get("code")
+            reason = "DuplicateKey" if code == DUPLICATE_KEY else error.get("codeName") or f"code{code}"
+            result.rejected.append(Rejected(doc, reason, f"{reason}: {error.get('errmsg')}"))
+        unchanged = outcome["nMatched"] - outcome["nModified"]
+        matched = len(docs) - outcome["nUpserted"] - refused
+        result.new += outcome["nUpserted"]
+        result.unchanged += unchanged
+        result.updated += matched - unchanged
+        return raced
 
     def known_ids(self, ids: list[str]) -> set[str]:
-        if not ids:
-            return set()
-        return {d["_id"] for d in self.collection.find({"_id": {"$in": ids}}, {"_id": 1})}
+        known: set[str] = set()
+        for chunk in chunked(ids, LOOKUP_CHUNK):
+            known.update(d["_id"] for d in self.collection.find({"_id": {"$in": chunk}}, {"_id": 1}))
+        return known
 
     def query(self, query: Query) -> Iterator[dict[str, Any]]:
         spec: dict[str, Any] = {}
@@ -96,7 +198,15 @@ class MongoStore(Store):
         cursor = self.collection.find(spec, {"_id": 0}).sort([("published_at", DESCENDING), ("_id", ASCENDING)])
         if query.limit is not None:
             cursor = cursor.limit(query.limit)
-        yield from cursor
+        rows = 0
+        try:
+            for doc in cursor:
+                rows += 1
+                yield doc
+        except PyMongoError as exc:
+            self._raise_if_auth(exc)
+            raise StoreError(f"{self.description}: reading failed after {rows} articles: "
+                             f"{mongo_cause(exc)}") from None
 
     def count(self) -> int:
         return self.collection.count_documents({})

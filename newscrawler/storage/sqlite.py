@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from newscrawler.storage.base import Query, Store, WriteResult, latest_per_id
+from newscrawler.storage.base import Query, Rejected, Store, StoreError, WriteResult, chunked, latest_per_id
+from newscrawler.storage.causes import cause
 from newscrawler.storage.documents import from_json, iso, to_json
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -20,22 +24,33 @@ CREATE TABLE IF NOT EXISTS articles (
     content_hash TEXT NOT NULL,
     first_seen_at TEXT NOT NULL,
     updated_at TEXT,
-    doc TEXT NOT NULL           -- the article as JSON, item contract field names
+    doc TEXT NOT NULL,          -- the article as JSON, item contract field names
+    crawled_at TEXT             -- fixed-width UTC: the newest crawl wins
 );
 CREATE INDEX IF NOT EXISTS articles_published_at ON articles (published_at DESC);
 CREATE INDEX IF NOT EXISTS articles_channel_published_at ON articles (channel_id, published_at DESC);
 CREATE INDEX IF NOT EXISTS articles_source ON articles (source);
 """
 
-
-# first_seen_at is set on insert only; updated_at on update only.
+# first_seen_at is set on insert only; updated_at on update only. The WHERE repeats the
+# newest-wins rule the caller applied, so that no statement can ever move an article back in time.
 UPSERT = """
-INSERT INTO articles (id, source, channel_id, published_at, content_hash, first_seen_at, doc)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+INSERT INTO articles (id, source, channel_id, published_at, content_hash, first_seen_at, doc, crawled_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     source = excluded.source, channel_id = excluded.channel_id, published_at = excluded.published_at,
-    content_hash = excluded.content_hash, doc = excluded.doc, updated_at = ?
+    content_hash = excluded.content_hash, doc = excluded.doc, crawled_at = excluded.crawled_at, updated_at = ?
+WHERE articles.crawled_at IS NULL OR articles.crawled_at <= excluded.crawled_at
 """
+
+SEEN_AGAIN = "UPDATE articles SET crawled_at = ?, doc = json_set(doc, '$.crawled_at', ?) WHERE id = ?"
+
+# Well under SQLite's bound-variable limit (999 on old builds).
+LOOKUP_CHUNK = 500
+
+# A document the statement could not take (bad text, bad type); the batch goes on without it.
+DOCUMENT_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, sqlite3.IntegrityError,
+                   sqlite3.DataError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
 
 
 def column_date(value: datetime | None) -> str | None:
@@ -43,50 +58,101 @@ def column_date(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
+def crawl_time(value: datetime | None) -> str | None:
+    """``crawled_at`` as fixed-width UTC text with microseconds."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value else None
+
+
+def newer_or_same(stored: str | None, incoming: str | None) -> bool:
+    """Whether a copy crawled at ``incoming`` may replace one crawled at ``stored`` (None is oldest)."""
+    return stored is None or (incoming is not None and stored <= incoming)
+
+
 class SqliteStore(Store):
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, create: bool = True) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.description = f"SQLite at {self.path}"
-        # Writes may run in a worker thread; the pipeline serializes them.
-        self.db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        # Reads (known ids, queries) on a connection of their own: WAL lets them run beside a write.
-        self.reader = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        if not create and not self.path.is_file():
+            raise StoreError(f"{self.description}: no such database file (check NEWSCRAWLER_DB)")
+        try:
+            if create:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Writes may run in a worker thread; the pipeline serializes them.
+            self.db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self._migrate()
+            # Reads (known ids, queries) on a connection of their own: WAL lets them run beside a write.
+            self.reader = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{self.description} cannot be opened: {cause(exc)}") from exc
+
+    def _migrate(self) -> None:
+        """Databases made before newest-wins lack ``crawled_at``: add it, filled from each document."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
+        if "crawled_at" in columns:
+            return
+        self.db.execute("ALTER TABLE articles ADD COLUMN crawled_at TEXT")
+        for row_id, doc in self.db.execute("SELECT id, doc FROM articles").fetchall():
+            self.db.execute("UPDATE articles SET crawled_at = ? WHERE id = ?",
+                            (crawl_time(from_json(doc).get("crawled_at")), row_id))
 
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
         docs = latest_per_id(docs)
         result = WriteResult()
-        placeholders = ",".join("?" * len(docs))
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            stored = dict(self.db.execute(
-                f"SELECT id, content_hash FROM articles WHERE id IN ({placeholders})", [d["id"] for d in docs]
-            ).fetchall())
+            stored: dict[str, tuple[str, str | None]] = {}
+            for ids in chunked([d["id"] for d in docs], LOOKUP_CHUNK):
+                rows = self.db.execute(
+                    f"SELECT id, content_hash, crawled_at FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids)
+                stored.update((row_id, (content_hash, crawled)) for row_id, content_hash, crawled in rows)
             for doc in docs:
-                old_hash = stored.get(doc["id"])
-                if old_hash == doc["content_hash"]:
-                    result.unchanged += 1
-                    continue
-                self.db.execute(UPSERT, (doc["id"], doc["source"], doc["channel_id"], column_date(doc["published_at"]),
-                                         doc["content_hash"], iso(now), to_json(doc), iso(now)))
-                if old_hash is None:
-                    result.new += 1
-                else:
-                    result.updated += 1
+                self._write_one(doc, stored.get(doc["id"]), now, result)
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
         return result
 
+    def _write_one(self, doc: dict[str, Any], stored: tuple[str, str | None] | None, now: datetime,
+                   result: WriteResult) -> None:
+        try:
+            crawled = crawl_time(doc.get("crawled_at"))
+            if stored is not None and not newer_or_same(stored[1], crawled):
+                result.stale += 1
+                return
+            if stored is not None and stored[0] == doc["content_hash"]:
+                result.unchanged += 1
+                if crawled is not None and stored[1] != crawled:
+                    # Same content seen later: only crawled_at moves on, so no older copy can win after it.
+                    self.db.execute(SEEN_AGAIN, (crawled, iso(doc["crawled_at"]), doc["id"]))
+                return
+            # One statement: SQLite undoes it alone when it fails, the rest of the batch stays.
+            self.db.execute(UPSERT, (doc["id"], doc["source"], doc["channel_id"], column_date(doc["published_at"]),
+                                     doc["content_hash"], iso(now), to_json(doc), crawled, iso(now)))
+        except DOCUMENT_ERRORS as exc:
+            result.rejected.append(Rejected(doc, type(exc).__name__, f"{type(exc).__name__}: {exc}"))
+            return
+        if stored is None:
+            result.new += 1
+        else:
+            result.updated += 1
+
+    def _rollback(self) -> None:
+        """Undo the batch; a failing ROLLBACK (none active after disk full) must not hide the first error."""
+        try:
+            self.db.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            logger.debug("ROLLBACK on %s failed too: %s", self.description, exc)
+
     def known_ids(self, ids: list[str]) -> set[str]:
-        if not ids:
-            return set()
-        rows = self.reader.execute(f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids)
-        return {row[0] for row in rows}
+        known: set[str] = set()
+        for chunk in chunked(ids, LOOKUP_CHUNK):
+            rows = self.reader.execute(f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            known.update(row[0] for row in rows)
+        return known
 
     def query(self, query: Query) -> Iterator[dict[str, Any]]:
         where, params = ["1 = 1"], []
@@ -105,12 +171,18 @@ class SqliteStore(Store):
         sql = (f"SELECT doc, first_seen_at, updated_at FROM articles WHERE {' AND '.join(where)}"
                " ORDER BY published_at DESC, id")
         if query.limit is not None:
-            sql += f" LIMIT {int(query.limit)}"
-        for doc, first_seen_at, updated_at in self.reader.execute(sql, params):
-            article = from_json(doc)
-            article["first_seen_at"] = datetime.fromisoformat(first_seen_at)
-            article["updated_at"] = datetime.fromisoformat(updated_at) if updated_at else None
-            yield article
+            sql += " LIMIT ?"
+            params.append(query.limit)
+        rows = 0
+        try:
+            for doc, first_seen_at, updated_at in self.reader.execute(sql, params):
+                article = from_json(doc)
+                article["first_seen_at"] = datetime.fromisoformat(first_seen_at)
+                article["updated_at"] = datetime.fromisoformat(updated_at) if updated_at else None
+                rows += 1
+                yield article
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.description}: reading failed after {rows} articles: {cause(exc)}") from exc
 
     def count(self) -> int:
         return self.reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

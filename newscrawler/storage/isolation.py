@@ -1,0 +1,52 @@
+"""Which failures mean "the store is down" and which mean "this document is bad", and bisection.
+
+A batch that fails for a reason of its own content is split in halves until the bad documents
+stand alone: the good ones are stored, the bad ones come back as rejected.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from pymongo.errors import PyMongoError
+
+from newscrawler.storage.base import Rejected, Store, StoreError, WriteResult
+
+logger = logging.getLogger(__name__)
+
+# The store (not the document) failed: retry the batch later or spool it whole.
+OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+    PyMongoError, sqlite3.OperationalError, sqlite3.DatabaseError, OSError, StoreError,
+)
+# ... except these, which name one document's content (bad text, too large, constraint).
+_DOCUMENT_STORE_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError,
+                          sqlite3.ProgrammingError)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` says the store is unreachable or unusable, whatever the batch holds."""
+    from bson.errors import BSONError  # InvalidDocument, DocumentTooLarge, InvalidStringData
+
+    if isinstance(exc, (BSONError, *_DOCUMENT_STORE_ERRORS)):
+        return False
+    return isinstance(exc, OUTAGE_ERRORS)
+
+
+def write_isolated(store: Store, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
+    """``store.write``, bisecting a batch that fails for its content; outages propagate."""
+    try:
+        return store.write(docs, now)
+    except Exception as exc:  # noqa: BLE001 - sorted below: outage or document
+        if is_outage(exc):
+            raise
+        if len(docs) == 1:
+            reason = type(exc).__name__
+            return WriteResult(rejected=[Rejected(docs[0], reason, f"{reason}: {exc}")])
+        logger.debug("Batch of %d failed on its content (%s); bisecting", len(docs), exc)
+    middle = len(docs) // 2
+    result = write_isolated(store, docs[:middle], now)
+    result.add(write_isolated(store, docs[middle:], now))
+    return result

@@ -1,0 +1,113 @@
+"""``python -m newscrawler replay``: store the dead-letter files, whatever the folder holds."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from newscrawler.progress import progress
+from newscrawler.storage.base import Store, WriteResult, chunked
+from newscrawler.storage.causes import cause
+from newscrawler.storage.deadletter import ERROR_KEY, RejectedFile, pending_files
+from newscrawler.storage.documents import BadDocument, from_json, to_json_line
+from newscrawler.storage.isolation import write_isolated
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ReplayReport:
+    written: WriteResult = field(default_factory=WriteResult)
+    files_done: int = 0
+    set_aside: Counter[str] = field(default_factory=Counter)  # reason -> lines
+    problems: list[str] = field(default_factory=list)  # files kept, with the reason
+    rejected_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Nothing left unstored: no line set aside, no file kept."""
+        return not self.set_aside and not self.problems
+
+    def summary(self, where: str) -> list[str]:
+        w = self.written
+        lines = [f"replayed {self.files_done} files into {where}: {w.new} new, {w.updated} updated, "
+                 f"{w.unchanged} unchanged, {w.stale} stale (a newer copy is stored)"]
+        if self.set_aside:
+            reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.set_aside.items()))
+            lines.append(f"set aside {sum(self.set_aside.values())} lines in {self.rejected_path}: {reasons}")
+        lines.extend(f"not done: {problem}" for problem in self.problems)
+        return lines
+
+
+def read_lines(path: Path) -> list[tuple[int, str]]:
+    """The non-blank lines of ``path`` with their numbers; bytes that are not UTF-8 kept as escapes."""
+    with path.open(encoding="utf-8", errors="surrogateescape") as file:
+        return [(number, line.rstrip("\n")) for number, line in enumerate(file, 1) if line.strip()]
+
+
+def replay(store: Store, directory: str | Path, batch_size: int = 100) -> ReplayReport:
+    """Write every dead-letter file into ``store``; remove a file once every line is stored or set aside.
+
+    Upserts are idempotent and newest wins, so replaying old or repeated files is harmless.
+    """
+    report = ReplayReport()
+    rejected = RejectedFile(directory)
+    report.rejected_path = rejected.path
+    for path in progress(pending_files(directory), desc="replay", unit="file"):
+        try:
+            lines = read_lines(path)
+        except OSError as exc:
+            report.problems.append(f"{path}: kept, cannot be read: {cause(exc)}")
+            logger.error("Replay: cannot read %s: %s", path, cause(exc))
+            continue
+        try:
+            docs = _parse(path, lines, rejected, report)
+            for batch in chunked(docs, batch_size):
+                result = write_isolated(store, [doc for _, doc in batch], datetime.now(timezone.utc))
+                by_id = {doc["id"]: number for number, doc in batch}
+                for item in result.rejected:
+                    _set_aside(rejected, report, path, by_id.get(item.doc["id"], 0), item.reason,
+                               _text(item.doc, item.error))
+                result.rejected = []
+                report.written.add(result)
+        except OSError as exc:  # the rejected file itself cannot be written: keep the source
+            report.problems.append(f"{path}: kept, lines cannot be set aside in {rejected.path}: {cause(exc)}")
+            logger.error("Replay of %s stopped, the file is kept: %s", path, cause(exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - the store failed: keep the file, go on with the next
+            report.problems.append(f"{path}: kept, the store failed: {cause(exc)}")
+            logger.error("Replay of %s stopped, the file is kept: %s", path, cause(exc))
+            continue
+        path.unlink()
+        report.files_done += 1
+        logger.info("Replayed and removed %s (%d lines)", path, len(lines))
+    return report
+
+
+def _parse(path: Path, lines: list[tuple[int, str]], rejected: RejectedFile,
+           report: ReplayReport) -> list[tuple[int, dict[str, Any]]]:
+    docs = []
+    for number, text in lines:
+        try:
+            doc = from_json(text)
+        except BadDocument as exc:
+            _set_aside(rejected, report, path, number, str(exc), text)
+            continue
+        doc.pop(ERROR_KEY, None)
+        docs.append((number, doc))
+    return docs
+
+
+def _set_aside(rejected: RejectedFile, report: ReplayReport, path: Path, number: int, reason: str,
+               text: str) -> None:
+    rejected.append(path, number, reason, text)
+    report.set_aside[reason] += 1
+    logger.error("Replay: %s line %d set aside in %s: %s", path, number, rejected.path, reason)
+
+
+def _text(doc: dict[str, Any], error: str) -> str:
+    return to_json_line({**doc, ERROR_KEY: error})

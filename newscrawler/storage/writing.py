@@ -1,0 +1,54 @@
+"""Retries and the outage window of the store stage: when to try the store, and when not to."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from scrapy.statscollectors import StatsCollector
+
+from newscrawler.storage.base import Store, WriteResult
+from newscrawler.storage.isolation import write_isolated
+
+logger = logging.getLogger(__name__)
+
+
+class StoreDown(Exception):
+    """The store failed every attempt, or failed moments ago: spool the batch."""
+
+
+class RetryingWriter:
+    """Writes a batch with retries and backoff; after a batch fails every attempt, the store
+    counts as down for ``outage_cooldown`` seconds so later batches spool at once."""
+
+    def __init__(self, store: Store, stats: StatsCollector, attempts: int, backoff: float,
+                 outage_cooldown: float) -> None:
+        self.store = store
+        self.stats = stats
+        self.attempts = attempts
+        self.backoff = backoff
+        self.outage_cooldown = outage_cooldown
+        self.down_until = 0.0
+
+    def is_down(self) -> bool:
+        return time.monotonic() < self.down_until
+
+    def write(self, batch: list[dict[str, Any]]) -> WriteResult:
+        """Store ``batch`` (bad documents come back as rejected); StoreDown when the store fails."""
+        if self.is_down():
+            raise StoreDown("the store failed moments ago")
+        error: Exception | None = None
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return write_isolated(self.store, batch, datetime.now(timezone.utc))
+            except Exception as exc:  # noqa: BLE001 - write_isolated lets only outages through
+                error = exc
+            self.stats.inc_value("store/write_errors")
+            logger.warning("Write of %d articles to %s failed (attempt %d/%d): %s",
+                           len(batch), self.store.description, attempt, self.attempts, error)
+            if attempt < self.attempts:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+        self.down_until = time.monotonic() + self.outage_cooldown
+        raise StoreDown(str(error)) from error

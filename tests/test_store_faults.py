@@ -1,0 +1,394 @@
+"""Storage under faults (issue 9), each case on SQLite and on the MongoDB wire server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from newscrawler.pipelines.store import StorePipeline
+from newscrawler.storage.batching import Batcher
+from newscrawler.storage.deadletter import DeadLetter
+from newscrawler.storage import Query
+from newscrawler.storage.documents import to_document, to_json
+from newscrawler.storage.replay import replay
+from newscrawler.storage.sqlite import SqliteStore
+from tests.crawling import project_settings_dict
+from tests.faults import without_file_override
+from tests.processes import ROOT, env
+from tests.stores import BACKENDS, crawl_settings, make_store, open_backend, store_cli_args
+from tests.test_store import T0, article, docs
+
+MONGO_DOWN = "mongodb://127.0.0.1:1/?directConnection=true"
+POISON = "坏\udc80"  # a lone surrogate: no UTF-8 encoder takes it
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, store_settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings of the store stage for one backend."""
+    return crawl_settings(request.param, store_settings, request)
+
+
+def stage_for(settings: dict[str, Any], **extra: Any) -> StorePipeline:
+    crawler = get_crawler(settings_dict=project_settings_dict(**{**settings, "STORE_FLUSH_INTERVAL": 0, **extra}))
+    return StorePipeline.from_crawler(crawler)
+
+
+def run_stage(stage: StorePipeline, items: list[Any], store: Any = None) -> None:
+    async def run() -> None:
+        stage.open_spider()
+        if store is not None:
+            stage.store.close()
+            stage.store = store
+        for item in items:
+            await stage.process_item(item)
+        await stage.close_spider()
+
+    asyncio.run(run())
+
+
+def spooled(directory: str | Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for f in sorted(Path(directory).glob("deadletter-*.jsonl"))
+            for line in f.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("field", ["summary", "author"])  # outside the content hash
+def test_poisoned_document_costs_only_itself(backend: dict[str, Any], field: str,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    stage = stage_for(backend, MONGO_BATCH_SIZE=6)
+    items = [article(n, **({field: POISON} if n == 3 else {})) for n in range(6)]
+    run_stage(stage, items)
+    stored = open_backend(backend)
+    assert sorted(stored.known_ids([f"qutoutiao:{n}" for n in range(6)])) == [
+        f"qutoutiao:{n}" for n in (0, 1, 2, 4, 5)]
+    stored.close()
+    stats = stage.stats.get_stats()
+    assert stats["store/new"] == 5 and stats["store/rejected/UnicodeEncodeError"] == 1
+    assert "store/lost" not in stats and "store/deadlettered" not in stats
+    [line] = spooled(backend["DEADLETTER_DIR"])
+    assert line["id"] == "qutoutiao:3" and line[field] == POISON  # kept exactly, as a JSON escape
+    assert "UnicodeEncodeError" in line["_error"]
+    assert "never retrieved" not in caplog.text
+
+
+def test_store_down_still_spools_the_whole_batch(store_settings: dict[str, Any]) -> None:
+    settings = {**store_settings, "MONGO_URI": MONGO_DOWN, "MONGO_SERVER_SELECTION_TIMEOUT_MS": 200,
+                "STORE_WRITE_ATTEMPTS": 1}
+    stage = stage_for(settings, MONGO_BATCH_SIZE=4)
+    run_stage(stage, [article(n) for n in range(4)])
+    assert stage.stats.get_value("store/deadlettered") == 4
+    assert [d["id"] for d in spooled(store_settings["DEADLETTER_DIR"])] == [f"qutoutiao:{n}" for n in range(4)]
+
+
+def test_background_flush_failures_are_logged_and_counted(caplog: pytest.LogCaptureFixture) -> None:
+    stats = get_crawler().stats
+    written: list[list[dict[str, Any]]] = []
+
+    async def failing_write(batch: list[dict[str, Any]]) -> None:
+        written.append(batch)
+        raise RuntimeError("bug in the write path")
+
+    async def run() -> Batcher:
+        batcher = Batcher(100, failing_write, stats)
+        await batcher.add({"id": "a"})
+        batcher.flush_soon()
+        assert len(batcher.tasks) == 1  # a reference is kept while it runs
+        await batcher.drain()
+        return batcher
+
+    batcher = asyncio.run(run())
+    assert not batcher.tasks and written == [[{"id": "a"}]]
+    assert stats.get_value("store/flush_errors/RuntimeError") == 1
+    assert "background flush of the store stage failed" in caplog.text
+
+
+# --- newest wins ------------------------------------------------------------------------------
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    store = make_store(request.param, tmp_path, request)
+    yield store
+    store.close()
+
+
+def test_stale_copy_never_replaces_a_newer_one(store: Any, tmp_path: Path) -> None:
+    first = article(1, content_html="<p>第1版正文</p>", crawled_at=T0)
+    second = article(1, content_html="<p>第2版正文</p>", crawled_at=T0 + timedelta(hours=1))
+    DeadLetter(tmp_path / "dl").append(docs(first))  # spooled by the older crawl
+    store.write(docs(second), T0 + timedelta(hours=1))
+
+    report = replay(store, tmp_path / "dl")
+    assert (report.written.stale, report.written.updated, report.ok) == (1, 0, True)
+    [row] = store.query(Query())
+    assert row["content_html"] == "<p>第2版正文</p>"
+    assert row["crawled_at"] == T0 + timedelta(hours=1) and row["updated_at"] is None
+    # and the newer copy still replaces the older one
+    third = article(1, content_html="<p>第3版正文</p>", crawled_at=T0 + timedelta(hours=2))
+    assert store.write(docs(third), T0 + timedelta(hours=2)).updated == 1
+
+
+def test_concurrent_writers_newest_wins(store: Any, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Two crawls write the same ids at once, the older one a moment later: the newer copy stays."""
+    other = make_store("sqlite" if isinstance(store, SqliteStore) else "mongodb", tmp_path, request)
+    try:
+        for round_ in range(8):
+            ids = [100 * round_ + n for n in range(5)]
+            newer = docs(*(article(n, title=f"新 {n}", crawled_at=T0 + timedelta(hours=1)) for n in ids))
+            older = docs(*(article(n, title=f"旧 {n}", crawled_at=T0) for n in ids))
+            barrier = threading.Barrier(2)
+            results: dict[str, Any] = {}
+
+            def write(name: str, target: Any, batch: list[dict[str, Any]]) -> None:
+                barrier.wait()
+                results[name] = target.write(batch, T0)
+
+            threads = [threading.Thread(target=write, args=("newer", store, newer)),
+                       threading.Thread(target=write, args=("older", other, older))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            titles = {r["id"]: r["title"] for r in store.query(Query())}
+            assert all(titles[f"qutoutiao:{n}"] == f"新 {n}" for n in ids)
+            assert results["newer"].stored == results["older"].stored == 5
+    finally:
+        other.close()
+
+
+# --- replay -----------------------------------------------------------------------------------
+
+GOOD = [to_document(article(n)) for n in (1, 2, 3)]
+BAD_LINES = {
+    "[1, 2, 3]": "not a JSON object (a list)",
+    "{}": "missing id",
+    '{"id": "qutoutiao:9"}': "missing content_hash",
+    '{"id": "qutoutiao:9", "content_hash": "h", "crawled_at": "yesterday"}': "bad date in crawled_at: 'yesterday'",
+    '{"id": "qutoutiao:9", "titl': "not JSON",
+}
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_replay_survives_any_folder_content(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    folder = tmp_path / "deadletter"
+    folder.mkdir()
+    mixed = folder / "deadletter-1-mixed.jsonl"
+    lines = [to_json(GOOD[0]), *BAD_LINES, to_json(GOOD[1])]
+    mixed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    unreadable = folder / "deadletter-2-unreadable.jsonl"
+    unreadable.write_text(to_json(to_document(article(7))) + "\n", encoding="utf-8")
+    unreadable.chmod(0)
+    (folder / "deadletter-3-a-directory.jsonl").mkdir()
+    last = folder / "deadletter-4-good.jsonl"
+    last.write_text(to_json(GOOD[2]) + "\n", encoding="utf-8")
+    make_store(kind, tmp_path, request).close()  # the database exists; the folder is the test
+
+    done = subprocess.run(
+        [*without_file_override(), sys.executable, "-m", "newscrawler", "replay",
+         *store_cli_args(kind, tmp_path, request), "-s", f"DEADLETTER_DIR={folder}"],
+        cwd=ROOT, env=env(), capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("replayed 2 files into ") and "3 new" in done.stdout
+    log_line = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[")  # Scrapy's log format
+    errors = [line for line in done.stderr.splitlines() if not log_line.match(line)]
+    assert errors[0].startswith(f"set aside {len(BAD_LINES)} lines in ")
+    assert any(f"{unreadable}: kept, cannot be read: permission denied" in line for line in errors)
+    assert any("deadletter-3-a-directory.jsonl: kept, cannot be read: is a directory" in line for line in errors)
+    assert "Traceback" not in done.stderr
+    stored = make_store(kind, tmp_path, request)
+    assert stored.known_ids([d["id"] for d in GOOD] + ["qutoutiao:7", "qutoutiao:9"]) == {d["id"] for d in GOOD}
+    stored.close()
+    assert not mixed.exists() and not last.exists() and unreadable.exists()
+    [rejected] = folder.glob("rejected-*.jsonl")
+    aside = [json.loads(line) for line in rejected.read_text(encoding="utf-8").splitlines()]
+    assert [(a["line"], a["reason"], a["text"]) for a in aside] == [
+        (number, reason, text) for number, (text, reason) in enumerate(BAD_LINES.items(), 2)]
+
+# --- losses and real causes -------------------------------------------------------------------
+
+class FullDisk:
+    """A stand-in for a store on a full disk (tmpfs cannot be mounted here)."""
+
+    description = "SQLite on a full disk"
+
+    def write(self, docs: list[dict[str, Any]], now: Any) -> Any:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def known_ids(self, ids: list[str]) -> set[str]:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_article_neither_stored_nor_spooled_is_lost_loudly(
+    kind: str, store_settings: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    settings = {**store_settings, "DEADLETTER_DIR": str(blocker / "deadletter"), "STORE_WRITE_ATTEMPTS": 1}
+    store = None
+    if kind == "mongodb":
+        settings.update(MONGO_URI=MONGO_DOWN, MONGO_SERVER_SELECTION_TIMEOUT_MS=200)
+    else:
+        store = FullDisk()
+    stage = stage_for(settings, MONGO_BATCH_SIZE=3)
+    run_stage(stage, [article(n) for n in range(3)], store=store)
+    assert stage.stats.get_value("store/lost") == 3
+    critical = [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert [line.split()[6].rstrip(",") for line in critical] == [f"qutoutiao:{n}" for n in range(3)]
+    assert all("a parent is not a directory" in line for line in critical)
+    if kind == "sqlite":
+        assert all("database or disk is full" in line for line in critical)
+
+
+def test_full_disk_names_the_cause_not_the_rollback(store_settings: dict[str, Any],
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """SQLite's own full-disk error, made real by capping the database's page count."""
+    store = SqliteStore(store_settings["NEWSCRAWLER_DB"])
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    big = [article(n, content_html="<p>" + "长" * 20000 + "</p>") for n in range(5)]
+    stage = stage_for(store_settings, MONGO_BATCH_SIZE=5, STORE_WRITE_ATTEMPTS=1)
+    run_stage(stage, big, store=store)
+    assert stage.stats.get_value("store/deadlettered") == 5
+    spooled_line = next(r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+    assert "database or disk is full" in spooled_line and "kept in" in spooled_line
+    # the failed ROLLBACK that follows a full disk may be logged for debugging, never as the cause
+    assert not any("cannot rollback" in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
+
+
+def test_mongodb_full_disk_spools_naming_the_cause(store_settings: dict[str, Any], request: pytest.FixtureRequest,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    from tests.servers import fail_command, fail_point_off
+
+    settings = crawl_settings("mongodb", store_settings, request)
+    stage = stage_for(settings, MONGO_BATCH_SIZE=3, STORE_WRITE_ATTEMPTS=1)
+    with open_backend(settings).client as client:
+        fail_command(client, "alwaysOn", failCommands=["update"], errorCode=14031)  # OutOfDiskSpace
+        try:
+            run_stage(stage, [article(n) for n in range(3)])
+        finally:
+            fail_point_off(client)
+    assert stage.stats.get_value("store/deadlettered") == 3
+    spooled_line = next(r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+    assert "OutOfDiskSpace" in spooled_line and "kept in" in spooled_line
+
+
+def cli(*args: str, prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*(prefix or []), sys.executable, "-m", "newscrawler", *args], cwd=ROOT, env=env(),
+                          capture_output=True, text=True, timeout=120)
+
+
+def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def test_garbage_database_is_one_line_naming_path_and_cause(tmp_path: Path) -> None:
+    db = tmp_path / "garbage.sqlite3"
+    db.write_bytes(b"this is not SQLite at all " * 200)
+    for command in (["query"], ["replay", "-s", f"DEADLETTER_DIR={tmp_path / 'dl'}"]):
+        done = cli(*command, "-s", f"NEWSCRAWLER_DB={db}", "-s", "MONGO_URI=")
+        assert done.returncode == 1
+        line = one_error_line(done)
+        assert str(db) in line and "not a database" in line
+
+
+def test_read_only_database_is_one_line_naming_path_and_cause(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "store.sqlite3"
+    SqliteStore(db).close()
+    for leftover in folder.glob("store.sqlite3-*"):
+        leftover.unlink()
+    db.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        done = cli("replay", "-s", f"NEWSCRAWLER_DB={db}", "-s", "MONGO_URI=",
+                   "-s", f"DEADLETTER_DIR={tmp_path / 'dl'}", prefix=without_file_override())
+    finally:
+        folder.chmod(0o755)
+    assert done.returncode == 1
+    line = one_error_line(done)
+    assert str(db) in line and ("read-only" in line or "cannot open" in line)
+
+
+def test_missing_database_is_never_created_by_readers(tmp_path: Path) -> None:
+    db = tmp_path / "no-such-dir" / "typo.sqlite3"
+    for command in (["query"], ["export", "jsonl", "--out", str(tmp_path / "out.jsonl")]):
+        done = cli(*command, "-s", f"NEWSCRAWLER_DB={db}", "-s", "MONGO_URI=")
+        assert done.returncode == 1
+        line = one_error_line(done)
+        assert str(db) in line and "no such database file" in line
+    assert not db.parent.exists()
+
+
+def test_corrupted_page_ends_query_with_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "store.sqlite3"
+    store = SqliteStore(db)
+    store.write(docs(*(article(n, content_html="<p>" + "正文" * 800 + "</p>") for n in range(300))), T0)
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    data = bytearray(db.read_bytes())
+    page = 4096
+    middle = len(data) // page // 2 * page
+    data[middle : middle + page] = b"\xff" * page  # one page of the table, overwritten
+    db.write_bytes(bytes(data))
+    done = cli("query", "-s", f"NEWSCRAWLER_DB={db}", "-s", "MONGO_URI=")
+    assert done.returncode == 1
+    line = one_error_line(done)
+    assert str(db) in line and ("corrupted" in line or "not a database" in line)
+    assert "Traceback" not in done.stderr
+
+
+def test_unreachable_mongodb_query_is_one_line() -> None:
+    done = cli("query", "-s", f"MONGO_URI={MONGO_DOWN}", "-s", "MONGO_SERVER_SELECTION_TIMEOUT_MS=200")
+    assert done.returncode == 1
+    assert "127.0.0.1:1" in one_error_line(done)
+
+
+# --- known ids --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("kind", "count"), [("sqlite", 250_001), ("mongodb", 20_001)])
+def test_known_ids_of_a_huge_listing(kind: str, count: int, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    store = make_store(kind, tmp_path, request)
+    try:
+        store.write(docs(article(1), article(2)), T0)
+        ids = [f"qutoutiao:{n}" for n in range(count)]
+        assert store.known_ids(ids) == {"qutoutiao:1", "qutoutiao:2"}
+    finally:
+        store.close()
+
+
+def test_database_from_before_newest_wins_gains_crawled_at(tmp_path: Path) -> None:
+    """A database written before the ``crawled_at`` column existed is upgraded in place at open."""
+    db = tmp_path / "old.sqlite3"
+    old = docs(article(1, crawled_at=T0 + timedelta(hours=1)))[0]
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE articles (id TEXT PRIMARY KEY, source TEXT NOT NULL, channel_id INTEGER, "
+                     "published_at TEXT, content_hash TEXT NOT NULL, first_seen_at TEXT NOT NULL, "
+                     "updated_at TEXT, doc TEXT NOT NULL)")
+        conn.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
+                     (old["id"], old["source"], old["channel_id"], "2026-11-27T15:00:00Z", old["content_hash"],
+                      T0.isoformat(), to_json(old)))
+    store = SqliteStore(db)
+    try:
+        stale = docs(article(1, title="旧", crawled_at=T0))
+        assert store.write(stale, T0).stale == 1
+        assert [r["title"] for r in store.query(Query())] == [old["title"]]
+    finally:
+        store.close()
