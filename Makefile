@@ -19,10 +19,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Throughput and memory figures (printed, never asserted).
+# Throughput, CPU and memory figures, side by side (printed, never asserted; a few minutes).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_pipelines.py
-	$(BIN)/python benchmarks/bench_crawl.py
+	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_workers.py
 	$(BIN)/python benchmarks/bench_mongo_roundtrips.py
 

@@ -69,6 +69,13 @@ FEED_EXPORTERS = {
     "rss": "newscrawler.exporters.rss.RssItemExporter",
 }
 
+# --- Throughput and memory (see newscrawler/frontier.py, README "Benchmarks") ---
+# A detail page yields one item and a listing page a few requests: Scrapy's default of
+# 100 started 100 asyncio tasks per response to process that one output.
+CONCURRENT_ITEMS = 1
+# Article pages before more listing pages, across hosts: a bounded frontier, flat memory.
+SCHEDULER_PRIORITY_QUEUE = "newscrawler.frontier.DetailsFirstPriorityQueue"
+
 # --- The 趣头条 spider --------------------------------------------------------
 # Listing API URL template; {cid}, {page} and {limit} are filled in.
 QUTOUTIAO_LIST_URL = "http://api.1sapp.com/content/outList?cid={cid}&tn=1&page={page}&limit={limit}"

@@ -113,6 +113,8 @@ ADVERSARIAL = [
     "|pipe >fold",
     "tab\there",
     "odd\u2028separator\x85next",
+    "a title headimg: with a key inside",
+    "headimg: 'forged'\nthumbnail: x",
 ]
 
 

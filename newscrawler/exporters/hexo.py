@@ -37,9 +37,12 @@ def _represent_quoted(dumper: yaml.SafeDumper, value: _Quoted) -> yaml.ScalarNod
 _FrontMatterDumper.add_representer(_Quoted, _represent_quoted)
 
 
-def _line(key: str, value: Any) -> str:
-    """``key: value`` as YAML writes it: quoting, doubled quotes and indents all right."""
-    return yaml.dump({key: value}, Dumper=_FrontMatterDumper, allow_unicode=True, width=2**31, sort_keys=False)
+def _lines(**values: Any) -> str:
+    """``key: value`` lines as YAML writes them: quoting, doubled quotes and indents all right.
+
+    A value's continuation lines are indented, so each key starts the only line at column 0.
+    """
+    return yaml.dump(values, Dumper=_FrontMatterDumper, allow_unicode=True, width=2**31, sort_keys=False)
 
 
 # Most filesystems take 255 bytes per file name; posts are first written as <name>.tmp.
@@ -75,19 +78,36 @@ def post_filename(doc: dict[str, Any]) -> str:
     return _cut_utf8(stem, MAX_NAME_BYTES - len(tag) - len(suffix)) + tag + suffix
 
 
+class PostTemplate:
+    """The front matter every post of an export shares (categories, author), dumped once.
+
+    PyYAML's emitter is pure Python: a dump per line made 7 per post, 81 % of an export.
+    """
+
+    def __init__(self, categories: Iterable[str], author: str) -> None:
+        self.categories = "categories: \n" + "".join(" - " + _lines(c=c)[len("c: "):] for c in categories)
+        self.author = _lines(author=author)
+
+    def render(self, doc: dict[str, Any]) -> str:
+        # One dump per post; the thumbnail repeats the headimg value as written.
+        dumped = _lines(title=_Quoted(doc["title"]), headimg=_Quoted(doc.get("headimg") or ""))
+        title, _, headimg = dumped.partition("\nheadimg: ")
+        front = [
+            title, "\n",
+            self.categories,
+            "headimg: ", headimg,
+            self.author,
+            "comments: false\n",
+            f"date: {rfc1123(doc['published_at'])}\n",
+            "thumbnail: ", headimg,
+        ]
+        body = doc.get("content_html") or ""
+        return "\n---\n" + "".join(front) + "---\n\n<div>   \n" + body + "  \n</div>\n" + " " * 12
+
+
 def render_post(doc: dict[str, Any], categories: Iterable[str], author: str) -> str:
-    headimg = _Quoted(doc.get("headimg") or "")
-    front = [
-        _line("title", _Quoted(doc["title"])),
-        "categories: \n" + "".join(" - " + _line("c", c)[len("c: "):] for c in categories),
-        _line("headimg", headimg),
-        _line("author", author),
-        "comments: false\n",
-        f"date: {rfc1123(doc['published_at'])}\n",
-        _line("thumbnail", headimg),
-    ]
-    body = doc.get("content_html") or ""
-    return "\n---\n" + "".join(front) + "---\n\n<div>   \n" + body + "  \n</div>\n" + " " * 12
+    """One post on its own; an export builds its PostTemplate once."""
+    return PostTemplate(categories, author).render(doc)
 
 
 @dataclass
@@ -101,7 +121,7 @@ def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path, categories
     """Write one post per article; a file whose bytes would not change is not touched."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    categories = list(categories)
+    template = PostTemplate(categories, author)
     result = HexoResult()
     owners: dict[str, str] = {}  # file name -> article id, so that no post overwrites another
     for doc in docs:
@@ -110,7 +130,7 @@ def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path, categories
             if owners.setdefault(name, doc["id"]) != doc["id"]:
                 raise ValueError(f"{name} is already the post of {owners[name]}")
             path = out / name
-            data = render_post(doc, categories, author).encode("utf-8")
+            data = template.render(doc).encode("utf-8")
             if path.exists() and path.read_bytes() == data:
                 result.unchanged += 1
                 continue

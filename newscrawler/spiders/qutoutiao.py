@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from newscrawler.config import validate_settings
 from newscrawler.fingerprints import CANONICAL_URL_META
+from newscrawler.frontier import DETAIL_PRIORITY
 from newscrawler.incremental import NEXT_PAGE_META, STORE_ID_META
 from newscrawler.items import article_id
 from newscrawler.pages.article import build_article
@@ -105,6 +106,7 @@ class QutoutiaoSpider(scrapy.Spider):
             errback=self.detail_failed,
             cb_kwargs={"entry": entry, "cid": cid},
             meta=meta,
+            priority=DETAIL_PRIORITY,
         )
 
     def note_retries(self, response: Response) -> None:
