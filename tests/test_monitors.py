@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.utils.test import get_crawler
 from spidermon.contrib.validation import JSONSchemaValidator
 
 from newscrawler.extensions import progress_line
-from newscrawler.monitors import ARTICLE_SCHEMA
+from newscrawler.monitors import ARTICLE_SCHEMA, CloseMonitors
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.settings import ITEM_PIPELINES
-from tests.crawling import crawl
+from newscrawler.spiders.qutoutiao import QutoutiaoSpider
+from tests.crawling import crawl, project_settings_dict
 
 GOOD = {"title": "标题", "url": "http://html2.qktoutiao.com/a.html", "published_at": "2021-07-08T10:55:51+00:00",
         "content_html": "<p>正文</p>", "content_type": "article"}
@@ -83,6 +85,24 @@ def test_broken_body_selector_fails_dropped_ratio(via_replica: ReplicaServer, ca
     assert stats.get("item_scraped_count", 0) < stats["item_dropped_count"]
     assert stats["monitors/result"] == "failed"
     assert "Dropped-item ratio is below MONITOR_MAX_DROPPED_RATIO... FAIL" in caplog.text
+    # one ERROR line per failed monitor, with its reason, and no traceback anywhere
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR and "[Spidermon]" in r.getMessage()]
+    assert len(errors) == stats["monitors/failed"]
+    assert any(e.startswith("[Spidermon] FAIL: Crawl health/Dropped-item ratio is below MONITOR_MAX_DROPPED_RATIO: ")
+               and "articles dropped" in e and "\n" not in e for e in errors)
+    assert "Traceback" not in caplog.text
+
+
+def test_crawl_that_did_not_start_runs_no_monitor(caplog: pytest.LogCaptureFixture) -> None:
+    """Closed without ever opening (its start failed): no verdict, no failed monitor."""
+    caplog.set_level(logging.INFO)
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict())
+    crawler.spider = QutoutiaoSpider.from_crawler(crawler)
+    extension = CloseMonitors.from_crawler(crawler)
+    extension.spider_closed(crawler.spider)
+    assert not [k for k in crawler.stats.get_stats() if k.startswith("monitors/")]
+    assert "close monitors not run: the crawl did not start" in caplog.text
+    assert "FAIL" not in caplog.text
 
 
 def test_dead_letters_are_a_warning(via_replica: ReplicaServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
