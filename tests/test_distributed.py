@@ -168,6 +168,16 @@ def test_next_run_fetches_listings_again_and_stores_new_articles(redis_url: str,
     assert re.search(r"in run (\S+)", first.log).group(1) != re.search(r"in run (\S+)", second[0].log).group(1)
 
 
+def kill_after_a_quarter(victim: Worker, replica: str, expected: int) -> None:
+    """SIGKILL ``victim`` once a quarter of the ``expected`` detail pages were fetched."""
+    deadline = time.monotonic() + 60
+    while sum(detail_hits(replica, CONFIG).values()) < expected // 4:
+        assert time.monotonic() < deadline and victim.process.poll() is None, victim.log[-3000:]
+        time.sleep(0.05)
+    victim.process.send_signal(signal.SIGKILL)
+    victim.wait()
+
+
 def test_killed_worker_is_recovered_by_the_next_run(redis_url: str, tmp_path: Path) -> None:
     db = tmp_path / "store.sqlite3"
     expected = oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"]
@@ -176,12 +186,7 @@ def test_killed_worker_is_recovered_by_the_next_run(redis_url: str, tmp_path: Pa
         victim = start_worker(replica, redis_url, db, "victim", CONFIG.pages,
                               "-s", "STORE_BATCH_SIZE=100000", "-s", "STORE_FLUSH_INTERVAL=3600")
         survivor = start_worker(replica, redis_url, db, "survivor", CONFIG.pages)
-        deadline = time.monotonic() + 60
-        while sum(detail_hits(replica, CONFIG).values()) < len(expected) // 4:
-            assert time.monotonic() < deadline and victim.process.poll() is None, victim.log[-3000:]
-            time.sleep(0.05)
-        victim.process.send_signal(signal.SIGKILL)
-        victim.wait()
+        kill_after_a_quarter(victim, replica, len(expected))
         assert survivor.wait() == 0, survivor.log[-3000:]
         assert "(finished)" in survivor.log
         after_crash = set(stored_ids(db))
@@ -197,12 +202,7 @@ def test_run_left_by_a_lone_killed_worker_does_not_block_the_next(redis_url: str
     expected = oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"]
     with replica_process("--channels", "6", "--pages", "11") as replica:
         victim = start_worker(replica, redis_url, db, "victim", CONFIG.pages)
-        deadline = time.monotonic() + 60
-        while sum(detail_hits(replica, CONFIG).values()) < len(expected) // 4:
-            assert time.monotonic() < deadline and victim.process.poll() is None, victim.log[-3000:]
-            time.sleep(0.05)
-        victim.process.send_signal(signal.SIGKILL)
-        victim.wait()
+        kill_after_a_quarter(victim, replica, len(expected))
         dead_run = re.search(r"in run (\S+)", victim.log).group(1)
         queue = f"qutoutiao:{dead_run}:requests"
         assert redis.Redis.from_url(redis_url).zcard(queue) > 0  # the dead run's frontier is left
