@@ -175,7 +175,7 @@ FEED_DESCRIPTION = "Articles collected by newscrawler"
 SPIDERMON_ENABLED = True
 # Spidermon runs the monitors; ProgressLog writes the periodic progress line.
 EXTENSIONS = {
-    "newscrawler.monitors.CloseMonitors": 500,  # spidermon's extension, tidy report
+    "newscrawler.monitor_report.CloseMonitors": 500,  # spidermon's extension, tidy report
     "newscrawler.extensions.ProgressLog": 510,
 }
 # The suite run when the spider closes.

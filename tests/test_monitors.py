@@ -12,7 +12,8 @@ from scrapy.utils.test import get_crawler
 from spidermon.contrib.validation import JSONSchemaValidator
 
 from newscrawler.extensions import progress_line
-from newscrawler.monitors import ARTICLE_SCHEMA, CloseMonitors
+from newscrawler.monitor_report import CloseMonitors
+from newscrawler.monitors import ARTICLE_SCHEMA
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.settings import ITEM_PIPELINES
 from newscrawler.spiders.qutoutiao import QutoutiaoSpider
