@@ -98,17 +98,18 @@ class CrawlHealthMonitor(BaseScrapyMonitor):
     def test_detail_error_ratio(self) -> None:
         errors = prefixed_total(self.stats, "qutoutiao/detail/error/")
         requested = errors + self.stats.get("qutoutiao/detail/parsed", 0)
-        share = ratio(errors, requested, min_base_setting(self.crawler.settings))
-        limit = ratio_setting(self.crawler.settings, "MONITOR_MAX_DETAIL_ERROR_RATIO")
-        self.assertLessEqual(share, limit, msg=f"{errors} detail pages failed: {share:.1%} > {limit:.1%}")
+        self.assert_ratio_within(errors, requested, "MONITOR_MAX_DETAIL_ERROR_RATIO", "detail pages failed")
 
     @monitors.name("Dropped-item ratio is below MONITOR_MAX_DROPPED_RATIO")
     def test_dropped_ratio(self) -> None:
         dropped = self.stats.get("item_dropped_count", 0)
         built = dropped + self.stats.get("item_scraped_count", 0)
-        share = ratio(dropped, built, min_base_setting(self.crawler.settings))
-        limit = ratio_setting(self.crawler.settings, "MONITOR_MAX_DROPPED_RATIO")
-        self.assertLessEqual(share, limit, msg=f"{dropped} articles dropped: {share:.1%} > {limit:.1%}")
+        self.assert_ratio_within(dropped, built, "MONITOR_MAX_DROPPED_RATIO", "articles dropped")
+
+    def assert_ratio_within(self, part: int, whole: int, setting: str, what: str) -> None:
+        share = ratio(part, whole, min_base_setting(self.crawler.settings))
+        limit = ratio_setting(self.crawler.settings, setting)
+        self.assertLessEqual(share, limit, msg=f"{part} {what}: {share:.1%} > {limit:.1%}")
 
     @monitors.name("No article was lost (store/lost)")
     def test_nothing_lost(self) -> None:
