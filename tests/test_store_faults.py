@@ -175,6 +175,11 @@ BAD_LINES = {
     '{"id": "qutoutiao:9"}': "missing content_hash",
     '{"id": "qutoutiao:9", "content_hash": "h", "crawled_at": "yesterday"}': "bad date in crawled_at: 'yesterday'",
     '{"id": "qutoutiao:9", "titl': "not JSON",
+    "[" * 100_000 + "]" * 100_000: "not JSON (nested too deeply)",
+    '{"id": "qutoutiao:9", "content_hash": "h", "published_at": "9999-12-31T23:00:00-14:00"}':
+        "bad date in published_at: '9999-12-31T23:00:00-14:00' is out of range in UTC",
+    '{"id": "qutoutiao:9", "content_hash": "h", "crawled_at": "0001-01-01T00:00:00+14:00"}':
+        "bad date in crawled_at: '0001-01-01T00:00:00+14:00' is out of range in UTC",
 }
 
 
@@ -189,6 +194,8 @@ def test_replay_survives_any_folder_content(kind: str, tmp_path: Path, request: 
     unreadable.write_text(to_json(to_document(article(7))) + "\n", encoding="utf-8")
     unreadable.chmod(0)
     (folder / "deadletter-3-a-directory.jsonl").mkdir()
+    device = folder / "deadletter-3-device.jsonl"
+    device.symlink_to("/dev/zero")  # endless, no newline: reading it would never end
     last = folder / "deadletter-4-good.jsonl"
     last.write_text(to_json(GOOD[2]) + "\n", encoding="utf-8")
     make_store(kind, tmp_path, request).close()  # the database exists; the folder is the test
@@ -205,11 +212,12 @@ def test_replay_survives_any_folder_content(kind: str, tmp_path: Path, request: 
     assert errors[0].startswith(f"set aside {len(BAD_LINES)} lines in ")
     assert any(f"{unreadable}: kept, cannot be read: permission denied" in line for line in errors)
     assert any("deadletter-3-a-directory.jsonl: kept, cannot be read: is a directory" in line for line in errors)
+    assert any(f"{device}: kept, not a regular file" in line for line in errors)
     assert "Traceback" not in done.stderr
     stored = make_store(kind, tmp_path, request)
     assert stored.known_ids([d["id"] for d in GOOD] + ["qutoutiao:7", "qutoutiao:9"]) == {d["id"] for d in GOOD}
     stored.close()
-    assert not mixed.exists() and not last.exists() and unreadable.exists()
+    assert not mixed.exists() and not last.exists() and unreadable.exists() and device.is_symlink()
     [rejected] = folder.glob("rejected-*.jsonl")
     aside = [json.loads(line) for line in rejected.read_text(encoding="utf-8").splitlines()]
     assert [(a["line"], a["reason"], a["text"]) for a in aside] == [

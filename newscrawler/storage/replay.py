@@ -58,6 +58,11 @@ def replay(store: Store, directory: str | Path, batch_size: int = 100) -> Replay
     rejected = RejectedFile(directory)
     report.rejected_path = rejected.path
     for path in progress(pending_files(directory), desc="replay", unit="file"):
+        if path.exists() and not path.is_dir() and not path.is_file():
+            # A device or FIFO (a symlink to /dev/zero): reading it may never end.
+            report.problems.append(f"{path}: kept, not a regular file")
+            logger.error("Replay: %s is not a regular file, kept", path)
+            continue
         try:
             lines = read_lines(path)
         except OSError as exc:
