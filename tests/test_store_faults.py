@@ -223,6 +223,26 @@ def test_replay_survives_any_folder_content(kind: str, tmp_path: Path, request: 
     assert [(a["line"], a["reason"], a["text"]) for a in aside] == [
         (number, reason, text) for number, (text, reason) in enumerate(BAD_LINES.items(), 2)]
 
+def test_replay_of_a_file_another_replay_removed_meanwhile(tmp_path: Path) -> None:
+    """Two replays at once (cron and an operator): the second finds its file gone after storing it."""
+    folder = tmp_path / "dl"
+    spooled_to = DeadLetter(folder).append(docs(article(1)))
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    write = store.write
+
+    def write_then_other_replay_removes(batch: list[dict[str, Any]], now: Any) -> Any:
+        result = write(batch, now)
+        spooled_to.unlink()  # the other replay stored the same lines and removed the file
+        return result
+
+    store.write = write_then_other_replay_removes  # type: ignore[method-assign]
+    try:
+        report = replay(store, folder)
+    finally:
+        store.close()
+    assert (report.files_done, report.written.new, report.ok) == (1, 1, True)
+
+
 # --- losses and real causes -------------------------------------------------------------------
 
 class FullDisk:

@@ -87,7 +87,7 @@ def replay(store: Store, directory: str | Path, batch_size: int = 100) -> Replay
             report.problems.append(f"{path}: kept, the store failed: {cause(exc)}")
             logger.error("Replay of %s stopped, the file is kept: %s", path, cause(exc))
             continue
-        path.unlink()
+        path.unlink(missing_ok=True)  # a replay running beside this one may have stored and removed it
         report.files_done += 1
         logger.info("Replayed and removed %s (%d lines)", path, len(lines))
     return report
