@@ -66,7 +66,7 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start()
         started = not startup_errors and getattr(crawler, "spider", None) is not None
         if startup_errors:
-            self.report_startup_error(startup_errors[0])
+            self.report_startup_error(config_error_behind(startup_errors[0]))
         stats = crawler.stats.get_stats() if started else {}
         self.exitcode, reason = exit_status(stats, started)
         if started:
@@ -82,6 +82,20 @@ class Command(ScrapyCrawlCommand):
                 print(f"Crawl not started: {error}", file=sys.stderr)  # the log went elsewhere
         else:
             logger.critical("Crawl not started", exc_info=(type(error), error, error.__traceback__))
+
+
+def config_error_behind(error: BaseException) -> BaseException:
+    """The ConfigError that ``error`` was raised while handling, if any, else ``error``.
+
+    When the engine cannot open (a scheduler that cannot reach REDIS_URL), Scrapy closes it and
+    that raises "Engine slot not assigned" over the real cause.
+    """
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConfigError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return error
 
 
 def watch_startup(outcome: Any, errors: list[BaseException]) -> None:
