@@ -36,7 +36,7 @@ def add_filters(parser: argparse.ArgumentParser) -> None:
     # Dates and limit are checked by storage.options, the same for both stores and every command.
     parser.add_argument("--since", help="published at or after (ISO 8601, UTC unless a zone is given)")
     parser.add_argument("--until", help="published before (ISO 8601)")
-    parser.add_argument("--channel", type=int, help="channel id, e.g. 255")
+    parser.add_argument("--channel", help="channel id, e.g. 255")
     parser.add_argument("--tag", help="articles carrying this tag")
     parser.add_argument("--limit", help="at most this many (a positive integer), newest first (default: all)")
 
