@@ -22,6 +22,7 @@ from scrapy.utils.log import configure_logging
 
 from newscrawler.errors import ConfigError
 from newscrawler.storage import Query, StoreError
+from newscrawler.storage.causes import cause
 from newscrawler.storage.options import OptionError, parse_query
 
 SETTINGS_MODULE = "newscrawler.settings"
@@ -77,6 +78,9 @@ class ProjectCommand(ScrapyCommand):
             self.exitcode = 2
         except self.reported_errors as exc:
             print(f"error: {exc}", file=sys.stderr)
+            self.exitcode = 1
+        except OSError as exc:  # an output file or folder (--out) that cannot be written; names the path
+            print(f"error: {cause(exc)}", file=sys.stderr)
             self.exitcode = 1
 
     def execute(self, opts: argparse.Namespace) -> int:

@@ -420,3 +420,59 @@ def test_database_from_before_newest_wins_gains_crawled_at(tmp_path: Path) -> No
         assert [r["title"] for r in store.query(Query())] == [old["title"]]
     finally:
         store.close()
+
+
+# --- output targets ---------------------------------------------------------------------------
+
+@pytest.fixture
+def one_article_db(tmp_path: Path) -> Path:
+    db = tmp_path / "store.sqlite3"
+    store = SqliteStore(db)
+    store.write(docs(article(1)), T0)
+    store.close()
+    return db
+
+
+UNWRITABLE = [("read-only/out", "permission denied"), ("a-file/out", "not a directory")]
+
+
+@pytest.mark.parametrize(("command", "target", "named"), [
+    *((command, *case) for command in (["query"], ["export", "rss"], ["export", "jsonl"], ["export", "hexo"])
+      for case in UNWRITABLE),
+    *((command, "a-folder", "is a directory") for command in (["query"], ["export", "rss"], ["export", "jsonl"])),
+])
+def test_unwritable_out_is_one_line_naming_it(command: list[str], target: str, named: str, tmp_path: Path,
+                                              one_article_db: Path) -> None:
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "read-only").mkdir(mode=0o555)
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / target
+    done = cli(*command, "--out", str(out), "-s", f"NEWSCRAWLER_DB={one_article_db}", "-s", "MONGO_URI=",
+               prefix=without_file_override())
+    assert done.returncode == 1
+    line = one_error_line(done)
+    assert line.startswith("error: ") and named in line and str(tmp_path / target.split("/")[0]) in line
+    assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_out_to_a_fifo_writes_through_it(tmp_path: Path, one_article_db: Path) -> None:
+    """A FIFO (like /dev/stdout or /dev/full) is written to, never replaced by a regular file."""
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+
+    def read() -> None:
+        with fifo.open("rb") as reader:
+            received.append(reader.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    done = cli("query", "--out", str(fifo), "-s", f"NEWSCRAWLER_DB={one_article_db}", "-s", "MONGO_URI=")
+    assert done.returncode == 0, done.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    reader.join(10)
+    [line] = received[0].decode("utf-8").splitlines()
+    assert json.loads(line)["id"] == "qutoutiao:1"
