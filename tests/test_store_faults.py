@@ -476,3 +476,34 @@ def test_out_to_a_fifo_writes_through_it(tmp_path: Path, one_article_db: Path) -
     reader.join(10)
     [line] = received[0].decode("utf-8").splitlines()
     assert json.loads(line)["id"] == "qutoutiao:1"
+
+
+def test_dead_letter_file_never_keeps_half_a_batch(tmp_path: Path) -> None:
+    """A disk that fills partway through a batch (here: the file-size limit, the kernel's partial
+    write without root) leaves no cut line: what the stage counts as lost is exactly what is not
+    in the file, and the next batch appended after space frees up reads back whole."""
+    script = f"""
+import json, resource, signal, sys
+from pathlib import Path
+from newscrawler.storage.deadletter import DeadLetter
+from newscrawler.storage.documents import to_document
+from tests.test_store import article
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+_, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+spool = DeadLetter(Path({str(tmp_path)!r}))
+spool.append([to_document(article(1))])
+resource.setrlimit(resource.RLIMIT_FSIZE, (spool.path.stat().st_size + 4000, hard))
+try:
+    spool.append([to_document(article(n, content_html="<p>" + "长" * 500 + "</p>")) for n in range(2, 12)])
+except OSError as exc:
+    print("refused:", exc.errno)
+resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))  # space again
+spool.append([to_document(article(20))])
+print(json.dumps([json.loads(line)["id"] for line in spool.path.read_text(encoding="utf-8").splitlines()]))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env(), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    refused, ids = done.stdout.splitlines()
+    assert refused == "refused: 27"  # EFBIG
+    assert json.loads(ids) == ["qutoutiao:1", "qutoutiao:20"]

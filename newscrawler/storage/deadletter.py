@@ -22,12 +22,25 @@ def _stamp() -> str:
 
 
 def append_lines(path: Path, lines: list[str]) -> None:
-    """Append and fsync: the point of these files is to survive what comes next."""
+    """Append and fsync: the point of these files is to survive what comes next.
+
+    All or nothing: a disk that fills partway is cut back to the file as it was, so no half
+    line is left for the next append to run into, and a failed batch is wholly not spooled.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as file:
-        file.write("".join(line + "\n" for line in lines))
-        file.flush()
-        os.fsync(file.fileno())
+    data = memoryview("".join(line + "\n" for line in lines).encode("utf-8"))
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        start = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            while data:  # a write may take only part of it before the disk is full
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, start)
+            raise
+    finally:
+        os.close(fd)
 
 
 class DeadLetter:
