@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
@@ -11,23 +12,41 @@ import dateparser
 
 # Above this an epoch is in milliseconds: 1e11 seconds is the year 5138.
 MILLISECONDS_THRESHOLD = 10**11
+# Dates outside this window are junk (NaN, 1e20, a year-3000 typo): no news is older than 1990.
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+LATEST_AHEAD = timedelta(days=2)
 _DIGITS = re.compile(r"^\d+(\.\d+)?$")
 _STARTS_WITH_YEAR = re.compile(r"^\s*\d{4}")
 
 
 def from_epoch(value: float) -> datetime | None:
-    """Seconds or milliseconds, told apart by magnitude.
+    """Seconds or milliseconds, told apart by magnitude; None for what no clock can show.
 
     >>> from_epoch(1625741751000).isoformat()
     '2021-07-08T10:55:51+00:00'
     >>> from_epoch(1625741751).isoformat()
     '2021-07-08T10:55:51+00:00'
+    >>> [from_epoch(v) for v in (float("nan"), float("inf"), 1e20, -5)]
+    [None, None, None, None]
     """
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         return None
     if value >= MILLISECONDS_THRESHOLD:
         value /= 1000
-    return datetime.fromtimestamp(value, tz=timezone.utc)
+    try:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def is_plausible(value: datetime, now: datetime) -> bool:
+    """Inside 1990 .. now + 2 days: anything else is a broken timestamp.
+
+    >>> now = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    >>> [is_plausible(datetime(y, 1, 1, tzinfo=timezone.utc), now) for y in (1989, 2016, 2027)]
+    [False, True, False]
+    """
+    return EARLIEST <= value <= now + LATEST_AHEAD
 
 
 def parse_datetime(value: object, now: datetime, tz: str = "Asia/Shanghai") -> datetime | None:
@@ -45,8 +64,18 @@ def parse_datetime(value: object, now: datetime, tz: str = "Asia/Shanghai") -> d
     text = " ".join(str(value).split())
     if _DIGITS.match(text):
         return from_epoch(float(text))
+    if len(text) > 64:
+        return None  # no date is written this long; dateparser would only spend time on it
+    try:
+        parsed = _dateparser_parse(text, now, tz)
+    except (ValueError, OverflowError):  # a date dateparser reads but no datetime can hold
+        return None
+    return parsed.astimezone(timezone.utc) if parsed else None
+
+
+def _dateparser_parse(text: str, now: datetime, tz: str) -> datetime | None:
     zone = ZoneInfo(tz)
-    parsed = dateparser.parse(
+    return dateparser.parse(
         text,
         languages=["zh", "en"],
         settings={
@@ -58,7 +87,6 @@ def parse_datetime(value: object, now: datetime, tz: str = "Asia/Shanghai") -> d
             "DATE_ORDER": "YMD" if _STARTS_WITH_YEAR.match(text) else "MDY",
         },
     )
-    return parsed.astimezone(timezone.utc) if parsed else None
 
 
 def rfc1123(value: datetime) -> str:

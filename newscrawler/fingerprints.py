@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from scrapy import Request
@@ -26,6 +27,11 @@ class CanonicalRequestFingerprinter:
         return cls(crawler)
 
     def fingerprint(self, request: Request) -> bytes:
+        hops = request.meta.get("redirect_times", 0)
+        if hops:
+            # A redirect is its own request at each hop: a loop of any length then reaches
+            # REDIRECT_MAX_TIMES (counted, logged) instead of vanishing in the dupefilter.
+            return hashlib.sha1(fingerprint(request) + b"redirect:%d" % hops).digest()
         canonical = request.meta.get(CANONICAL_URL_META)
         if canonical and canonical != request.url:
             return fingerprint(Request(canonical, method=request.method, body=request.body))

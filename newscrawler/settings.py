@@ -35,6 +35,32 @@ DOWNLOAD_TIMEOUT = 20
 RETRY_TIMES = 3
 # Statuses worth retrying.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Largest response body, in bytes, also after gzip/deflate/br decoding: news pages are far
+# smaller, and Scrapy's 1 GiB default let a 1 MB gzip bomb take 2 GB of memory. Larger
+# responses are cancelled, counted (qutoutiao/*/error/too_large) and logged.
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+# Log a warning for responses over this many bytes (a page this big is unusual).
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Never follow <meta http-equiv="refresh">: on article pages it is the author's markup, and
+# the listing API is JSON. (HTTP redirects are still followed, within PrivateHostMiddleware.)
+METAREFRESH_ENABLED = False
+# Requests to localhost, loopback, link-local and private IP literals are refused (a listing
+# or a redirect could point the crawler at this machine's services). True only for a crawl of
+# a site served on such an address; a proxy on 127.0.0.1 (http_proxy) needs no exception.
+ALLOW_PRIVATE_HOSTS = False
+DOWNLOADER_MIDDLEWARES = {
+    # Early, so that a refused URL costs nothing (not even a robots.txt request).
+    "newscrawler.privatehosts.PrivateHostMiddleware": 50,
+}
+SPIDER_MIDDLEWARES = {
+    # Incremental crawling: skips stored articles (INCREMENTAL_CRAWL_ENABLED, below).
+    "newscrawler.incremental.IncrementalCrawlMiddleware": 600,
+    # URLLENGTH_LIMIT as Scrapy applies it, but counted and logged at WARNING.
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "newscrawler.lostrequests.UrlLengthWarningMiddleware": 800,
+    # An error in a callback: a stat and one ERROR line naming the URL, never a traceback.
+    "newscrawler.lostrequests.CallbackErrorMiddleware": 950,
+}
 # Readable Chinese in -O feeds instead of \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
 # Our own feed formats: `-O feed.json:jsonfeed`, `-O feed.xml:rss`.
@@ -70,9 +96,6 @@ INCREMENTAL_CRAWL_ENABLED = True
 # Stop a channel at a listing page whose articles were all stored by earlier crawls.
 # Off when workers share one crawl (they cannot tell "earlier" from "another worker").
 QUTOUTIAO_STOP_AT_KNOWN_PAGE = True
-SPIDER_MIDDLEWARES = {
-    "newscrawler.incremental.IncrementalCrawlMiddleware": 600,
-}
 
 # --- Item pipelines ---------------------------------------------------------
 ITEM_PIPELINES = {

@@ -20,7 +20,11 @@ def unescape_url(url: str) -> str:
     >>> unescape_url("http://h/d.html?a=1&amp;b=2")
     'http://h/d.html?a=1&b=2'
     """
-    return safe_url_string(replace_entities(url.strip()))
+    text = replace_entities(url.strip())
+    try:
+        return safe_url_string(text)
+    except ValueError:  # w3lib rejects e.g. an unclosed IPv6 bracket: not a URL we can fetch
+        return text
 
 
 def canonical_url(url: str) -> str:
@@ -41,5 +45,13 @@ def canonical_url(url: str) -> str:
 
 
 def is_http_url(url: str) -> bool:
-    """True for absolute http(s) URLs, the only ones we fetch or proxy."""
-    return urlsplit(url).scheme.lower() in ("http", "https") and bool(urlsplit(url).netloc)
+    """True for absolute http(s) URLs, the only ones we fetch or proxy.
+
+    >>> [is_http_url(u) for u in ("HTTPS://h/x", "//h/x", "javascript:x", "http://[::1")]
+    [True, False, False, False]
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)

@@ -218,3 +218,54 @@ def test_xss_vector_is_gone(cleaner: BodyCleaner, vector: str) -> None:
 def test_all_vectors_in_one_body(cleaner: BodyCleaner) -> None:
     html = cleaner.clean("".join(XSS_VECTORS), PAGE).html
     assert dangers(html) == [], html
+
+
+# --- Bodies past libxml2's default limits: stored whole, or refused, never truncated ---------
+
+
+@pytest.mark.parametrize(
+    ("fragment", "last_words"),
+    [
+        ("<p>a</p>" + "<span>" * 400 + "<p>结尾</p>", "结尾"),  # 400 unclosed spans: depth 256 by default
+        ("<div>" * 1500 + "深处" + "</div>" * 1500 + "<p>结尾</p>", "结尾"),
+        ("<p>" + "字" * 11_000_000 + "</p><p>结尾</p>", "结尾"),  # a text run over libxml2's 10 MB
+    ],
+)
+def test_big_bodies_are_cleaned_whole(cleaner: BodyCleaner, fragment: str, last_words: str) -> None:
+    body = cleaner.clean(fragment, PAGE)
+    assert body.text.endswith(last_words)
+    assert body.html.endswith(f"{last_words}</p>") or f"<p>{last_words}</p>" in body.html
+
+
+def test_body_past_huge_tree_limits_is_refused(cleaner: BodyCleaner) -> None:
+    from newscrawler.body import UnparseableBody
+
+    with pytest.raises(UnparseableBody, match="depth"):
+        cleaner.clean("<div>" * 3000 + "x" + "</div>" * 3000 + "<p>end</p>", PAGE)
+
+
+def test_parsed_page_body_is_cleaned_without_a_second_parse(cleaner: BodyCleaner) -> None:
+    from newscrawler.body import ParsedBody
+    from newscrawler.pages.detail import parse_detail
+
+    page = parse_detail(f'<html><body><div class="content">{seed_body()}</div></body></html>', "div.content", PAGE)
+    assert isinstance(page.content_html, ParsedBody) and page.content_html.element is not None
+    assert cleaner.clean(page.content_html, "http://ignored/").html == seed_post_body()
+    assert page.content_html.element is None  # cleaned in place, once
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("", "http://final.cn/a/b/pic.jpg"),  # the final response URL, not the listing's
+        ('<base href="http://cdn.cn/x/">', "http://cdn.cn/x/pic.jpg"),  # the page's own head base
+        ('<base href="javascript:alert(1)//">', "http://final.cn/a/b/pic.jpg"),
+    ],
+)
+def test_relative_urls_resolve_against_the_page(cleaner: BodyCleaner, head: str, expected: str) -> None:
+    from newscrawler.pages.detail import parse_detail
+
+    html = (f"<html><head>{head}</head><body><div class='content'>"
+            '<base href="http://evil.example/"><p><img src="pic.jpg"></p></div></body></html>')
+    page = parse_detail(html, "div.content", "http://final.cn/a/b/page.html")
+    assert cleaner.clean(page.content_html, "http://listing.cn/other.html").image_urls == [expected]

@@ -65,7 +65,8 @@ def test_build_article_from_real_entry() -> None:
     assert article.content_type == "video"
     assert article.category_id == 6 and article.category == "娱乐"  # named here, its one home
     assert article.channel_id == 6
-    assert article.published_at == "1479212162436"  # normalized later
+    # publish_time "1479212162436" (ms), typed where the listing is parsed
+    assert article.published_at == datetime(2016, 11, 15, 12, 16, 2, 436000, tzinfo=timezone.utc)
     assert article.author == "今日闵行"  # listing source is empty; the page names it
     assert article.stats["read"] == "358" and article.stats["like"] == "12"
 

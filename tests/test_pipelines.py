@@ -173,3 +173,51 @@ def test_replica_date_fallbacks(via_replica: ReplicaServer) -> None:
     replica_article = via_replica.site.articles[by_show_time[0].source_id]
     # show_time (seconds) is 5 minutes after publish_time on the replica
     assert by_show_time[0].published_at == replica_article.published + timedelta(minutes=5)
+
+
+# --- No exception escapes a stage: one article is dropped with its reason, the crawl goes on ---
+
+
+@pytest.mark.parametrize(
+    ("stage_class", "fields", "stat"),
+    [
+        (NormalizePipeline, {"stats": "not a dict"}, "normalize/error/AttributeError"),
+        (BodyPipeline, {"content_html": 12}, "body/error/AttributeError"),
+        (ValidatePipeline, {"content_html": 12}, "validate/error/AttributeError"),
+    ],
+)
+def test_unexpected_error_becomes_a_drop(stage_class: type, fields: dict[str, Any], stat: str,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    stage = pipeline(stage_class)
+    with pytest.raises(DropItem, match=r"failed \(AttributeError: .*\): http://h/1.html"):
+        stage.process_item(article(**fields))
+    assert stage.stats.get_value(stat) == 1
+    assert "http://h/1.html" in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)
+
+
+def test_unparseable_body_is_dropped_not_stored_truncated() -> None:
+    stage = pipeline(BodyPipeline)
+    with pytest.raises(DropItem, match="body/unparseable"):
+        stage.process_item(article(content_html="<div>" * 3000 + "x" + "</div>" * 3000 + "<p>end</p>"))
+    assert stage.stats.get_value("body/unparseable") == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("标题\ud800\x00\x1b", "标题"),
+        ("a\tb", "a b"),
+    ],
+)
+def test_normalize_scrubs_unencodable_characters(value: str, expected: str) -> None:
+    item = pipeline(NormalizePipeline).process_item(article(title=value, author=value))
+    assert (item.title, item.author) == (expected, expected)
+    item.title.encode("utf-8")  # would raise UnicodeEncodeError on a lone surrogate
+
+
+@pytest.mark.parametrize("published", ["99999999999999999999", "2999-01-01 10:00", "1985-01-01"])
+def test_implausible_dates_count_as_unreadable(published: str) -> None:
+    stage = pipeline(NormalizePipeline)
+    assert stage.process_item(article(published_at=published)).published_at is None
+    assert stage.stats.get_value("normalize/unparsed_date") == 1

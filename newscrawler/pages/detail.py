@@ -1,10 +1,43 @@
-"""Parse an article's detail page: the body element and a few page facts."""
+"""Parse an article's detail page once: the body element and a few page facts."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urljoin
 
-from parsel import Selector
+import lxml.html
+from cssselect import HTMLTranslator
+from lxml.cssselect import CSSSelector
+from lxml.etree import ParserError, XPath
+
+from newscrawler.body import ParsedBody, fatal_errors, html_parser, inner_html
+from newscrawler.text import scrub
+from newscrawler.urls import is_http_url
+
+
+def _text_xpath(css: str) -> str:
+    return HTMLTranslator().css_to_xpath(css) + "/text()"
+
+
+# Each fact: the places a page may give it, best first, compiled once.
+FACTS: dict[str, tuple[XPath, ...]] = {
+    "title": (XPath(_text_xpath("h1")), XPath("//meta[@property='og:title']/@content"), XPath(_text_xpath("title"))),
+    "author": (XPath(_text_xpath(".info .source")), XPath("//meta[@name='author']/@content")),
+    "published_text": (
+        XPath(_text_xpath(".info .time")), XPath("//meta[@property='article:published_time']/@content"),
+    ),
+    "like_count": (XPath(_text_xpath(".like-count")),),
+}
+# Only the page's own <head> may set the base: a <base> inside the body is the author's.
+HEAD_BASE = XPath("/html/head/base/@href")
+
+
+@lru_cache(maxsize=8)
+def body_selector(css: str) -> CSSSelector:
+    """The body selector, compiled once per crawl (config.py checks that it compiles)."""
+    return CSSSelector(css)
 
 
 @dataclass(frozen=True)
@@ -12,7 +45,8 @@ class DetailPage:
     """What a detail page adds to the listing entry.
 
     ``content_html`` is the inner HTML of the body element (None when the
-    page has none); cleaning it is the pipelines' job.
+    page has none); as a ``ParsedBody`` it carries the parsed element too,
+    so cleaning it is the pipelines' job without a second parse.
     """
 
     content_html: str | None
@@ -22,32 +56,47 @@ class DetailPage:
     like_count: str | None
 
 
-def _first_text(sel: Selector, *queries: str) -> str | None:
+def _first_text(root: lxml.html.HtmlElement, queries: tuple[XPath, ...]) -> str | None:
     for query in queries:
-        value = sel.css(query).get()
-        if value and value.strip():
-            return value.strip()
+        for value in query(root):
+            if value.strip():
+                return str(value).strip()
     return None
 
 
-def parse_detail(text: str, body_selector: str) -> DetailPage:
-    """Extract the body and page facts from already-decoded HTML.
+def base_url(root: lxml.html.HtmlElement, url: str) -> str:
+    """The final response URL, or the page's own ``<head><base href>`` when it is http(s)."""
+    for href in HEAD_BASE(root):
+        candidate = urljoin(url, href.strip())
+        if is_http_url(candidate):
+            return candidate
+    return url
 
-    ``body_selector`` comes from the QUTOUTIAO_BODY_SELECTOR setting (its one home).
+
+def parse_detail(text: str, body_css: str, url: str = "") -> DetailPage:
+    """Extract the body and page facts from already-decoded HTML, in one parse.
+
+    ``body_css`` comes from the QUTOUTIAO_BODY_SELECTOR setting (its one home); ``url`` is
+    the final response URL, the base of the body's relative URLs.
 
     >>> page = parse_detail('<div class="content"> <p>hi</p></div>', "div.content")
     >>> page.content_html
     ' <p>hi</p>'
     """
-    sel = Selector(text=text)
-    body = sel.css(body_selector)
-    content_html = "".join(body[0].xpath("node()").getall()) if body else None
+    parser = html_parser()
+    try:
+        # Controls and lone surrogates: lxml keeps the first from bytes but refuses them in edits.
+        root = lxml.html.document_fromstring(scrub(text).encode("utf-8"), parser=parser)
+    except ParserError:  # an empty document
+        return DetailPage(None, None, None, None, None)
+    error = fatal_errors(parser)
+    bodies = body_selector(body_css)(root)
+    # A copy of the body alone: the item then holds its body, not the whole page, until cleaned.
+    content = ParsedBody(copy.deepcopy(bodies[0]), base_url(root, url), error) if bodies else None
     return DetailPage(
-        content_html=content_html,
-        title=_first_text(sel, "h1::text", "meta[property='og:title']::attr(content)", "title::text"),
-        author=_first_text(sel, ".info .source::text", "meta[name=author]::attr(content)"),
-        published_text=_first_text(
-            sel, ".info .time::text", "meta[property='article:published_time']::attr(content)"
-        ),
-        like_count=_first_text(sel, ".like-count::text"),
+        content_html=content,
+        title=_first_text(root, FACTS["title"]),
+        author=_first_text(root, FACTS["author"]),
+        published_text=_first_text(root, FACTS["published_text"]),
+        like_count=_first_text(root, FACTS["like_count"]),
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from w3lib.html import remove_tags, replace_entities
 
-from newscrawler.dates import parse_datetime
+from newscrawler.config import check_timezone
+from newscrawler.dates import is_plausible, parse_datetime
+from newscrawler.pipelines.guard import guarded
+from newscrawler.text import scrub
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ def clean_text(value: Any, strip_markup: bool = False) -> str | None:
     """
     if value is None:
         return None
-    text = replace_entities(str(value))
+    text = scrub(replace_entities(str(value)))
     if strip_markup:
         text = remove_tags(text)
     text = " ".join(text.split())
@@ -38,15 +40,16 @@ def clean_text(value: Any, strip_markup: bool = False) -> str | None:
 def to_int(value: Any) -> int | None:
     """'2344' -> 2344; anything that is not a whole number -> None.
 
-    >>> [to_int(v) for v in ("2344", 7, " 12 ", "", None, "1.2万", True)]
-    [2344, 7, 12, None, None, None, None]
+    >>> [to_int(v) for v in ("2344", 7, " 12 ", "", None, "1.2万", True, "²", "9" * 5000)]
+    [2344, 7, 12, None, None, None, None, None, None]
     """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    return int(text) if text.isdigit() else None
+    # ASCII digits only ("²".isdigit() is True), and no more than a counter can hold.
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def clean_tags(value: Any) -> list[str]:
@@ -64,26 +67,25 @@ class NormalizePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
         zone = crawler.settings.get("PAGE_TIMEZONE")
-        try:
-            ZoneInfo(zone)
-        except (ValueError, ZoneInfoNotFoundError):
-            raise ValueError(f"PAGE_TIMEZONE={zone!r} is not an IANA time zone such as Asia/Shanghai") from None
+        check_timezone(zone)
         return cls(crawler, zone)
 
+    @guarded("normalize")
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         now = datetime.now(timezone.utc)
         crawled_at = parse_datetime(adapter.get("crawled_at"), now) or now
         adapter["crawled_at"] = crawled_at
         raw_published = adapter.get("published_at")
-        adapter["published_at"] = parse_datetime(raw_published, crawled_at, self.page_timezone)
+        published = parse_datetime(raw_published, crawled_at, self.page_timezone)
+        adapter["published_at"] = published if published and is_plausible(published, crawled_at) else None
         if raw_published not in (None, "") and adapter["published_at"] is None:
             self.stats.inc_value("normalize/unparsed_date")
             logger.warning("Unreadable date %r on %s", raw_published, adapter.get("url"))
         adapter["title"] = clean_text(adapter.get("title"))
         adapter["summary"] = clean_text(adapter.get("summary"), strip_markup=True)
         adapter["author"] = clean_text(adapter.get("author"))
-        adapter["source_id"] = clean_text(adapter.get("source_id"))
+        # source_id is typed where the listing is parsed (unescaped once, like the id it must match).
         adapter["tags"] = clean_tags(adapter.get("tags"))
         for name in ("channel_id", "category_id"):
             adapter[name] = to_int(adapter.get(name))

@@ -8,6 +8,8 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawler.pipelines.guard import guarded
+
 REQUIRED = ("id", "url", "title", "published_at")
 
 
@@ -19,6 +21,7 @@ class ValidatePipeline:
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         return cls(crawler)
 
+    @guarded("validate")
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         missing = [name for name in REQUIRED if not adapter.get(name)]

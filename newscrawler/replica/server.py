@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from newscrawler.replica.site import ReplicaConfig, Site
+from newscrawler.replica import hostile
+from newscrawler.replica.site import ReplicaArticle, ReplicaConfig, Site
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,13 @@ class ReplicaServer(ThreadingHTTPServer):
         self.hits: dict[str, int] = {}
         super().__init__(("127.0.0.1", port), ReplicaHandler)
 
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        # A crawler that cancels an oversized download hangs up mid-body: expected, not a bug.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            logger.debug("%s hung up mid-response", client_address)
+            return
+        super().handle_error(request, client_address)
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
@@ -44,9 +53,11 @@ class ReplicaHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         logger.debug("%s %s", self.address_string(), format % args)
 
-    def send(self, status: int, content_type: str, body: bytes) -> None:
+    def send(self, status: int, content_type: str, body: bytes, **headers: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -85,8 +96,27 @@ class ReplicaHandler(BaseHTTPRequestHandler):
                 self.server.failed_once.add(path)
             if first:
                 return self.send(500, "text/html", b"<html><body>502 upstream busy</body></html>")
+        if article.trap and path == article.path:
+            trapped = self.trap(article)
+            if trapped:
+                return
         content_type = f"text/html; charset={article.charset.upper()}" if article.header_charset else "text/html"
         return self.send(200, content_type, site.detail_html(article))
+
+    def trap(self, article: ReplicaArticle) -> bool:
+        """The hostile pages that answer with something other than their HTML; True when sent."""
+        if article.trap == "private":
+            port = self.server.server_address[1]
+            self.send(302, "text/html", b"", Location=f"http://127.0.0.1:{port}/private/admin")
+        elif article.trap == "loop":
+            self.send(302, "text/html", b"", Location=article.path)
+        elif article.trap == "moved":
+            self.send(301, "text/html", b"", Location=f"/detail/moved/2021/{article.source_id}.html")
+        elif article.trap == "bomb":
+            self.send(200, "text/html; charset=UTF-8", hostile.gzip_bomb(), Content_Encoding="gzip")
+        else:
+            return False
+        return True
 
 
 def serve_in_thread(port: int = 0, config: ReplicaConfig = ReplicaConfig()) -> ReplicaServer:

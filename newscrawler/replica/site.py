@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from newscrawler.categories import CATEGORIES
-from newscrawler.replica import content
+from newscrawler.replica import content, hostile
 
 SEED_ID = "594310537"
 SEED_TITLE = "惠及2亿人的大好事来了！"
@@ -37,6 +37,7 @@ class ReplicaConfig:
     pages: int = 5
     per_page: int = 10
     seed: int = 2016
+    hostile: bool = False  # also serve channel hostile.HOSTILE_CHANNEL (see hostile.py)
 
 
 @dataclass
@@ -53,6 +54,7 @@ class ReplicaArticle:
     charset: str = "utf-8"
     header_charset: bool = True
     status: str = "ok"  # ok | missing (404) | flaky (500 once, then 200)
+    trap: str = ""  # a hostile.HostileCase page kind: private, loop, bomb, moved...
     time_text: str = ""
     tags: list[str] = field(default_factory=list)
     covers: list[str] = field(default_factory=list)
@@ -78,6 +80,8 @@ class Site:
         self._rng = random.Random(config.seed)
         self._next_id = 700000
         self._build()
+        if config.hostile:
+            self._build_hostile()
 
     # --- building -------------------------------------------------------
     def _new_article(self, cid: int, **overrides: Any) -> ReplicaArticle:
@@ -168,6 +172,22 @@ class Site:
                         slots.append(("article", article.source_id))
             self.slots[cid] = slots
 
+    def _build_hostile(self) -> None:
+        """After the regular site, so that it stays the same with or without this channel."""
+        cid = hostile.HOSTILE_CHANNEL
+        slots: list[tuple[str, Any]] = []
+        cases = [hostile.HostileCase(sid, {}, "stored") for sid in hostile.GOOD_ENTRIES] + list(hostile.CASES)
+        for case in cases:
+            article = self._new_article(
+                cid, source_id=case.sid, host="html2.qktoutiao.com", path=hostile.path_of(case.sid, case.page),
+                body=hostile.body_of(case.page), listing=dict(case.listing), trap=case.page,
+                published=datetime(2021, 7, 8, 12, 0, tzinfo=timezone.utc),
+            )
+            if case.page == "moved":  # where the redirect lands: a page of its own, in another folder
+                self.by_path[f"/detail/moved/2021/{case.sid}.html"] = case.sid
+            slots.append(("article", article.source_id))
+        self.slots[cid] = slots
+
     def _external_article(self, cid: int) -> ReplicaArticle:
         return self._new_article(
             cid, source_id=EXTERNAL_ID, host="www.qiuxingwang.cn", path="/qu/444556.html",
@@ -216,6 +236,8 @@ class Site:
         if (cid, page) in self.malformed:
             good = self.listing_document(cid, page, limit)
             return 200, "application/json", json.dumps(good, ensure_ascii=False).encode()[:200]
+        if cid == hostile.HOSTILE_CHANNEL:  # lone surrogates must travel as \ud800 escapes; NaN as NaN
+            return 200, "application/json", json.dumps(self.listing_document(cid, page, limit)).encode()
         return 200, "application/json", json.dumps(self.listing_document(cid, page, limit), ensure_ascii=False).encode()
 
     def page_slots(self, cid: int, page: int, limit: int) -> list[tuple[str, Any]]:

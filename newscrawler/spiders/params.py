@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from newscrawler.categories import CATEGORIES
+from newscrawler.errors import ConfigError
+
+# Arguments Scrapyd adds to every job it schedules: not the operator's to mistype.
+SCHEDULER_ARGUMENTS = frozenset({"_job"})
 
 
 def _positive_int(name: str, value: object) -> int:
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise ValueError(f"spider argument {name}={value!r}: expected a positive whole number") from None
+        raise ConfigError(f"spider argument {name}={value!r}: expected a positive whole number") from None
     if number < 1:
-        raise ValueError(f"spider argument {name}={value!r}: expected a positive whole number")
+        raise ConfigError(f"spider argument {name}={value!r}: expected a positive whole number")
     return number
 
 
 def _cids(value: object) -> tuple[int, ...]:
     parts = [p.strip() for p in str(value).split(",") if p.strip()]
     if not parts:
-        raise ValueError(f"spider argument cids={value!r}: expected channel ids such as 255,1,6")
+        raise ConfigError(f"spider argument cids={value!r}: expected channel ids such as 255,1,6")
     try:
         return tuple(dict.fromkeys(int(p) for p in parts))
     except ValueError:
-        raise ValueError(f"spider argument cids={value!r}: expected channel ids such as 255,1,6") from None
+        raise ConfigError(f"spider argument cids={value!r}: expected channel ids such as 255,1,6") from None
 
 
 def _flag(name: str, value: object) -> bool:
@@ -33,7 +37,7 @@ def _flag(name: str, value: object) -> bool:
         return True
     if text in ("0", "false", "no", "off", ""):
         return False
-    raise ValueError(f"spider argument {name}={value!r}: expected 1 or 0")
+    raise ConfigError(f"spider argument {name}={value!r}: expected 1 or 0")
 
 
 @dataclass(frozen=True)
@@ -54,14 +58,29 @@ class QutoutiaoArgs:
         pages: object = None,
         limit: object = None,
         refresh: object = "0",
+        **unknown: object,
     ) -> QutoutiaoArgs:
-        """
+        """Every ``-a`` argument, checked; an unknown name is a ConfigError listing the valid ones.
+
         >>> QutoutiaoArgs.parse(10, 10, cids="255, 1,6", pages="2").cids
         (255, 1, 6)
+        >>> QutoutiaoArgs.parse(10, 10, cid="1")
+        Traceback (most recent call last):
+        ...
+        newscrawler.errors.ConfigError: unknown spider argument -a cid: valid ones are cids, pages, limit, refresh
         """
+        mistyped = sorted(set(unknown) - SCHEDULER_ARGUMENTS)
+        if mistyped:
+            raise ConfigError(
+                f"unknown spider argument{'s' if len(mistyped) > 1 else ''} {', '.join('-a ' + m for m in mistyped)}: "
+                f"valid ones are {', '.join(ARGUMENTS)}"
+            )
         return cls(
             cids=_cids(cids) if cids is not None else tuple(CATEGORIES),
             pages=_positive_int("pages", pages if pages is not None else default_pages),
             limit=_positive_int("limit", limit if limit is not None else default_limit),
             refresh=_flag("refresh", refresh),
         )
+
+
+ARGUMENTS: tuple[str, ...] = tuple(f.name for f in fields(QutoutiaoArgs))

@@ -8,10 +8,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newscrawler.config import validate_settings
 from newscrawler.fingerprints import CANONICAL_URL_META
 from newscrawler.frontier import DETAIL_PRIORITY
 from newscrawler.incremental import NEXT_PAGE_META, STORE_ID_META
@@ -19,35 +21,55 @@ from newscrawler.items import article_id
 from newscrawler.pages.article import build_article
 from newscrawler.pages.detail import parse_detail
 from newscrawler.pages.listing import ListingEntry, ListingError, parse_listing
+from newscrawler.privatehosts import RefusedHost
 from newscrawler.spiders.params import QutoutiaoArgs
 
 logger = logging.getLogger(__name__)
 
 
 def failure_reason(failure: Failure) -> str:
-    """A short stats key for a failed request: the status or the error class."""
+    """A short stats key for a failed request: the status, a known cause, or the error class."""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
+    if failure.check(RefusedHost):
+        return "private_host"
+    if failure.check(DownloadCancelledError) or "DOWNLOAD_MAXSIZE" in str(failure.value):
+        return "too_large"  # over the limit as announced, or while decompressing
+    # Scrapy's RedirectMiddleware and OffsiteMiddleware give no subclass, only their text.
+    if failure.check(IgnoreRequest) and "max redirections" in str(failure.value):
+        return "redirect_loop"
+    if failure.check(IgnoreRequest) and "offsite request" in str(failure.value):
+        return "offsite"
     return type(failure.value).__name__
+
+
+def failure_message(failure: Failure) -> str:
+    """The real message, not only the class (and where a redirect started): what an operator needs."""
+    if failure.check(HttpError):
+        message = f"HTTP {failure.value.response.status}"
+    else:
+        message = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
+    redirects = failure.request.meta.get("redirect_urls") if failure.request is not None else None
+    return f"{message} (redirected from {redirects[0]})" if redirects else message
 
 
 class QutoutiaoSpider(scrapy.Spider):
     name = "qutoutiao"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._raw_args = {k: kwargs.pop(k) for k in ("cids", "pages", "limit", "refresh") if k in kwargs}
+        # Every -a argument is ours to check (QutoutiaoArgs): none becomes a stray attribute.
+        self._raw_args = {k: kwargs.pop(k) for k in list(kwargs) if k != "name"}
         super().__init__(*args, **kwargs)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> QutoutiaoSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        validate_settings(settings)  # fail at start, one ConfigError naming the setting
         spider.args = QutoutiaoArgs.parse(
             settings.getint("QUTOUTIAO_PAGES"), settings.getint("QUTOUTIAO_LIMIT"), **spider._raw_args
         )
         spider.list_url = settings.get("QUTOUTIAO_LIST_URL")
-        if "{cid}" not in spider.list_url or "{page}" not in spider.list_url:
-            raise ValueError(f"QUTOUTIAO_LIST_URL={spider.list_url!r} must contain {{cid}} and {{page}}")
         spider.body_selector = settings.get("QUTOUTIAO_BODY_SELECTOR")
         spider.max_bad_pages = settings.getint("QUTOUTIAO_MAX_BAD_PAGES")
         return spider
@@ -108,6 +130,11 @@ class QutoutiaoSpider(scrapy.Spider):
         if listing.invalid:
             stats.inc_value("qutoutiao/listing/invalid_entries", listing.invalid)
             logger.warning("%d listing entries without a usable id or url on %s", listing.invalid, response.url)
+        for problem, count in listing.problems.items():
+            stats.inc_value(f"qutoutiao/listing/{problem}", count)
+        if listing.problems:
+            logger.warning("Listing %s: fields of the wrong kind (%s)", response.url,
+                           ", ".join(f"{k}: {v}" for k, v in sorted(listing.problems.items())))
         if listing.is_empty:
             logger.debug("Channel %d ends at page %d (%s)", cid, page, response.url)
             return
@@ -132,7 +159,8 @@ class QutoutiaoSpider(scrapy.Spider):
         request = failure.request
         kwargs = request.cb_kwargs
         yield from self.bad_listing(
-            request.url, failure_reason(failure), repr(failure.value), kwargs["cid"], kwargs["page"], kwargs["bad_pages"]
+            request.url, failure_reason(failure), failure_message(failure), kwargs["cid"], kwargs["page"],
+            kwargs["bad_pages"],
         )
 
     def parse_article(self, response: Response, entry: ListingEntry, cid: int) -> Iterator[Any]:
@@ -141,7 +169,7 @@ class QutoutiaoSpider(scrapy.Spider):
             self.crawler.stats.inc_value("qutoutiao/detail/error/not_html")
             logger.error("Detail page %s is not text (%s); skipped", response.url, response.headers.get("Content-Type"))
             return
-        page = parse_detail(response.text, self.body_selector)
+        page = parse_detail(response.text, self.body_selector, response.url)
         if page.content_html is None:
             self.crawler.stats.inc_value("qutoutiao/detail/no_body_element")
             logger.warning("No %r element on %s", self.body_selector, response.url)
@@ -151,4 +179,4 @@ class QutoutiaoSpider(scrapy.Spider):
     def detail_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"qutoutiao/detail/error/{reason}")
-        logger.error("Detail page failed (%s): %s", reason, failure.request.url)
+        logger.error("Detail page failed (%s): %s: %s", reason, failure.request.url, failure_message(failure))

@@ -1,0 +1,119 @@
+"""Check the project's settings once, at start: each bad one is a ConfigError naming it."""
+
+from __future__ import annotations
+
+import math
+import string
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cssselect import SelectorError
+from lxml.cssselect import CSSSelector
+from pymongo.errors import PyMongoError
+from pymongo.uri_parser import parse_uri
+from scrapy.settings import BaseSettings
+
+from newscrawler.batchsize import store_batch_size
+from newscrawler.errors import ConfigError
+
+LIST_URL_FIELDS = frozenset({"cid", "page", "limit"})
+# Whole numbers that only make sense above zero.
+POSITIVE_INTS = (
+    "QUTOUTIAO_PAGES", "QUTOUTIAO_LIMIT", "QUTOUTIAO_MAX_BAD_PAGES",
+    "MONGO_SERVER_SELECTION_TIMEOUT_MS", "MONGO_CONNECT_TIMEOUT_MS", "STORE_WRITE_ATTEMPTS",
+    "DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE",
+)
+# Durations in seconds: finite and not negative (0 turns the periodic flush off).
+DURATIONS = ("STORE_FLUSH_INTERVAL", "STORE_RETRY_BACKOFF", "STORE_OUTAGE_COOLDOWN")
+
+
+def positive_int(name: str, value: object) -> int:
+    """
+    >>> positive_int("MONGO_BATCH_SIZE", "100")
+    100
+    """
+    try:
+        number = int(str(value).strip()) if not isinstance(value, bool) else None
+    except ValueError:
+        number = None
+    if number is None or number < 1:
+        raise ConfigError(f"{name}={value!r}: expected a whole number greater than 0")
+    return number
+
+
+def duration(name: str, value: object) -> float:
+    try:
+        number = float(str(value).strip()) if not isinstance(value, bool) else math.nan
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise ConfigError(f"{name}={value!r}: expected a number of seconds, 0 or more")
+    return number
+
+
+def check_list_url(template: str) -> None:
+    """Only {cid}, {page} and {limit}; {cid} and {page} required; an http(s) URL."""
+    name = "QUTOUTIAO_LIST_URL"
+    try:
+        fields = {f for _, f, spec, conv in string.Formatter().parse(template) if f is not None}
+    except ValueError as exc:  # a stray { or }
+        raise ConfigError(f"{name}={template!r}: {exc}") from None
+    unknown = fields - LIST_URL_FIELDS
+    if unknown:
+        raise ConfigError(f"{name}={template!r}: unknown placeholder(s) {sorted(unknown)}; "
+                          "only {cid}, {page} and {limit} are filled in")
+    if not {"cid", "page"} <= fields:
+        raise ConfigError(f"{name}={template!r} must contain {{cid}} and {{page}}")
+    sample = template.format(cid=1, page=1, limit=1)
+    if urlsplit(sample).scheme.lower() not in ("http", "https") or not urlsplit(sample).netloc:
+        raise ConfigError(f"{name}={template!r}: expected an http:// or https:// URL")
+
+
+def check_selector(name: str, css: str) -> None:
+    try:
+        CSSSelector(css)  # the translator the body code compiles with
+    except SelectorError as exc:
+        raise ConfigError(f"{name}={css!r}: not a CSS selector ({exc})") from None
+
+
+def check_proxy(prefix: str) -> None:
+    if prefix and (urlsplit(prefix).scheme.lower() not in ("http", "https") or not urlsplit(prefix).netloc):
+        raise ConfigError(f"CORS_PROXY={prefix!r}: expected empty or an http(s):// prefix")
+
+
+def check_timezone(zone: str) -> None:
+    try:
+        ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigError(f"PAGE_TIMEZONE={zone!r} is not an IANA time zone such as Asia/Shanghai") from None
+
+
+def check_mongo_uri(uri: str) -> None:
+    """Parsed without a connection; a mongodb+srv:// URI is checked without its DNS lookup."""
+    if not uri:
+        return
+    try:
+        if uri.startswith("mongodb+srv://"):
+            if not urlsplit(uri).hostname:
+                raise ValueError("no host")
+        else:
+            parse_uri(uri)
+    except (PyMongoError, ValueError) as exc:
+        # Never echo the URI itself: it may hold a password.
+        raise ConfigError(f"MONGO_URI does not parse: {exc}") from None
+
+
+def validate_settings(settings: BaseSettings) -> None:
+    """Raise ConfigError for the first bad setting; called when the spider is built."""
+    for name in POSITIVE_INTS:
+        positive_int(name, settings.get(name))
+    store_batch_size(settings)  # STORE_BATCH_SIZE, or MONGO_BATCH_SIZE, its old name
+    for name in DURATIONS:
+        duration(name, settings.get(name))
+    check_list_url(str(settings.get("QUTOUTIAO_LIST_URL") or ""))
+    check_selector("QUTOUTIAO_BODY_SELECTOR", str(settings.get("QUTOUTIAO_BODY_SELECTOR") or ""))
+    for selector in settings.getlist("BODY_DROP_SELECTORS"):
+        check_selector("BODY_DROP_SELECTORS", selector)
+    check_proxy(str(settings.get("CORS_PROXY") or ""))
+    check_timezone(str(settings.get("PAGE_TIMEZONE") or ""))
+    check_mongo_uri(str(settings.get("MONGO_URI") or ""))
