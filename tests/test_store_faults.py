@@ -226,13 +226,14 @@ def test_replay_survives_any_folder_content(kind: str, tmp_path: Path, request: 
 def test_replay_of_a_file_another_replay_removed_meanwhile(tmp_path: Path) -> None:
     """Two replays at once (cron and an operator): the second finds its file gone after storing it."""
     folder = tmp_path / "dl"
-    spooled_to = DeadLetter(folder).append(docs(article(1)))
+    DeadLetter(folder).append(docs(article(1)))
     store = SqliteStore(tmp_path / "store.sqlite3")
     write = store.write
 
     def write_then_other_replay_removes(batch: list[dict[str, Any]], now: Any) -> Any:
         result = write(batch, now)
-        spooled_to.unlink()  # the other replay stored the same lines and removed the file
+        [taken] = folder.glob("deadletter-*.jsonl")  # this replay's claim of the file
+        taken.unlink()  # the other replay took it over, stored the same lines and removed it
         return result
 
     store.write = write_then_other_replay_removes  # type: ignore[method-assign]
@@ -507,3 +508,30 @@ print(json.dumps([json.loads(line)["id"] for line in spool.path.read_text(encodi
     refused, ids = done.stdout.splitlines()
     assert refused == "refused: 27"  # EFBIG
     assert json.loads(ids) == ["qutoutiao:1", "qutoutiao:20"]
+
+
+def test_lines_spooled_while_replay_runs_are_kept(tmp_path: Path) -> None:
+    """A crawl still spooling (its outage window) while an operator replays its file: lines it
+    appends during the replay are neither lost with the replayed file nor half-read."""
+    folder = tmp_path / "dl"
+    crawl_spool = DeadLetter(folder)
+    crawl_spool.append(docs(article(1), article(2)))
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    write = store.write
+
+    def write_while_the_crawl_spools(batch: list[dict[str, Any]], now: Any) -> Any:
+        crawl_spool.append(docs(article(3)))  # the crawl's next spooled batch lands meanwhile
+        return write(batch, now)
+
+    store.write = write_while_the_crawl_spools  # type: ignore[method-assign]
+    try:
+        first = replay(store, folder)
+        store.write = write  # type: ignore[method-assign]
+        second = replay(store, folder)
+        stored = store.known_ids([f"qutoutiao:{n}" for n in (1, 2, 3)])
+    finally:
+        store.close()
+    assert (first.written.new, first.ok) == (2, True)
+    assert (second.written.new, second.ok) == (1, True)
+    assert stored == {"qutoutiao:1", "qutoutiao:2", "qutoutiao:3"}
+    assert not list(folder.glob("deadletter-*"))
