@@ -22,6 +22,7 @@ from scrapy.utils.log import configure_logging
 
 from newscrawler.errors import ConfigError
 from newscrawler.storage import Query, StoreError
+from newscrawler.storage.causes import cause
 from newscrawler.storage.options import OptionError, parse_query
 
 SETTINGS_MODULE = "newscrawler.settings"
@@ -36,7 +37,7 @@ def add_filters(parser: argparse.ArgumentParser) -> None:
     # Dates and limit are checked by storage.options, the same for both stores and every command.
     parser.add_argument("--since", help="published at or after (ISO 8601, UTC unless a zone is given)")
     parser.add_argument("--until", help="published before (ISO 8601)")
-    parser.add_argument("--channel", type=int, help="channel id, e.g. 255")
+    parser.add_argument("--channel", help="channel id, e.g. 255")
     parser.add_argument("--tag", help="articles carrying this tag")
     parser.add_argument("--limit", help="at most this many (a positive integer), newest first (default: all)")
 
@@ -77,6 +78,9 @@ class ProjectCommand(ScrapyCommand):
             self.exitcode = 2
         except self.reported_errors as exc:
             print(f"error: {exc}", file=sys.stderr)
+            self.exitcode = 1
+        except OSError as exc:  # an output file or folder (--out) that cannot be written; names the path
+            print(f"error: {cause(exc)}", file=sys.stderr)
             self.exitcode = 1
 
     def execute(self, opts: argparse.Namespace) -> int:

@@ -69,6 +69,20 @@ class RunDupeFilter(RFPDupeFilter):
         super().log(request, spider)
 
 
+def redis_host(url: str) -> str:
+    """``host:port`` of a Redis URL, for messages (never its password).
+
+    >>> redis_host("redis://:pw@queue.internal/0"), redis_host("redis://h:port/0")
+    ('queue.internal:6379', 'h:?')
+    """
+    parts = urlsplit(url)
+    try:
+        port: int | str = parts.port or 6379
+    except ValueError:
+        port = "?"
+    return f"{parts.hostname}:{port}"
+
+
 class RunScheduler(Scheduler):
     """scrapy-redis's scheduler whose keys belong to the current run, and which knows
     when the run is done for this worker."""
@@ -78,8 +92,9 @@ class RunScheduler(Scheduler):
         try:
             scheduler = super().from_crawler(crawler)
         except RedisError as exc:
-            url = urlsplit(crawler.settings.get("REDIS_URL"))
-            raise ConfigError(f"REDIS_URL: no Redis at {url.hostname}:{url.port or 6379} ({exc})") from exc
+            raise ConfigError(f"REDIS_URL: no Redis at {redis_host(crawler.settings.get('REDIS_URL'))} ({exc})") from exc
+        except ValueError as exc:  # redis-py's words for a bad scheme or port; they never quote the password
+            raise ConfigError(f"REDIS_URL is not usable: {exc}") from exc
         scheduler.crawler = crawler
         settings = crawler.settings
         scheduler.idle_close = settings.getfloat("REDIS_IDLE_CLOSE")

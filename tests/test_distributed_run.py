@@ -4,6 +4,8 @@ canonical-URL dupefilter, and how workers agree on one run."""
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,12 +97,39 @@ def test_a_run_whose_workers_all_died_is_replaced(server: redis.Redis) -> None:
     assert alive.join().run_id == joined.run_id
 
 
-def test_unreachable_redis_stops_the_crawl_naming_the_setting(tmp_path: Path) -> None:
-    port = free_port()  # nothing listens there
+@pytest.fixture(scope="module")
+def not_redis() -> Iterator[int]:
+    """A port that answers like a web server, whatever it is sent."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def answer() -> None:
+        while not stop.is_set():
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(1024)
+                connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=answer, daemon=True).start()
+    yield listener.getsockname()[1]
+    stop.set()
+    listener.close()
+
+
+@pytest.mark.parametrize(("url", "named"), [
+    ("redis://:S3cretPw@127.0.0.1:{closed}/0", "REDIS_URL: no Redis at 127.0.0.1:{closed}"),
+    ("redis://worker:S3cretPw@127.0.0.1:{not_redis}/0", "REDIS_URL: no Redis at 127.0.0.1:{not_redis}"),
+    ("redis://:S3cretPw@127.0.0.1:port/0", "REDIS_URL is not usable"),
+    ("http://127.0.0.1:{closed}/", "REDIS_URL is not usable"),
+])
+def test_unusable_redis_stops_the_crawl_in_one_line(url: str, named: str, not_redis: int, tmp_path: Path) -> None:
+    ports = {"closed": free_port(), "not_redis": not_redis}  # nothing listens on the closed one
     run = scrapy("crawl", "qutoutiao", "-a", "cids=1", "-a", "pages=1", "-s", f"NEWSCRAWLER_DB={tmp_path / 'db.sqlite3'}",
-                 REDIS_URL=f"redis://127.0.0.1:{port}/0", timeout=60)
+                 REDIS_URL=url.format(**ports), timeout=60)
     assert run.returncode == 2  # could not start
-    assert f"REDIS_URL: no Redis at 127.0.0.1:{port}" in run.stderr
+    [line] = [line for line in run.stderr.splitlines() if "Crawl not started" in line]
+    assert f"CRITICAL: Crawl not started: {named.format(**ports)}" in line
+    assert "Traceback" not in run.stderr and "S3cretPw" not in run.stderr + run.stdout
 
 
 def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis.Redis, valkey_url: str) -> None:

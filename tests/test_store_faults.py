@@ -175,6 +175,11 @@ BAD_LINES = {
     '{"id": "qutoutiao:9"}': "missing content_hash",
     '{"id": "qutoutiao:9", "content_hash": "h", "crawled_at": "yesterday"}': "bad date in crawled_at: 'yesterday'",
     '{"id": "qutoutiao:9", "titl': "not JSON",
+    "[" * 100_000 + "]" * 100_000: "not JSON (nested too deeply)",
+    '{"id": "qutoutiao:9", "content_hash": "h", "published_at": "9999-12-31T23:00:00-14:00"}':
+        "bad date in published_at: '9999-12-31T23:00:00-14:00' is out of range in UTC",
+    '{"id": "qutoutiao:9", "content_hash": "h", "crawled_at": "0001-01-01T00:00:00+14:00"}':
+        "bad date in crawled_at: '0001-01-01T00:00:00+14:00' is out of range in UTC",
 }
 
 
@@ -189,6 +194,8 @@ def test_replay_survives_any_folder_content(kind: str, tmp_path: Path, request: 
     unreadable.write_text(to_json(to_document(article(7))) + "\n", encoding="utf-8")
     unreadable.chmod(0)
     (folder / "deadletter-3-a-directory.jsonl").mkdir()
+    device = folder / "deadletter-3-device.jsonl"
+    device.symlink_to("/dev/zero")  # endless, no newline: reading it would never end
     last = folder / "deadletter-4-good.jsonl"
     last.write_text(to_json(GOOD[2]) + "\n", encoding="utf-8")
     make_store(kind, tmp_path, request).close()  # the database exists; the folder is the test
@@ -205,15 +212,37 @@ def test_replay_survives_any_folder_content(kind: str, tmp_path: Path, request: 
     assert errors[0].startswith(f"set aside {len(BAD_LINES)} lines in ")
     assert any(f"{unreadable}: kept, cannot be read: permission denied" in line for line in errors)
     assert any("deadletter-3-a-directory.jsonl: kept, cannot be read: is a directory" in line for line in errors)
+    assert any(f"{device}: kept, not a regular file" in line for line in errors)
     assert "Traceback" not in done.stderr
     stored = make_store(kind, tmp_path, request)
     assert stored.known_ids([d["id"] for d in GOOD] + ["qutoutiao:7", "qutoutiao:9"]) == {d["id"] for d in GOOD}
     stored.close()
-    assert not mixed.exists() and not last.exists() and unreadable.exists()
+    assert not mixed.exists() and not last.exists() and unreadable.exists() and device.is_symlink()
     [rejected] = folder.glob("rejected-*.jsonl")
     aside = [json.loads(line) for line in rejected.read_text(encoding="utf-8").splitlines()]
     assert [(a["line"], a["reason"], a["text"]) for a in aside] == [
         (number, reason, text) for number, (text, reason) in enumerate(BAD_LINES.items(), 2)]
+
+def test_replay_of_a_file_another_replay_removed_meanwhile(tmp_path: Path) -> None:
+    """Two replays at once (cron and an operator): the second finds its file gone after storing it."""
+    folder = tmp_path / "dl"
+    DeadLetter(folder).append(docs(article(1)))
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    write = store.write
+
+    def write_then_other_replay_removes(batch: list[dict[str, Any]], now: Any) -> Any:
+        result = write(batch, now)
+        [taken] = folder.glob("deadletter-*.jsonl")  # this replay's claim of the file
+        taken.unlink()  # the other replay took it over, stored the same lines and removed it
+        return result
+
+    store.write = write_then_other_replay_removes  # type: ignore[method-assign]
+    try:
+        report = replay(store, folder)
+    finally:
+        store.close()
+    assert (report.files_done, report.written.new, report.ok) == (1, 1, True)
+
 
 # --- losses and real causes -------------------------------------------------------------------
 
@@ -392,3 +421,117 @@ def test_database_from_before_newest_wins_gains_crawled_at(tmp_path: Path) -> No
         assert [r["title"] for r in store.query(Query())] == [old["title"]]
     finally:
         store.close()
+
+
+# --- output targets ---------------------------------------------------------------------------
+
+@pytest.fixture
+def one_article_db(tmp_path: Path) -> Path:
+    db = tmp_path / "store.sqlite3"
+    store = SqliteStore(db)
+    store.write(docs(article(1)), T0)
+    store.close()
+    return db
+
+
+UNWRITABLE = [("read-only/out", "permission denied"), ("a-file/out", "not a directory")]
+
+
+@pytest.mark.parametrize(("command", "target", "named"), [
+    *((command, *case) for command in (["query"], ["export", "rss"], ["export", "jsonl"], ["export", "hexo"])
+      for case in UNWRITABLE),
+    *((command, "a-folder", "is a directory") for command in (["query"], ["export", "rss"], ["export", "jsonl"])),
+])
+def test_unwritable_out_is_one_line_naming_it(command: list[str], target: str, named: str, tmp_path: Path,
+                                              one_article_db: Path) -> None:
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "read-only").mkdir(mode=0o555)
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / target
+    done = cli(*command, "--out", str(out), "-s", f"NEWSCRAWLER_DB={one_article_db}", "-s", "MONGO_URI=",
+               prefix=without_file_override())
+    assert done.returncode == 1
+    line = one_error_line(done)
+    assert line.startswith("error: ") and named in line and str(tmp_path / target.split("/")[0]) in line
+    assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_out_to_a_fifo_writes_through_it(tmp_path: Path, one_article_db: Path) -> None:
+    """A FIFO (like /dev/stdout or /dev/full) is written to, never replaced by a regular file."""
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+
+    def read() -> None:
+        with fifo.open("rb") as reader:
+            received.append(reader.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    done = cli("query", "--out", str(fifo), "-s", f"NEWSCRAWLER_DB={one_article_db}", "-s", "MONGO_URI=")
+    assert done.returncode == 0, done.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    reader.join(10)
+    [line] = received[0].decode("utf-8").splitlines()
+    assert json.loads(line)["id"] == "qutoutiao:1"
+
+
+def test_dead_letter_file_never_keeps_half_a_batch(tmp_path: Path) -> None:
+    """A disk that fills partway through a batch (here: the file-size limit, the kernel's partial
+    write without root) leaves no cut line: what the stage counts as lost is exactly what is not
+    in the file, and the next batch appended after space frees up reads back whole."""
+    script = f"""
+import json, resource, signal, sys
+from pathlib import Path
+from newscrawler.storage.deadletter import DeadLetter
+from newscrawler.storage.documents import to_document
+from tests.test_store import article
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+_, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+spool = DeadLetter(Path({str(tmp_path)!r}))
+spool.append([to_document(article(1))])
+resource.setrlimit(resource.RLIMIT_FSIZE, (spool.path.stat().st_size + 4000, hard))
+try:
+    spool.append([to_document(article(n, content_html="<p>" + "长" * 500 + "</p>")) for n in range(2, 12)])
+except OSError as exc:
+    print("refused:", exc.errno)
+resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))  # space again
+spool.append([to_document(article(20))])
+print(json.dumps([json.loads(line)["id"] for line in spool.path.read_text(encoding="utf-8").splitlines()]))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env(), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    refused, ids = done.stdout.splitlines()
+    assert refused == "refused: 27"  # EFBIG
+    assert json.loads(ids) == ["qutoutiao:1", "qutoutiao:20"]
+
+
+def test_lines_spooled_while_replay_runs_are_kept(tmp_path: Path) -> None:
+    """A crawl still spooling (its outage window) while an operator replays its file: lines it
+    appends during the replay are neither lost with the replayed file nor half-read."""
+    folder = tmp_path / "dl"
+    crawl_spool = DeadLetter(folder)
+    crawl_spool.append(docs(article(1), article(2)))
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    write = store.write
+
+    def write_while_the_crawl_spools(batch: list[dict[str, Any]], now: Any) -> Any:
+        crawl_spool.append(docs(article(3)))  # the crawl's next spooled batch lands meanwhile
+        return write(batch, now)
+
+    store.write = write_while_the_crawl_spools  # type: ignore[method-assign]
+    try:
+        first = replay(store, folder)
+        store.write = write  # type: ignore[method-assign]
+        second = replay(store, folder)
+        stored = store.known_ids([f"qutoutiao:{n}" for n in (1, 2, 3)])
+    finally:
+        store.close()
+    assert (first.written.new, first.ok) == (2, True)
+    assert (second.written.new, second.ok) == (1, True)
+    assert stored == {"qutoutiao:1", "qutoutiao:2", "qutoutiao:3"}
+    assert not list(folder.glob("deadletter-*"))

@@ -174,6 +174,28 @@ def test_wrong_password_is_one_line_at_start(auth_server: SecantusServer, tmp_pa
         assert wrong not in done.stderr and wrong not in done.stdout
 
 
+SECRET = "S3cretPw"
+
+
+@pytest.mark.parametrize("uri", [
+    f"mongodb://crawler:S3@{SECRET}@127.0.0.1:1/",  # an unescaped @ in the password
+    f"mongodb://crawler:{SECRET}/x@127.0.0.1:1/",  # an unescaped / in the password
+    f"mongodb://crawler:{SECRET}@[::1",  # a broken IPv6 literal: pymongo raises ValueError
+    f"mongodb://127.0.0.1:1/?tls=true&tlsCertificateKeyFilePassword={SECRET}",
+    f"mongodb://127.0.0.1:1/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:{SECRET}",
+])
+def test_odd_uri_is_one_line_that_never_shows_a_secret(uri: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "newscrawler", "query", "-s", f"MONGO_URI={uri}",
+         "-s", "MONGO_SERVER_SELECTION_TIMEOUT_MS=200", "-s", "MONGO_CONNECT_TIMEOUT_MS=200"],
+        cwd=ROOT, env=env(), capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "MONGO_URI" in line or "MongoDB at mongodb://" in line
+    assert SECRET[2:] not in done.stderr and SECRET[2:] not in done.stdout
+
+
 def test_insert_race_lost_to_an_older_copy_is_asked_again(mongo: dict[str, Any]) -> None:
     """Two writers insert one new id at once; the server takes the older copy first and answers
     the newer one with a duplicate key. That race cannot be timed from a test, so the first bulk

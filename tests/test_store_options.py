@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -23,6 +24,8 @@ BAD_OPTIONS = [
     (["--until", "9999-12-31T23:00:00-05:00"], "--until '9999-12-31T23:00:00-05:00': out of range"),
     (["--since", "last tuesday"], "--since 'last tuesday': not an ISO 8601 date"),
     (["--since", "2026-11-28", "--until", "2026-11-01"], "--since '2026-11-28' is after --until '2026-11-01'"),
+    (["--channel", str(2**64)], f"--channel '{2**64}': out of range"),
+    (["--channel", "推荐"], "--channel '推荐': expected a channel id (an integer)"),
 ]
 
 
@@ -45,8 +48,9 @@ def test_good_dates(text: str, expected: datetime) -> None:
 @pytest.mark.parametrize(("args", "message"), BAD_OPTIONS)
 def test_bad_options_are_refused_before_the_store(args: list[str], message: str) -> None:
     options = dict(zip(args[::2], args[1::2], strict=True))
-    with pytest.raises(ValueError, match="^" + message.replace("(", r"\(").replace("+", r"\+")):
-        parse_query(since=options.get("--since"), until=options.get("--until"), limit=options.get("--limit"))
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        parse_query(since=options.get("--since"), until=options.get("--until"), channel=options.get("--channel"),
+                    limit=options.get("--limit"))
 
 
 @pytest.mark.parametrize("kind", BACKENDS)

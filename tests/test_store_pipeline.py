@@ -186,6 +186,40 @@ def test_sigkill_mid_crawl_then_clean_rerun(tmp_path: Path) -> None:
     assert store.known_ids(sorted(expected)) == expected
 
 
+def test_forced_shutdown_spools_the_unwritten_batch(tmp_path: Path) -> None:
+    """A second Ctrl-C (Scrapy's forced, unclean shutdown) skips close_spider: the articles
+    still in the store stage's buffer go to a dead-letter file, never silently nowhere."""
+    import re
+
+    db, dead, log = tmp_path / "store.sqlite3", tmp_path / "dl", tmp_path / "crawl.log"
+    args = [sys.executable, "-m", "scrapy", "crawl", "qutoutiao", "-s", f"NEWSCRAWLER_DB={db}",
+            "-s", f"DEADLETTER_DIR={dead}", "-s", "STORE_BATCH_SIZE=1000", "-s", "STORE_FLUSH_INTERVAL=1000",
+            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0.05", "-s", f"LOG_FILE={log}", "-L", "DEBUG"]
+    with replica_process() as url:
+        crawl = subprocess.Popen(args, cwd=ROOT, env=env(http_proxy=url), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and (not log.exists() or log.read_text().count("Scraped from") < 10):
+                time.sleep(0.1)
+            crawl.send_signal(signal.SIGINT)
+            time.sleep(0.05)
+            crawl.send_signal(signal.SIGINT)
+        finally:
+            crawl.wait(timeout=60)
+    scraped = set(re.findall(r"^Article\(id='(qutoutiao:[^']+)'", log.read_text(encoding="utf-8"), re.M))
+    assert len(scraped) >= 10
+    stored = SqliteStore(db)
+    try:
+        kept = stored.known_ids(sorted(scraped))
+    finally:
+        stored.close()
+    spooled = {json.loads(line)["id"] for path in dead.glob("deadletter-*.jsonl")
+               for line in path.read_text(encoding="utf-8").splitlines()}
+    assert scraped <= kept | spooled and spooled
+    assert crawl.returncode == 1  # did not finish; nothing lost
+
+
 def test_sqlite_named_at_start(via_replica: ReplicaServer, store_settings: dict[str, Any],
                                caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("INFO")

@@ -66,8 +66,10 @@ class Command(ScrapyCrawlCommand):
         watch_startup(self.crawler_process.crawl(crawler, **opts.spargs), startup_errors)
         self.crawler_process.start()
         started = not startup_errors and getattr(crawler, "spider", None) is not None
+        if started and crawler.stats.get_value("finish_reason") is None:
+            spool_unwritten(crawler)  # a forced shutdown: the spider never closed
         if startup_errors:
-            self.report_startup_error(startup_errors[0])
+            self.report_startup_error(config_error_behind(startup_errors[0]))
         stats = crawler.stats.get_stats() if started else {}
         self.exitcode, reason = exit_status(stats, started)
         if started:
@@ -83,6 +85,30 @@ class Command(ScrapyCrawlCommand):
                 print(f"Crawl not started: {error}", file=sys.stderr)  # the log went elsewhere
         else:
             logger.critical("Crawl not started", exc_info=(type(error), error, error.__traceback__))
+
+
+def spool_unwritten(crawler: Any) -> None:
+    """Spool what the store stage still buffers when the spider never closed (forced shutdown)."""
+    from newscrawler.pipelines.store import StorePipeline
+
+    engine = getattr(crawler, "engine", None)
+    for pipeline in engine.scraper.itemproc.middlewares if engine is not None else ():
+        if isinstance(pipeline, StorePipeline):
+            pipeline.spool_unwritten()
+
+
+def config_error_behind(error: BaseException) -> BaseException:
+    """The ConfigError that ``error`` was raised while handling, if any, else ``error``.
+
+    When the engine cannot open (a scheduler that cannot reach REDIS_URL), Scrapy closes it and
+    that raises "Engine slot not assigned" over the real cause.
+    """
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConfigError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return error
 
 
 def watch_startup(outcome: Any, errors: list[BaseException]) -> None:

@@ -84,6 +84,13 @@ class StorePipeline:
         if self.writer is not None:
             self.writer.store.close()
 
+    def spool_unwritten(self) -> int:
+        """After a forced shutdown (a second Ctrl-C: close_spider never ran), spool the buffer."""
+        batch, self.batcher.buffer = self.batcher.buffer, []
+        if batch:
+            self.spooler.spool(batch, "forced shutdown before this batch was written")
+        return len(batch)
+
     async def process_item(self, item: Any) -> Any:
         try:
             doc = to_document(item)

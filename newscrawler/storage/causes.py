@@ -23,6 +23,7 @@ _OS_CAUSES = {
     errno.EPERM: "permission denied",
     errno.EISDIR: "is a directory",
     errno.ENOTDIR: "a parent is not a directory",
+    errno.EEXIST: "a file is in the way (not a directory)",  # mkdir(exist_ok=True) over a file
     errno.ENAMETOOLONG: "file name too long",
 }
 

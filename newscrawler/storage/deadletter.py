@@ -6,6 +6,7 @@ document alone. Lines replay cannot store are set aside in ``rejected-*.jsonl`` 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from datetime import datetime, timezone
@@ -21,13 +22,67 @@ def _stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _open_locked(path: Path) -> int:
+    """``path`` open for appending under an exclusive lock, and still the file at ``path``:
+    replay renames a file it claims (``claim``), so an append never lands in a file being replayed."""
+    while True:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # claimed meanwhile: start a new file under the same name
+
+
+def claim(path: Path) -> tuple[Path, int] | None:
+    """Take ``path`` for replay: renamed aside and locked, so that appends to ``path`` go to a
+    new file from then on, and an append under way ends before it is read; None if it is gone."""
+    claimed = path.with_name(f"{path.stem}.replaying-{os.getpid()}{path.suffix}")
+    try:
+        os.rename(path, claimed)
+    except FileNotFoundError:  # another replay took it
+        return None
+    try:
+        fd = os.open(claimed, os.O_RDONLY)
+    except OSError:
+        release(claimed, path)
+        raise
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return claimed, fd
+
+
+def release(claimed: Path, path: Path) -> None:
+    """Give a claimed file that is kept its name back, unless a new file took that name
+    meanwhile: then it keeps the claimed name, which the next replay takes too."""
+    try:
+        os.link(claimed, path)
+    except FileExistsError:
+        return
+    os.unlink(claimed)
+
+
 def append_lines(path: Path, lines: list[str]) -> None:
-    """Append and fsync: the point of these files is to survive what comes next."""
+    """Append and fsync: the point of these files is to survive what comes next.
+
+    All or nothing: a disk that fills partway is cut back to the file as it was, so no half
+    line is left for the next append to run into, and a failed batch is wholly not spooled.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as file:
-        file.write("".join(line + "\n" for line in lines))
-        file.flush()
-        os.fsync(file.fileno())
+    data = memoryview("".join(line + "\n" for line in lines).encode("utf-8"))
+    fd = _open_locked(path)
+    try:
+        start = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            while data:  # a write may take only part of it before the disk is full
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, start)
+            raise
+    finally:
+        os.close(fd)
 
 
 class DeadLetter:

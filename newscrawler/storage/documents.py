@@ -52,6 +52,8 @@ def from_json(text: str) -> dict[str, Any]:
         doc = json.loads(text)
     except ValueError:
         raise BadDocument("not JSON") from None
+    except RecursionError:  # arrays or objects nested deeper than the parser's stack
+        raise BadDocument("not JSON (nested too deeply)") from None
     if not isinstance(doc, dict):
         raise BadDocument(f"not a JSON object (a {type(doc).__name__})")
     for name in ("id", "content_hash"):
@@ -67,6 +69,10 @@ def from_json(text: str) -> dict[str, Any]:
             raise BadDocument(f"bad date in {name}: {value!r}") from None
         if doc[name].tzinfo is None:
             raise BadDocument(f"bad date in {name}: {value!r} has no time zone")
+        try:  # stored and written back in UTC (iso), which year 1 or 9999 with an offset leaves
+            doc[name].astimezone(timezone.utc)
+        except OverflowError:
+            raise BadDocument(f"bad date in {name}: {value!r} is out of range in UTC") from None
     return doc
 
 

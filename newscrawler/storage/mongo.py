@@ -27,6 +27,8 @@ LOOKUP_CHUNK = 1000
 DUPLICATE_KEY = 11000
 # Authentication failed: retrying cannot help, so this is reported at start.
 AUTH_FAILED = 18
+# URI options whose values are secrets (a key file's password, AWS session tokens).
+_SECRET_OPTIONS = re.compile(r"(?i)([?&](?:tlsCertificateKeyFilePassword|authMechanismProperties)=)[^&#]*")
 
 
 def redact(uri: str) -> str:
@@ -34,8 +36,12 @@ def redact(uri: str) -> str:
 
     >>> redact("mongodb://user:s3cret@db1:27017,db2/?authSource=admin")
     'mongodb://***@db1:27017,db2/?authSource=admin'
+    >>> redact("mongodb://user:p@ss/w@db1/?tls=true&tlsCertificateKeyFilePassword=k3y")
+    'mongodb://***@db1/?tls=true&tlsCertificateKeyFilePassword=***'
     """
-    return re.sub(r"(?<=://)[^@/]*@", "***@", uri)
+    # The user info ends at the last @ before the options: a password may hold an unescaped @ or /.
+    uri = re.sub(r"(?<=://)[^?#]*@", "***@", uri)
+    return _SECRET_OPTIONS.sub(r"\1***", uri)
 
 
 def upsert(doc: dict[str, Any], now: datetime) -> UpdateOne:
@@ -112,7 +118,7 @@ class MongoStore(Store):
                 serverSelectionTimeoutMS=settings.getint("MONGO_SERVER_SELECTION_TIMEOUT_MS"),
                 connectTimeoutMS=settings.getint("MONGO_CONNECT_TIMEOUT_MS"),
             )
-        except PyMongoError as exc:  # e.g. a malformed URI; its text may quote the URI, so it is not shown
+        except (PyMongoError, ValueError) as exc:  # e.g. a malformed URI; its text may quote the URI, so it is not shown
             raise ConfigError(f"MONGO_URI {redact(uri)} is not usable: {type(exc).__name__}") from None
         return cls(client, settings.get("MONGO_DATABASE"), settings.get("MONGO_COLLECTION"), redact(uri), create)
 

@@ -13,7 +13,7 @@ class OptionError(ValueError):
     """A bad command-line option value; the message names the option and the value."""
 
 
-# Both stores take a signed 64-bit LIMIT; anything above it is not a real limit.
+# Both stores take a signed 64-bit LIMIT (and channel id); anything above it is not a real one.
 MAX_LIMIT = 2**63 - 1
 
 
@@ -35,6 +35,21 @@ def parse_limit(text: str) -> int:
         raise OptionError(f"--limit {text!r}: expected a positive integer")
     if value > MAX_LIMIT:
         raise OptionError(f"--limit {text!r}: too large (at most {MAX_LIMIT})")
+    return value
+
+
+def parse_channel(text: str) -> int:
+    """``--channel``: a channel id, which both stores hold as a signed 64-bit integer.
+
+    >>> parse_channel("255")
+    255
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise OptionError(f"--channel {text!r}: expected a channel id (an integer)") from None
+    if not -MAX_LIMIT - 1 <= value <= MAX_LIMIT:
+        raise OptionError(f"--channel {text!r}: out of range (a signed 64-bit integer)")
     return value
 
 
@@ -60,14 +75,14 @@ def parse_date(option: str, text: str) -> datetime:
 
 
 def parse_query(
-    since: str | None = None, until: str | None = None, channel: int | None = None, tag: str | None = None,
+    since: str | None = None, until: str | None = None, channel: str | None = None, tag: str | None = None,
     limit: str | None = None,
 ) -> Query:
     """The store query the command-line options describe; OptionError names the bad option."""
     query = Query(
         since=parse_date("--since", since) if since is not None else None,
         until=parse_date("--until", until) if until is not None else None,
-        channel=channel,
+        channel=parse_channel(channel) if channel is not None else None,
         tag=tag,
         limit=parse_limit(limit) if limit is not None else None,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -12,7 +13,7 @@ from typing import Any
 from newscrawler.progress import progress
 from newscrawler.storage.base import Store, WriteResult, chunked
 from newscrawler.storage.causes import cause
-from newscrawler.storage.deadletter import ERROR_KEY, RejectedFile, pending_files
+from newscrawler.storage.deadletter import ERROR_KEY, RejectedFile, claim, pending_files, release
 from newscrawler.storage.documents import BadDocument, from_json, to_json_line
 from newscrawler.storage.isolation import write_isolated
 
@@ -58,34 +59,65 @@ def replay(store: Store, directory: str | Path, batch_size: int = 100) -> Replay
     rejected = RejectedFile(directory)
     report.rejected_path = rejected.path
     for path in progress(pending_files(directory), desc="replay", unit="file"):
+        if path.exists() and not path.is_dir() and not path.is_file():
+            # A device or FIFO (a symlink to /dev/zero): reading it may never end.
+            report.problems.append(f"{path}: kept, not a regular file")
+            logger.error("Replay: %s is not a regular file, kept", path)
+            continue
+        claimed, lock = path, None
+        if path.is_file():
+            # Renamed aside and locked: a crawl still spooling appends to a new file meanwhile.
+            try:
+                taken = claim(path)
+            except OSError as exc:
+                report.problems.append(f"{path}: kept, cannot be read: {cause(exc)}")
+                logger.error("Replay: cannot read %s: %s", path, cause(exc))
+                continue
+            if taken is None:  # a replay running beside this one took it
+                continue
+            claimed, lock = taken
         try:
-            lines = read_lines(path)
-        except OSError as exc:
-            report.problems.append(f"{path}: kept, cannot be read: {cause(exc)}")
-            logger.error("Replay: cannot read %s: %s", path, cause(exc))
-            continue
-        try:
-            docs = _parse(path, lines, rejected, report)
-            for batch in chunked(docs, batch_size):
-                result = write_isolated(store, [doc for _, doc in batch], datetime.now(timezone.utc))
-                by_id = {doc["id"]: number for number, doc in batch}
-                for item in result.rejected:
-                    _set_aside(rejected, report, path, by_id.get(item.doc["id"], 0), item.reason,
-                               _text(item.doc, item.error))
-                result.rejected = []
-                report.written.add(result)
-        except OSError as exc:  # the rejected file itself cannot be written: keep the source
-            report.problems.append(f"{path}: kept, lines cannot be set aside in {rejected.path}: {cause(exc)}")
-            logger.error("Replay of %s stopped, the file is kept: %s", path, cause(exc))
-            continue
-        except Exception as exc:  # noqa: BLE001 - the store failed: keep the file, go on with the next
-            report.problems.append(f"{path}: kept, the store failed: {cause(exc)}")
-            logger.error("Replay of %s stopped, the file is kept: %s", path, cause(exc))
-            continue
-        path.unlink()
-        report.files_done += 1
-        logger.info("Replayed and removed %s (%d lines)", path, len(lines))
+            done = _replay_file(store, path, claimed, rejected, report, batch_size)
+        finally:
+            if lock is not None:
+                os.close(lock)
+        if not done and claimed != path:
+            release(claimed, path)
     return report
+
+
+def _replay_file(store: Store, path: Path, claimed: Path, rejected: RejectedFile, report: ReplayReport,
+                 batch_size: int) -> bool:
+    """Store the lines of ``claimed`` (``path`` taken for replay); remove it once every line is
+    stored or set aside and return True, or report why it is kept and return False."""
+    try:
+        lines = read_lines(claimed)
+    except OSError as exc:
+        report.problems.append(f"{path}: kept, cannot be read: {cause(exc)}")
+        logger.error("Replay: cannot read %s: %s", path, cause(exc))
+        return False
+    try:
+        docs = _parse(path, lines, rejected, report)
+        for batch in chunked(docs, batch_size):
+            result = write_isolated(store, [doc for _, doc in batch], datetime.now(timezone.utc))
+            by_id = {doc["id"]: number for number, doc in batch}
+            for item in result.rejected:
+                _set_aside(rejected, report, path, by_id.get(item.doc["id"], 0), item.reason,
+                           _text(item.doc, item.error))
+            result.rejected = []
+            report.written.add(result)
+    except OSError as exc:  # the rejected file itself cannot be written: keep the source
+        report.problems.append(f"{path}: kept, lines cannot be set aside in {rejected.path}: {cause(exc)}")
+        logger.error("Replay of %s stopped, the file is kept: %s", path, cause(exc))
+        return False
+    except Exception as exc:  # noqa: BLE001 - the store failed: keep the file, go on with the next
+        report.problems.append(f"{path}: kept, the store failed: {cause(exc)}")
+        logger.error("Replay of %s stopped, the file is kept: %s", path, cause(exc))
+        return False
+    claimed.unlink(missing_ok=True)  # a replay running beside this one may have stored and removed it
+    report.files_done += 1
+    logger.info("Replayed and removed %s (%d lines)", path, len(lines))
+    return True
 
 
 def _parse(path: Path, lines: list[tuple[int, str]], rejected: RejectedFile,
