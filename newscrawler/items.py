@@ -42,6 +42,26 @@ class Article:
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(Article.__dataclass_fields__)
 
+_TEXT = {"type": "string"}
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+_NUMBER_OR_NULL = {"type": ["integer", "null"]}
+_TEXTS = {"type": "array", "items": _TEXT}
+# The JSON types of a finished article, every field present: what the store stage writes
+# (checked on items by spidermon through monitors.ARTICLE_SCHEMA, on dead letters by replay).
+# Dates are left untyped: datetimes on items, ISO text in JSON, read by documents.from_json.
+ARTICLE_TYPES: dict[str, Any] = {
+    "type": "object",
+    "required": list(ARTICLE_FIELDS),
+    "properties": {
+        "id": _TEXT, "source": _TEXT, "source_id": _TEXT_OR_NULL, "url": _TEXT, "title": _TEXT,
+        "summary": _TEXT_OR_NULL, "author": _TEXT_OR_NULL, "channel_id": _NUMBER_OR_NULL,
+        "category_id": _NUMBER_OR_NULL, "category": _TEXT_OR_NULL, "tags": _TEXTS,
+        "content_type": {"enum": ["article", "video"]}, "published_at": {}, "crawled_at": {},
+        "cover_images": _TEXTS, "image_urls": _TEXTS, "headimg": _TEXT_OR_NULL, "content_html": _TEXT,
+        "content_text": _TEXT_OR_NULL, "stats": {"type": "object", "additionalProperties": _NUMBER_OR_NULL},
+    },
+}
+
 
 def article_id(source_id: str) -> str:
     """The store key of an article.

@@ -16,6 +16,7 @@ from spidermon.contrib.scrapy.monitors import FinishReasonMonitor, ItemValidatio
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
 
 from newscrawler.errors import ConfigError
+from newscrawler.items import ARTICLE_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -24,14 +25,14 @@ RATIO_SETTINGS = ("MONITOR_MAX_DETAIL_ERROR_RATIO", "MONITOR_MAX_DROPPED_RATIO")
 # What every stored article must carry (checked by spidermon's ItemValidationPipeline).
 # content_html may be "" for videos: their body is an intro the sanitizer removes
 # (an <iframe>); articles without text are dropped earlier by the validate stage.
+# The contract's types (items.ARTICLE_TYPES), then what the crawl must have filled in.
 ARTICLE_SCHEMA: dict[str, Any] = {
-    "type": "object",
+    "allOf": [ARTICLE_TYPES],
     "required": ["title", "url", "published_at", "content_html"],
     "properties": {
-        "title": {"type": "string", "minLength": 1},
-        "url": {"type": "string", "pattern": "^https?://"},
+        "title": {"minLength": 1},
+        "url": {"pattern": "^https?://"},
         "published_at": {"not": {"type": "null"}},
-        "content_html": {"type": "string"},
     },
     "if": {"properties": {"content_type": {"const": "article"}}},
     "then": {"properties": {"content_html": {"minLength": 1}}},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from scrapy.utils.test import get_crawler
 from spidermon.contrib.validation import JSONSchemaValidator
 
 from newscrawler.extensions import progress_line
+from newscrawler.items import Article
 from newscrawler.monitor_report import CloseMonitors
 from newscrawler.monitors import ARTICLE_SCHEMA
 from newscrawler.replica.server import ReplicaServer
@@ -19,8 +20,9 @@ from newscrawler.settings import ITEM_PIPELINES
 from newscrawler.spiders.qutoutiao import QutoutiaoSpider
 from tests.crawling import crawl, project_settings_dict
 
-GOOD = {"title": "标题", "url": "http://html2.qktoutiao.com/a.html", "published_at": "2021-07-08T10:55:51+00:00",
-        "content_html": "<p>正文</p>", "content_type": "article"}
+# An item as it reaches spidermon: every contract field (items.ARTICLE_TYPES), these filled in.
+GOOD = asdict(Article(id="qutoutiao:1", title="标题", url="http://html2.qktoutiao.com/a.html",
+                      published_at="2021-07-08T10:55:51+00:00", content_html="<p>正文</p>", content_type="article"))
 
 
 @pytest.mark.parametrize(
@@ -33,6 +35,8 @@ GOOD = {"title": "标题", "url": "http://html2.qktoutiao.com/a.html", "publishe
         ({"title": ""}, "title"),
         ({"url": "javascript:alert(1)"}, "url"),
         ({"published_at": None}, "published_at"),
+        ({"tags": "民生"}, "tags"),  # the contract's types too (items.ARTICLE_TYPES)
+        ({"channel_id": "1"}, "channel_id"),
     ],
 )
 def test_article_schema(changes: dict[str, Any], bad_field: str | None) -> None:

@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newscrawler import settings as project_settings
-from newscrawler.body import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, BodyCleaner, UnparseableBody
+from newscrawler.body import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, BodyCleaner, UnparseableBody, sanitize
+from newscrawler.items import Article
 from newscrawler.pages.detail import parse_detail
 from newscrawler.pages.listing import ListingEntry, ListingError, parse_listing
+from newscrawler.storage.documents import check_storable, to_document
 from newscrawler.urls import is_http_url
 
 NOW = datetime(2026, 11, 28, tzinfo=timezone.utc)
@@ -146,3 +148,25 @@ def test_detail_pages_parse_once_and_clean(fragment: str, selector: str) -> None
     except UnparseableBody:
         return
     _assert_sanitized(body.html)
+
+
+@PROPERTY
+@given(html_fragments)
+def test_sanitizing_twice_changes_nothing(fragment: str) -> None:
+    """Replay rejects a body that sanitizing would change: only sound when sanitizing is idempotent."""
+    once = sanitize(fragment)
+    assert sanitize(once) == once
+
+
+@PROPERTY
+@given(html_fragments)
+def test_a_cleaned_body_passes_replays_check(fragment: str) -> None:
+    """What the body stage stores is what replay takes back: no legitimate dead letter is set aside."""
+    try:
+        body = CLEANER.clean(fragment, "http://html2.qktoutiao.com/detail/1.html")
+    except UnparseableBody:
+        return
+    doc = to_document(Article(id="qutoutiao:1", url="http://h/1.html", title="t", content_html=body.html,
+                              content_text=body.text, image_urls=body.image_urls, cover_images=body.images[:1],
+                              headimg=(body.images or [None])[0]))
+    check_storable(doc)

@@ -169,6 +169,13 @@ def test_concurrent_writers_newest_wins(store: Any, tmp_path: Path, request: pyt
 # --- replay -----------------------------------------------------------------------------------
 
 GOOD = [to_document(article(n)) for n in (1, 2, 3)]
+
+
+def poisoned(**fields: Any) -> str:
+    """A dead letter of article 9 as the spooler writes it, with ``fields`` hand-edited in."""
+    return to_json({**to_document(article(9)), **fields})
+
+
 BAD_LINES = {
     "[1, 2, 3]": "not a JSON object (a list)",
     "{}": "missing id",
@@ -180,6 +187,25 @@ BAD_LINES = {
         "bad date in published_at: '9999-12-31T23:00:00-14:00' is out of range in UTC",
     '{"id": "qutoutiao:9", "content_hash": "h", "crawled_at": "0001-01-01T00:00:00+14:00"}':
         "bad date in crawled_at: '0001-01-01T00:00:00+14:00' is out of range in UTC",
+    # Poisoned by hand or by another writer: types outside the item contract (items.ARTICLE_TYPES)...
+    poisoned(title=["a", "list"]): "bad type in title: expected string",
+    poisoned(url=12): "bad type in url: expected string",
+    poisoned(content_html=None): "bad type in content_html: expected string",
+    poisoned(tags=["ok", 7]): "bad type in tags[1]: expected string",
+    poisoned(stats={"read": "many"}): "bad type in stats.read: expected integer or null",
+    poisoned(channel_id=True): "bad type in channel_id: expected integer or null",
+    poisoned(content_type="script"): "bad value in content_type: expected one of 'article', 'video'",
+    to_json({k: v for k, v in to_document(article(9)).items() if k != "title"}): "missing title",
+    poisoned(_id={"$gt": ""}): "unknown field _id",
+    # ...markup the sanitizer would not let through, and URLs a reader's browser would run.
+    poisoned(content_html="<p>x</p><img src=x onerror=alert(1)>"): "content_html is not sanitized",
+    poisoned(content_html="<script>alert(1)</script><p>x</p>"): "content_html is not sanitized",
+    poisoned(content_html='<a href="javascript:alert(1)">x</a>'): "content_html is not sanitized",
+    poisoned(url="javascript:alert(1)"): "url is not an http(s) URL",
+    poisoned(headimg="javascript:alert(1)"): "headimg is not an http(s) URL",
+    poisoned(cover_images=["http://s/1.jpg", "data:image/svg+xml,<svg onload=alert(1)>"]):
+        "cover_images[1] is not an http(s) URL",
+    poisoned(image_urls=["//s/1.jpg"]): "image_urls[0] is not an http(s) URL",
 }
 
 
@@ -222,6 +248,54 @@ def test_replay_survives_any_folder_content(kind: str, tmp_path: Path, request: 
     aside = [json.loads(line) for line in rejected.read_text(encoding="utf-8").splitlines()]
     assert [(a["line"], a["reason"], a["text"]) for a in aside] == [
         (number, reason, text) for number, (text, reason) in enumerate(BAD_LINES.items(), 2)]
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_replay_sets_aside_markup_the_sanitizer_would_remove(kind: str, tmp_path: Path,
+                                                             request: pytest.FixtureRequest) -> None:
+    """A poisoned dead letter never reaches the store, hence never the posts readers open."""
+    folder = tmp_path / "deadletter"
+    folder.mkdir()
+    attack = poisoned(content_html='<p>正文</p><img src=x onerror=alert(1)>')
+    (folder / "deadletter-1-x.jsonl").write_text(f"{to_json(GOOD[0])}\n{attack}\n", encoding="utf-8")
+    make_store(kind, tmp_path, request).close()
+    args = [*store_cli_args(kind, tmp_path, request), "-s", f"DEADLETTER_DIR={folder}"]
+
+    done = subprocess.run([*without_file_override(), sys.executable, "-m", "newscrawler", "replay", *args],
+                          cwd=ROOT, env=env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "1 new" in done.stdout
+    assert "set aside 1 lines in " in done.stderr and ": 1 content_html is not sanitized" in done.stderr
+    [rejected] = folder.glob("rejected-*.jsonl")
+    [aside] = [json.loads(line) for line in rejected.read_text(encoding="utf-8").splitlines()]
+    assert (aside["line"], aside["reason"], aside["text"]) == (2, "content_html is not sanitized", attack)
+
+    posts = tmp_path / "posts"
+    exported = subprocess.run([*without_file_override(), sys.executable, "-m", "newscrawler", "export", "hexo",
+                               "--out", str(posts), *args], cwd=ROOT, env=env(), capture_output=True, text=True,
+                              timeout=120)
+    assert exported.returncode == 0, exported.stderr
+    [post] = posts.glob("*.md")
+    assert "正文 1" in post.read_text(encoding="utf-8")
+    assert "onerror" not in post.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_replay_does_not_store_the_spoolers_error_note(kind: str, tmp_path: Path,
+                                                        request: pytest.FixtureRequest) -> None:
+    """A document the store rejected is spooled with ``_error`` saying why; that note is not article data."""
+    folder = tmp_path / "deadletter"
+    folder.mkdir()
+    (folder / "deadletter-1-x.jsonl").write_text(to_json({**GOOD[0], "_error": "WriteError: boom"}) + "\n",
+                                                 encoding="utf-8")
+    store = make_store(kind, tmp_path, request)
+    try:
+        report = replay(store, folder)
+        [row] = list(store.query(Query()))
+    finally:
+        store.close()
+    assert (report.written.new, report.ok) == (1, True)
+    assert "_error" not in row and row["id"] == GOOD[0]["id"]
+
 
 def test_replay_of_a_file_another_replay_removed_meanwhile(tmp_path: Path) -> None:
     """Two replays at once (cron and an operator): the second finds its file gone after storing it."""

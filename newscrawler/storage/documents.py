@@ -8,12 +8,20 @@ from datetime import datetime, timezone
 from typing import Any
 
 from itemadapter import ItemAdapter
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
 
-from newscrawler.items import ARTICLE_FIELDS
+from newscrawler.body import sanitize
+from newscrawler.items import ARTICLE_FIELDS, ARTICLE_TYPES
+from newscrawler.urls import is_http_url
 
 DATE_FIELDS = ("published_at", "crawled_at", "first_seen_at", "updated_at")
 # What counts as a change worth rewriting; counters and crawl time do not.
 HASHED_FIELDS = ("title", "content_html", "image_urls", "tags", "published_at")
+# Fields a reader's browser loads or follows: http(s) only, as the pipelines write them.
+URL_FIELDS = ("url", "headimg", "cover_images", "image_urls")
+STORABLE_FIELDS = frozenset(ARTICLE_FIELDS) | {"content_hash"}
+CONTRACT = Draft202012Validator(ARTICLE_TYPES)
 
 
 def iso(value: datetime) -> str:
@@ -74,6 +82,38 @@ def from_json(text: str) -> dict[str, Any]:
         except OverflowError:
             raise BadDocument(f"bad date in {name}: {value!r} is out of range in UTC") from None
     return doc
+
+
+def check_storable(doc: dict[str, Any]) -> None:
+    """BadDocument unless ``doc`` (read by from_json) is what the pipelines store: the contract's
+    fields and types, http(s) URLs, and a body the sanitizer leaves as it is."""
+    unknown = sorted(set(doc) - STORABLE_FIELDS)
+    if unknown:
+        raise BadDocument(f"unknown field {unknown[0]}")
+    error = best_match(CONTRACT.iter_errors(doc))
+    if error is not None:
+        raise BadDocument(_contract_reason(error))
+    for name in URL_FIELDS:
+        values = doc[name] if isinstance(doc[name], list) else [doc[name]]
+        for index, url in enumerate(values):
+            if url is not None and not is_http_url(url):
+                where = f"{name}[{index}]" if isinstance(doc[name], list) else name
+                raise BadDocument(f"{where} is not an http(s) URL")
+    if sanitize(doc["content_html"]) != doc["content_html"]:
+        raise BadDocument("content_html is not sanitized")
+
+
+def _contract_reason(error: ValidationError) -> str:
+    """The reason without the value (a poisoned value may be megabytes long): field and expectation."""
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)[1:]
+    if error.validator == "required":
+        return f"missing {next(name for name in error.validator_value if name not in error.instance)}"
+    if error.validator == "type":
+        expected = error.validator_value
+        return f"bad type in {where}: expected {' or '.join([expected] if isinstance(expected, str) else expected)}"
+    if error.validator == "enum":
+        return f"bad value in {where}: expected one of {', '.join(map(repr, error.validator_value))}"
+    return f"bad value in {where}: {error.validator} {error.validator_value!r}"
 
 
 def content_hash(doc: dict[str, Any]) -> str:

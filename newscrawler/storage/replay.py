@@ -14,7 +14,7 @@ from newscrawler.progress import progress
 from newscrawler.storage.base import Store, WriteResult, chunked
 from newscrawler.storage.causes import cause
 from newscrawler.storage.deadletter import ERROR_KEY, RejectedFile, claim, pending_files, release
-from newscrawler.storage.documents import BadDocument, from_json, to_json_line
+from newscrawler.storage.documents import BadDocument, check_storable, from_json, to_json_line
 from newscrawler.storage.isolation import write_isolated
 
 logger = logging.getLogger(__name__)
@@ -126,10 +126,11 @@ def _parse(path: Path, lines: list[tuple[int, str]], rejected: RejectedFile,
     for number, text in lines:
         try:
             doc = from_json(text)
+            doc.pop(ERROR_KEY, None)  # why the store rejected it once: the spooler's note, not article data
+            check_storable(doc)  # the folder is a trust boundary: hand-edited or foreign lines stop here
         except BadDocument as exc:
             _set_aside(rejected, report, path, number, str(exc), text)
             continue
-        doc.pop(ERROR_KEY, None)
         docs.append((number, doc))
     return docs
 
