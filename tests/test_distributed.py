@@ -18,7 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -53,7 +53,7 @@ class Row:
     """What the store says about one article: its id and when it was inserted and last updated."""
 
     id: str
-    first_seen_at: datetime | str
+    first_seen_at: datetime
     updated_at: datetime | str | None
 
 
@@ -76,7 +76,8 @@ class SharedStore:
     def rows(self) -> list[Row]:
         if not self.mongo_uri:
             with sqlite3.connect(self.name) as connection:
-                return [Row(*row) for row in connection.execute("SELECT id, first_seen_at, updated_at FROM articles")]
+                found = connection.execute("SELECT id, first_seen_at, updated_at FROM articles").fetchall()
+            return [Row(row_id, datetime.fromisoformat(first), updated) for row_id, first, updated in found]
         with MongoClient(self.mongo_uri, tz_aware=True, serverSelectionTimeoutMS=5000) as client:
             found = client[self.name]["articles"].find({}, {"first_seen_at": 1, "updated_at": 1})
             return [Row(doc["_id"], doc["first_seen_at"], doc["updated_at"]) for doc in found]
@@ -148,23 +149,33 @@ def run_workers(
     return workers
 
 
-def first_seen(store: SharedStore) -> dict[str, object]:
-    """Stored article id -> when it was inserted."""
-    return {row.id: row.first_seen_at for row in store.rows()}
+@dataclass(frozen=True)
+class Snapshot:
+    """The store at ``at``: stored article id -> when it was inserted."""
+
+    at: datetime
+    first_seen: dict[str, datetime]
 
 
-def assert_each_stored_once(store: SharedStore, workers: list[Worker], before: dict[str, object] | None = None) -> None:
+def snapshot(store: SharedStore) -> Snapshot:
+    at = datetime.now(timezone.utc)
+    return Snapshot(at, {row.id: row.first_seen_at for row in store.rows()})
+
+
+def assert_each_stored_once(store: SharedStore, workers: list[Worker], before: Snapshot | None = None) -> None:
     """Each article ``workers`` stored went to the store once, from one worker.
 
     Ids are unique in the store by construction, so this checks the work instead: the workers'
-    new-article counts add up to the articles stored since ``before`` (``first_seen`` taken
-    before they ran), those earlier ones were never inserted again, no worker wrote an article
-    the store already held, and no article was ever updated.
+    new-article counts add up to the articles first seen since ``before`` (taken before they
+    ran; a killed worker's last write may still land after it), the articles stored then were
+    never inserted again, no worker wrote an article the store already held, and no article
+    was ever updated.
     """
-    before = before or {}
     rows = store.rows()
-    assert sum(worker.stat("store/new") for worker in workers) == len(rows) - len(before)
-    assert {row.id: row.first_seen_at for row in rows if row.id in before} == before
+    since = before.at if before else datetime.min.replace(tzinfo=timezone.utc)
+    assert sum(worker.stat("store/new") for worker in workers) == len([r for r in rows if r.first_seen_at >= since])
+    if before:
+        assert {row.id: row.first_seen_at for row in rows if row.id in before.first_seen} == before.first_seen
     assert {key: worker.stat(key) for worker in workers for key in REPEATS if worker.stat(key)} == {}
     assert [row.id for row in rows if row.updated_at is not None] == []
 
@@ -239,15 +250,15 @@ def test_a_worker_without_listing_pages_is_healthy(redis_url: str, store: Shared
 def test_next_run_fetches_listings_again_and_stores_new_articles(redis_url: str, store: SharedStore) -> None:
     with replica_process("--channels", "6", "--pages", "11") as replica:
         (first,) = run_workers(1, replica, redis_url, store)
-    before = first_seen(store)
+    before = snapshot(store)
     with replica_process("--channels", "6", "--pages", "13") as replica:  # new articles appeared
         second = run_workers(2, replica, redis_url, store, pages=GROWN.pages)
     grown = set(ids_of(oracle.expected(Site(GROWN), pages=GROWN.pages)["stored"]))
-    assert grown - before.keys(), "the grown replica must list articles the first run did not see"
-    assert store.ids() == sorted(before.keys() | grown)
+    assert grown - before.first_seen.keys(), "the grown replica must list articles the first run did not see"
+    assert store.ids() == sorted(before.first_seen.keys() | grown)
     # The new ones stored once; the first run's ones skipped, not fetched and stored again.
     assert_each_stored_once(store, second, before)
-    assert sum(worker.stat("incremental/skipped") for worker in second) >= len(grown & before.keys())
+    assert sum(worker.stat("incremental/skipped") for worker in second) >= len(grown & before.first_seen.keys())
     assert re.search(r"in run (\S+)", first.log).group(1) != re.search(r"in run (\S+)", second[0].log).group(1)
 
 
@@ -271,8 +282,8 @@ def test_killed_worker_is_recovered_by_the_next_run(redis_url: str, store: Share
         kill_after_a_quarter(victim, replica, len(expected))
         assert survivor.wait() == 0, survivor.log[-3000:]
         assert "(finished)" in survivor.log
-        after_crash = first_seen(store)
-        assert after_crash.keys() < set(expected)  # the victim's work is missing
+        after_crash = snapshot(store)
+        assert after_crash.first_seen.keys() < set(expected)  # the victim's work is missing
         assert_each_stored_once(store, [victim, survivor])  # the victim stored nothing
         (follow_up,) = run_workers(1, replica, redis_url, store)
     assert store.ids() == expected  # every article
@@ -287,7 +298,7 @@ def test_run_left_by_a_lone_killed_worker_does_not_block_the_next(redis_url: str
         dead_run = re.search(r"in run (\S+)", victim.log).group(1)
         queue = f"qutoutiao:{dead_run}:requests"
         assert redis.Redis.from_url(redis_url).zcard(queue) > 0  # the dead run's frontier is left
-        before = first_seen(store)  # what the victim flushed before it died
+        before = snapshot(store)  # what the victim flushed before it died
         time.sleep(WORKER_TIMEOUT + 0.5)
         (next_run,) = run_workers(1, replica, redis_url, store)
     assert store.ids() == expected
