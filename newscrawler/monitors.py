@@ -1,17 +1,16 @@
 """Spidermon monitors run when the crawl closes; their verdict decides the exit status.
 
-The report is logged (``[Spidermon]`` lines) and the outcome lands in the stats:
-``monitors/passed``, ``monitors/failed``, ``monitors/warnings`` and ``monitors/result``.
+The report is logged by ``newscrawler.monitor_report`` (``[Spidermon]`` lines) and the outcome
+lands in the stats: ``monitors/passed``, ``monitors/failed``, ``monitors/warnings`` and
+``monitors/result``.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import MonitorSuite, monitors
 from spidermon.contrib.scrapy.monitors import FinishReasonMonitor, ItemValidationMonitor
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
@@ -20,10 +19,6 @@ from newscrawler.errors import ConfigError
 from newscrawler.items import ARTICLE_TYPES
 
 logger = logging.getLogger(__name__)
-
-# spidermon 1.27 writes its report through Spider.log(), deprecated since Scrapy 2.13:
-# one warning per crawl that says nothing about the crawl.
-warnings.filterwarnings("ignore", r"Spider\.log\(\) is deprecated", ScrapyDeprecationWarning, "spidermon")
 
 RATIO_SETTINGS = ("MONITOR_MAX_DETAIL_ERROR_RATIO", "MONITOR_MAX_DROPPED_RATIO")
 
@@ -104,17 +99,18 @@ class CrawlHealthMonitor(BaseScrapyMonitor):
     def test_detail_error_ratio(self) -> None:
         errors = prefixed_total(self.stats, "qutoutiao/detail/error/")
         requested = errors + self.stats.get("qutoutiao/detail/parsed", 0)
-        share = ratio(errors, requested, min_base_setting(self.crawler.settings))
-        limit = ratio_setting(self.crawler.settings, "MONITOR_MAX_DETAIL_ERROR_RATIO")
-        self.assertLessEqual(share, limit, msg=f"{errors} detail pages failed: {share:.1%} > {limit:.1%}")
+        self.assert_ratio_within(errors, requested, "MONITOR_MAX_DETAIL_ERROR_RATIO", "detail pages failed")
 
     @monitors.name("Dropped-item ratio is below MONITOR_MAX_DROPPED_RATIO")
     def test_dropped_ratio(self) -> None:
         dropped = self.stats.get("item_dropped_count", 0)
         built = dropped + self.stats.get("item_scraped_count", 0)
-        share = ratio(dropped, built, min_base_setting(self.crawler.settings))
-        limit = ratio_setting(self.crawler.settings, "MONITOR_MAX_DROPPED_RATIO")
-        self.assertLessEqual(share, limit, msg=f"{dropped} articles dropped: {share:.1%} > {limit:.1%}")
+        self.assert_ratio_within(dropped, built, "MONITOR_MAX_DROPPED_RATIO", "articles dropped")
+
+    def assert_ratio_within(self, part: int, whole: int, setting: str, what: str) -> None:
+        share = ratio(part, whole, min_base_setting(self.crawler.settings))
+        limit = ratio_setting(self.crawler.settings, setting)
+        self.assertLessEqual(share, limit, msg=f"{part} {what}: {share:.1%} > {limit:.1%}")
 
     @monitors.name("No article was lost (store/lost)")
     def test_nothing_lost(self) -> None:
@@ -157,3 +153,4 @@ class CloseMonitorSuite(MonitorSuite):
         stats.set_value("monitors/passed", len(result.monitors_passed_results))
         stats.set_value("monitors/failed", failed)
         stats.set_value("monitors/result", "failed" if failed else "passed")
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+# Scrapy's project wiring: the bot's name (in logs) and where the spiders live.
 BOT_NAME = "newscrawler"
 SPIDER_MODULES = ["newscrawler.spiders"]
 NEWSPIDER_MODULE = "newscrawler.spiders"
@@ -174,7 +175,7 @@ FEED_DESCRIPTION = "Articles collected by newscrawler"
 SPIDERMON_ENABLED = True
 # Spidermon runs the monitors; ProgressLog writes the periodic progress line.
 EXTENSIONS = {
-    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    "newscrawler.monitor_report.CloseMonitors": 500,  # spidermon's extension, tidy report
     "newscrawler.extensions.ProgressLog": 510,
 }
 # The suite run when the spider closes.
@@ -198,7 +199,9 @@ PROGRESS_LOG_INTERVAL = 60.0
 # --- Scrapy housekeeping ----------------------------------------------------
 # The asyncio reactor, Scrapy's default, spelled out for Scrapyd deployments.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Per-request DEBUG lines drown the failures that matter; -L DEBUG brings them back.
 LOG_LEVEL = "INFO"
+# No telnet console: an open local port with no use here.
 TELNETCONSOLE_ENABLED = False
 # Dropped items are logged by reason and URL, without their body.
 LOG_FORMATTER = "newscrawler.logformatter.ArticleLogFormatter"

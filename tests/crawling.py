@@ -118,11 +118,13 @@ def crawl(settings: dict[str, Any] | None = None, **spider_args: Any) -> CrawlRe
     """One crawl, start to finish, with the project's settings plus ``settings``."""
     result = CrawlResult()
     settings = dict(settings or {})
-    if "NEWSCRAWLER_DB" not in settings:
-        # Never the project's data/ folder: each crawl gets an empty store of its own.
-        folder = Path(tempfile.mkdtemp(prefix="newscrawler-test-"))
-        settings.setdefault("MONGO_URI", "")
-        settings.update(NEWSCRAWLER_DB=str(folder / "store.sqlite3"), DEADLETTER_DIR=str(folder / "deadletter"))
-    blockingCallFromThread(running_reactor(), _start_crawl, settings, spider_args, result)
+    with tempfile.TemporaryDirectory(prefix="newscrawler-test-", ignore_cleanup_errors=True) as folder:
+        if "NEWSCRAWLER_DB" not in settings:
+            # Never the project's data/ folder: each crawl gets an empty store of its own, gone
+            # with the crawl (a test that reads the store afterwards passes NEWSCRAWLER_DB).
+            settings.setdefault("MONGO_URI", "")
+            settings.update(NEWSCRAWLER_DB=str(Path(folder) / "store.sqlite3"),
+                            DEADLETTER_DIR=str(Path(folder) / "deadletter"))
+        blockingCallFromThread(running_reactor(), _start_crawl, settings, spider_args, result)
     result.stats = result.crawler.stats.get_stats()
     return result

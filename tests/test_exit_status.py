@@ -138,3 +138,14 @@ def test_every_detail_page_404_fails_a_monitor(not_found_site: str, tmp_path: Pa
     assert "At least one listing page was parsed... OK" in run.stderr
     assert "'monitors/result': 'failed'" in run.stderr
     assert "Exit status 1: 1 close monitor(s) failed" in run.stderr
+
+
+def test_store_that_cannot_be_opened_one_line_exit_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("NEWSCRAWLER_DB's folder cannot be made under a file")
+    run = scrapy("crawl", "qutoutiao", "-s", f"NEWSCRAWLER_DB={blocker / 'store.sqlite3'}",
+                 "-s", f"DEADLETTER_DIR={tmp_path / 'deadletter'}")
+    assert run.returncode == EXIT_NOT_STARTED
+    [line] = [line for line in run.stderr.splitlines() if "Crawl not started" in line]
+    assert f"Crawl not started: SQLite at {blocker / 'store.sqlite3'} cannot be opened" in line
+    assert "Traceback" not in run.stderr

@@ -152,8 +152,6 @@ def test_gzip_bomb_stops_at_the_limit(run: HostileRun) -> None:
 
 def test_log_holds_no_traceback(run: HostileRun) -> None:
     assert [r.getMessage() for r in run.records if r.exc_info] == []
-    # Spidermon's report of a failed close monitor quotes the monitor's assertion as a traceback:
-    # a verdict on the crawl (this run is unhealthy: a quarter of its pages fail), not a crash.
-    crashes = [r.getMessage() for r in run.records
-               if "Traceback" in r.getMessage() and not r.getMessage().startswith("[Spidermon]")]
-    assert crashes == []
+    # The run is unhealthy (a quarter of its pages fail): its failed monitors are a verdict, not a crash.
+    assert run.result.stats["monitors/failed"] >= 1
+    assert [r.getMessage() for r in run.records if "Traceback" in r.getMessage()] == []

@@ -39,10 +39,10 @@ class HeldIds:
 
 
 def middleware(store: HeldIds, **settings: Any) -> IncrementalCrawlMiddleware:
-    folder = Path(tempfile.mkdtemp(prefix="newscrawler-test-"))  # never the project's data/
-    settings = {"MONGO_URI": "", "NEWSCRAWLER_DB": str(folder / "store.sqlite3"), **settings}
-    mw = IncrementalCrawlMiddleware.from_crawler(get_crawler(settings_dict=project_settings_dict(**settings)))
-    mw.store.close()
+    with tempfile.TemporaryDirectory(prefix="newscrawler-test-") as folder:  # never the project's data/
+        settings = {"MONGO_URI": "", "NEWSCRAWLER_DB": str(Path(folder) / "store.sqlite3"), **settings}
+        mw = IncrementalCrawlMiddleware.from_crawler(get_crawler(settings_dict=project_settings_dict(**settings)))
+        mw.store.close()  # replaced by the stand-in below
     mw.store = store
     return mw
 

@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.utils.test import get_crawler
 from spidermon.contrib.validation import JSONSchemaValidator
 
 from newscrawler.extensions import progress_line
 from newscrawler.items import Article
+from newscrawler.monitor_report import CloseMonitors
 from newscrawler.monitors import ARTICLE_SCHEMA
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.settings import ITEM_PIPELINES
-from tests.crawling import crawl
+from newscrawler.spiders.qutoutiao import QutoutiaoSpider
+from tests.crawling import crawl, project_settings_dict
 
 # An item as it reaches spidermon: every contract field (items.ARTICLE_TYPES), these filled in.
 GOOD = asdict(Article(id="qutoutiao:1", title="标题", url="http://html2.qktoutiao.com/a.html",
@@ -87,6 +90,24 @@ def test_broken_body_selector_fails_dropped_ratio(via_replica: ReplicaServer, ca
     assert stats.get("item_scraped_count", 0) < stats["item_dropped_count"]
     assert stats["monitors/result"] == "failed"
     assert "Dropped-item ratio is below MONITOR_MAX_DROPPED_RATIO... FAIL" in caplog.text
+    # one ERROR line per failed monitor, with its reason, and no traceback anywhere
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR and "[Spidermon]" in r.getMessage()]
+    assert len(errors) == stats["monitors/failed"]
+    assert any(e.startswith("[Spidermon] FAIL: Crawl health/Dropped-item ratio is below MONITOR_MAX_DROPPED_RATIO: ")
+               and "articles dropped" in e and "\n" not in e for e in errors)
+    assert "Traceback" not in caplog.text
+
+
+def test_crawl_that_did_not_start_runs_no_monitor(caplog: pytest.LogCaptureFixture) -> None:
+    """Closed without ever opening (its start failed): no verdict, no failed monitor."""
+    caplog.set_level(logging.INFO)
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict())
+    crawler.spider = QutoutiaoSpider.from_crawler(crawler)
+    extension = CloseMonitors.from_crawler(crawler)
+    extension.spider_closed(crawler.spider)
+    assert not [k for k in crawler.stats.get_stats() if k.startswith("monitors/")]
+    assert "close monitors not run: the crawl did not start" in caplog.text
+    assert "FAIL" not in caplog.text
 
 
 def test_dead_letters_are_a_warning(via_replica: ReplicaServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

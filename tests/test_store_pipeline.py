@@ -271,3 +271,23 @@ def test_partial_batch_written_after_flush_interval(store_settings: dict[str, An
     stage = stage_for(store_settings, STORE_BATCH_SIZE=100, STORE_FLUSH_INTERVAL=0.2)
     # the crawl goes quiet for a second; the timer writes what is waiting
     assert feed(stage, 3, pause=1.0) == 3
+
+
+def test_article_that_cannot_become_a_document_is_lost_loudly(store_settings: dict[str, Any],
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A bug turning one item into a document: counted as lost (exit status 3), never swallowed."""
+    from scrapy.exceptions import DropItem
+
+    stage = stage_for(store_settings)
+
+    async def run() -> None:
+        stage.open_spider()
+        await stage.process_item(article(1))
+        with pytest.raises(DropItem, match=r"store failed \(TypeError: set is not JSON serializable\): http://h/2.html"):
+            await stage.process_item(article(2, tags={"a set"}))  # not JSON: no content hash
+        await stage.close_spider()
+
+    asyncio.run(run())
+    assert stage.stats.get_value("store/lost") == 1
+    assert stage.stats.get_value("store/new") == 1  # the rest of the crawl goes on
+    assert "Could not turn article http://h/2.html into a document, it is LOST (TypeError:" in caplog.text

@@ -21,6 +21,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from newscrawler.errors import ConfigError
+from newscrawler.storage import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +77,9 @@ class Command(ScrapyCrawlCommand):
                        "Exit status %d: %s", self.exitcode, reason)
 
     def report_startup_error(self, error: BaseException) -> None:
-        """A bad argument or setting is one line naming it; anything else is a bug: traceback."""
+        """A bad argument, setting or store is one line naming it; anything else is a bug: traceback."""
         assert self.settings is not None
-        if isinstance(error, ConfigError):
+        if isinstance(error, (ConfigError, StoreError)):
             logger.critical("Crawl not started: %s", error)
             if self.settings.get("LOG_FILE") or not self.settings.getbool("LOG_ENABLED"):
                 print(f"Crawl not started: {error}", file=sys.stderr)  # the log went elsewhere

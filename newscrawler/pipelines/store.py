@@ -10,8 +10,10 @@ import asyncio
 import logging
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
 
 from newscrawler.batchsize import store_batch_size
@@ -90,7 +92,15 @@ class StorePipeline:
         return len(batch)
 
     async def process_item(self, item: Any) -> Any:
-        await self.batcher.add(to_document(item))
+        try:
+            doc = to_document(item)
+        except Exception as exc:  # noqa: BLE001 - a bug: the article has no document to store or spool
+            url = ItemAdapter(item).get("url")
+            self.stats.inc_value("store/lost")
+            logger.critical("Could not turn article %s into a document, it is LOST (%s: %s)", url,
+                            type(exc).__name__, exc)
+            raise DropItem(f"store failed ({type(exc).__name__}: {exc}): {url}") from None
+        await self.batcher.add(doc)
         return item
 
     def flush_if_due(self) -> None:
