@@ -182,7 +182,7 @@ EXTENSIONS = {
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawler.monitors.CloseMonitorSuite"]
 # Finish reasons that count as healthy.
 SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
-# Every stored article is checked against this JSON Schema (title, url, published_at, content_html)...
+# Every stored article is checked against this JSON Schema (the contract's types; title, url, published_at, content_html)...
 SPIDERMON_VALIDATION_SCHEMAS = ["newscrawler.monitors.ARTICLE_SCHEMA"]
 # ...and any article that fails it fails the crawl.
 SPIDERMON_MAX_ITEM_VALIDATION_ERRORS = 0
