@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,6 +48,8 @@ SEEN_AGAIN = "UPDATE articles SET crawled_at = ?, doc = json_set(doc, '$.crawled
 
 # Well under SQLite's bound-variable limit (999 on old builds).
 LOOKUP_CHUNK = 500
+# Seconds a connection waits for another process's lock, at open and on every write.
+LOCK_TIMEOUT = 10.0
 
 # A document the statement could not take (bad text, bad type); the batch goes on without it.
 DOCUMENT_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, sqlite3.IntegrityError,
@@ -78,15 +81,34 @@ class SqliteStore(Store):
             if create:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             # Writes may run in a worker thread; the pipeline serializes them.
-            self.db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
-            self._migrate()
+            self.db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, check_same_thread=False, isolation_level=None)
+            self._prepare()
             # Reads (known ids, queries) on a connection of their own: WAL lets them run beside a write.
-            self.reader = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+            self.reader = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, check_same_thread=False)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{self.description} cannot be opened: {cause(exc)}") from exc
+
+    def _prepare(self) -> None:
+        """WAL mode and the schema, retried while another process holds the lock.
+
+        When several workers create one new database together, switching to WAL or
+        upgrading a read lock answers "database is locked" at once instead of waiting
+        for the busy timeout, so the wait is done here.
+        """
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        pause = 0.01
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(SCHEMA)
+                self._migrate()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.25)
 
     def _migrate(self) -> None:
         """Databases made before newest-wins lack ``crawled_at``: add it, filled from each document."""
