@@ -122,7 +122,7 @@ class CrawlHealthMonitor(BaseScrapyMonitor):
         spooled = self.stats.get("store/deadlettered", 0)
         if spooled:
             self.crawler.stats.inc_value("monitors/warnings")
-            logger.warning("%d articles were spooled to %s; run `newscrawler replay` once the store is back",
+            logger.warning("%d articles were spooled to %s; run `scrapy replay` once the store is back",
                            spooled, self.crawler.settings.get("DEADLETTER_DIR"))
 
 

@@ -120,7 +120,7 @@ def test_dead_letters_are_a_warning(via_replica: ReplicaServer, tmp_path: Path, 
     stats = crawl(settings, cids="1", pages="1").stats
     assert stats["store/deadlettered"] > 0
     assert stats["monitors/result"] == "passed" and stats["monitors/warnings"] == 1
-    assert f"articles were spooled to {tmp_path / 'dl'}; run `newscrawler replay`" in caplog.text
+    assert f"articles were spooled to {tmp_path / 'dl'}; run `scrapy replay`" in caplog.text
 
 
 def test_spidermon_enabled_off(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:

@@ -1,4 +1,4 @@
-"""``python -m newscrawler replay``: store the dead-letter files, whatever the folder holds."""
+"""``scrapy replay``: store the dead-letter files, whatever the folder holds."""
 
 from __future__ import annotations
 

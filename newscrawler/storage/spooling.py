@@ -26,7 +26,7 @@ class Spooler:
         if not self._append(batch, None, error):
             return
         self.stats.inc_value("store/deadlettered", len(batch))
-        logger.error("Could not store %d articles in %s (%s); kept in %s. Run `python -m newscrawler replay`.",
+        logger.error("Could not store %d articles in %s (%s); kept in %s. Run `scrapy replay`.",
                      len(batch), self.store_description, error, self.deadletter.path)
 
     def reject(self, rejected: list[Rejected]) -> None:
