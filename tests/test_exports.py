@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from newscrawler.cli import main
-from newscrawler.exporters.hexo import export_posts, post_filename, render_post
+from newscrawler.exporters.hexo import PostTemplate, export_posts, post_filename
 from newscrawler.items import ARTICLE_FIELDS
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.replica.site import SEED_ID, Site
@@ -122,7 +122,7 @@ ADVERSARIAL = [
 def test_front_matter_reads_back(title: str) -> None:
     headimg = f"https://cors.zfour.workers.dev/?http://s/{title}.jpg"
     doc = to_document(article(1, title=title, headimg=headimg))
-    post = render_post(doc, CATEGORIES, "趣头条")
+    post = PostTemplate(CATEGORIES, "趣头条").render(doc)
     meta = front_matter(post)
     assert meta["title"] == title
     assert meta["headimg"] == headimg == meta["thumbnail"]

@@ -105,11 +105,6 @@ class PostTemplate:
         return "\n---\n" + "".join(front) + "---\n\n<div>   \n" + body + "  \n</div>\n" + " " * 12
 
 
-def render_post(doc: dict[str, Any], categories: Iterable[str], author: str) -> str:
-    """One post on its own; an export builds its PostTemplate once."""
-    return PostTemplate(categories, author).render(doc)
-
-
 @dataclass
 class HexoResult:
     written: int = 0
