@@ -173,7 +173,7 @@ def crawl_figures(pairs: int, small: ReplicaConfig, large: ReplicaConfig) -> Non
     print("settings: the project's, with " + ", ".join(shown) + "; fresh SQLite store; robots.txt obeyed")
     latency = replica_latency()
     print(f"the replica answers a request on a kept-alive connection in {latency * 1000:.1f} ms "
-          f"(network-like latency: Nagle and delayed ACKs on its two writes)")
+          f"(it answers at once)")
     reports: dict[str, list[dict[str, Any]]] = {FULL: [], TWIN: []}
     with tempfile.TemporaryDirectory(prefix="newscrawler-bench-") as folder:
         tmp = Path(folder)
