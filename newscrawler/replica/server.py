@@ -1,7 +1,9 @@
 """Serve the replica over HTTP on 127.0.0.1, as a site and as an HTTP proxy.
 
-Requests are routed by path whatever host they name, so the replica works
-both as ``http_proxy`` (the crawler keeps the real hosts: api.1sapp.com,
+Requests for the other sources' hosts (``sources.py``: weekly.dockone.io,
+www.woshipm.com, www.myzaker.com, feeds.example.com) go to those sites; any
+other host gets the 趣头条 routes, by path, so the replica works both as
+``http_proxy`` (the crawler keeps the real hosts: api.1sapp.com,
 html2.qktoutiao.com, ...) and as a plain mirror of the listing API.
 """
 
@@ -11,16 +13,21 @@ import json
 import logging
 import sys
 import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from newscrawler.replica import hostile
+from newscrawler.replica import feed_attacks, hostile
+from newscrawler.replica.served import Ask
 from newscrawler.replica.site import ReplicaArticle, ReplicaConfig, Site
 
 logger = logging.getLogger(__name__)
 
-# JSON of the hit count per path (not counted itself).
+# JSON of the hit count per path (not counted itself); "host/path" for the other sources' hosts.
 HITS_PATH = "/__hits"
+# JSON of every article the other sources publish, with its true publication time (not counted).
+ARTICLES_PATH = "/__articles"
 ROBOTS_TXT = b"User-agent: *\nDisallow: /private/\n"
 
 
@@ -32,6 +39,8 @@ class ReplicaServer(ThreadingHTTPServer):
         self.failed_once: set[str] = set()
         self.lock = threading.Lock()
         self.hits: dict[str, int] = {}
+        # The clock relative times are shown against; a test may fix it.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
         super().__init__(("127.0.0.1", port), ReplicaHandler)
 
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
@@ -77,11 +86,21 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             with self.server.lock:
                 body = json.dumps(self.server.hits).encode()
             return self.send(200, "application/json", body)
-        with self.server.lock:
-            self.server.hits[path] = self.server.hits.get(path, 0) + 1
         site = self.server.site
+        if path == ARTICLES_PATH:
+            return self.send(200, "application/json", json.dumps(site.sources.published(), ensure_ascii=False).encode())
+        host = self.requested_host(parts)
+        other_source = site.sources.serves(host)
+        key = f"{host}{path}" if other_source else path
+        with self.server.lock:
+            self.server.hits[key] = self.server.hits.get(key, 0) + 1
         if path == "/robots.txt":
             return self.send(200, "text/plain", ROBOTS_TXT)
+        if other_source:
+            reply = site.sources.reply(Ask(host, path, query, self.server.clock(), self.server.server_address[1]))
+            return self.send(reply.status, reply.content_type, reply.body, **reply.headers)
+        if path == feed_attacks.XXE_PATH:  # what a hostile feed's external entity names
+            return self.send(200, "text/plain", feed_attacks.XXE_SECRET)
         if path == "/content/outList":
             try:
                 cid = int(query["cid"][0])
@@ -105,6 +124,11 @@ class ReplicaHandler(BaseHTTPRequestHandler):
                 return
         content_type = f"text/html; charset={article.charset.upper()}" if article.header_charset else "text/html"
         return self.send(200, content_type, site.detail_html(article))
+
+    def requested_host(self, parts: SplitResult) -> str:
+        """The host a proxied request names in its request line, else the Host header's."""
+        host = parts.hostname or urlsplit("//" + self.headers.get("Host", "")).hostname
+        return (host or "").lower()
 
     def trap(self, article: ReplicaArticle) -> bool:
         """The hostile pages that answer with something other than their HTML; True when sent."""

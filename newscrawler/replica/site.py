@@ -19,6 +19,8 @@ from urllib.parse import quote
 
 from newscrawler.categories import CATEGORIES
 from newscrawler.replica import content, hostile
+from newscrawler.replica.served import BEIJING
+from newscrawler.replica.sources import Sources
 
 SEED_ID = "594310537"
 SEED_TITLE = "惠及2亿人的大好事来了！"
@@ -28,7 +30,6 @@ OFFLINE_CHANNEL = 45  # 彩票: the API answers with a non-zero code
 CHANNEL_ORDER: tuple[int, ...] = (255, 1, 2, 6, 10) + tuple(
     c for c in CATEGORIES if c not in (255, 1, 2, 6, 10, OFFLINE_CHANNEL)
 )
-BEIJING = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,16 @@ class ReplicaConfig:
     per_page: int = 10
     seed: int = 2016
     hostile: bool = False  # also serve channel hostile.HOSTILE_CHANNEL (see hostile.py)
+    # The other sources (sources.py); sizes are pages x entries per page.
+    dockone_pages: int = 3
+    dockone_per_page: int = 15
+    woshipm_pages: int = 3
+    woshipm_per_page: int = 12
+    zaker_channels: int = 4  # the first of zaker.CHANNELS; one page each
+    zaker_per_channel: int = 20
+    feed_entries: int = 20
+    feed_per_page: int = 0  # 0: every entry in one document
+    zaker_anchor: datetime | None = None  # zaker's times count back from it; None: when the site is built
 
 
 @dataclass
@@ -82,6 +93,7 @@ class Site:
         self._build()
         if config.hostile:
             self._build_hostile()
+        self.sources = Sources(config)
 
     # --- building -------------------------------------------------------
     def _new_article(self, cid: int, **overrides: Any) -> ReplicaArticle:
@@ -273,11 +285,13 @@ class Site:
 
     def describe(self) -> list[str]:
         """Human-readable list of the broken and quirky cases, for the demo."""
-        lines = [f"{len(self.channels)} channels x {self.config.pages} pages x {self.config.per_page} entries, "
+        lines = [f"qutoutiao: {len(self.channels)} channels x {self.config.pages} pages x {self.config.per_page} entries, "
                  f"{len(self.articles)} articles"]
         for a in self.articles.values():
             if a.status != "ok" or a.empty_body or a.charset != "utf-8":
                 lines.append(f"  {a.source_id}: {a.status}{' empty body' if a.empty_body else ''} {a.charset} http://{a.host}{a.path}")
         lines += [f"  malformed listing: cid={c} page={p}" for c, p in sorted(self.malformed)]
         lines.append(f"  offline channel: cid={OFFLINE_CHANNEL}")
-        return lines
+        if self.config.hostile:
+            lines.append(f"  hostile channel: cid={hostile.HOSTILE_CHANNEL} (see newscrawler/replica/hostile.py)")
+        return lines + self.sources.describe()
