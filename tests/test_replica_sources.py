@@ -22,7 +22,7 @@ import feedparser
 import pytest
 from parsel import Selector
 
-from newscrawler.replica import feed_attacks, woshipm, zaker
+from newscrawler.replica import feed_attacks, server as server_module, woshipm, zaker
 from newscrawler.replica.served import BEIJING
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
@@ -542,6 +542,19 @@ def test_same_seed_same_sites_other_seed_other_sites() -> None:
     finally:
         for server in servers:
             server.shutdown()
+
+
+def test_delay_waits_before_each_response(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(server_module, "time", SimpleNamespace(sleep=slept.append))
+    server = serve_in_thread(0, ReplicaConfig(delay=0.25))
+    try:
+        fetch(server, "http://weekly.dockone.io/")
+        fetch(server, "http://api.1sapp.com/content/outList?cid=1&page=1&limit=1")
+        urllib.request.build_opener(urllib.request.ProxyHandler({})).open(server.url + "/__hits", timeout=10).read()
+    finally:
+        server.shutdown()
+    assert slept == [0.25, 0.25]
 
 
 def test_replica_command_sizes_and_options() -> None:

@@ -35,6 +35,16 @@ def instant(value: str) -> datetime:
     return moment
 
 
+def seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < 60:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds from 0 to 60")
+    return number
+
+
 class Command(ProjectCommand):
     def short_desc(self) -> str:
         return "Serve the replica site on 127.0.0.1 (use it as http_proxy)"
@@ -54,6 +64,8 @@ class Command(ProjectCommand):
         parser.add_argument("--zaker-anchor", type=instant, default=None, metavar="TIME",
                             help="ZAKER's publication times count back from this time; default: at start")
         parser.add_argument("--hostile", action="store_true", help="also serve the hostile channels and pages")
+        parser.add_argument("--delay", type=seconds, default=0.0,
+                            help="seconds each response waits (network-like latency); default 0")
 
     def execute(self, opts: argparse.Namespace) -> int:
         # Only this command and `demo` load the replica.
@@ -62,7 +74,7 @@ class Command(ProjectCommand):
 
         feed_pages, feed_per_page = opts.feed
         config = ReplicaConfig(
-            opts.channels, opts.pages, opts.per_page, opts.seed, hostile=opts.hostile,
+            opts.channels, opts.pages, opts.per_page, opts.seed, hostile=opts.hostile, delay=opts.delay,
             dockone_pages=opts.dockone[0], dockone_per_page=opts.dockone[1],
             woshipm_pages=opts.woshipm[0], woshipm_per_page=opts.woshipm[1],
             zaker_channels=opts.zaker[0], zaker_per_channel=opts.zaker[1],

@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -94,6 +95,8 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         key = f"{host}{path}" if other_source else path
         with self.server.lock:
             self.server.hits[key] = self.server.hits.get(key, 0) + 1
+        if site.config.delay > 0:
+            time.sleep(site.config.delay)
         if path == "/robots.txt":
             return self.send(200, "text/plain", ROBOTS_TXT)
         if other_source:

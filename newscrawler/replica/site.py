@@ -39,7 +39,8 @@ class ReplicaConfig:
     per_page: int = 10
     seed: int = 2016
     hostile: bool = False  # also serve channel hostile.HOSTILE_CHANNEL (see hostile.py)
-    # The other sources (sources.py); sizes are pages x entries per page.
+    # The other sources (sources.py) and the server; sizes are pages x entries per page.
+    delay: float = 0.0  # seconds each response waits: network-like latency for benchmarks
     dockone_pages: int = 3
     dockone_per_page: int = 15
     woshipm_pages: int = 3
