@@ -111,7 +111,7 @@ class Woshipm:
         title = r.choice(FORMS).format(s=r.choice(SUBJECTS), a=r.choice(ASPECTS), n=r.randrange(3, 12))
         author = None if native_id % 5 == 0 else r.choice(AUTHORS)
         return Published(self.name, str(native_id), f"http://{HOST}/{category}/{native_id}.html", title, published,
-                         author, precision="day", channel=CATEGORIES[category])
+                         author, precision="day")  # one stream, no channels; the category is in the URL
 
     def articles(self) -> Iterator[Published]:
         for position in range(self.total):
@@ -126,7 +126,7 @@ class Woshipm:
     def _hostile_article(self, sid: str) -> Published:
         published = NEWEST - timedelta(days=2, minutes=int(sid) % 300)
         return Published(self.name, sid, f"http://{HOST}/pmd/{sid}.html", f"恶意列表里的好文章 {sid}", published,
-                         "老秦", precision="day", channel=CATEGORIES["pmd"])
+                         "老秦", precision="day")
 
     # --- serving ---------------------------------------------------------
     def reply(self, ask: Ask) -> Reply | None:
@@ -235,7 +235,7 @@ def entry(article: Published, seed: int) -> dict[str, Any]:
         "view": f"{views / 1000:.1f}k" if views >= 1000 else str(views),
         "comment": r.randrange(0, 40),
         "like": r.randrange(0, 300),
-        "cat": {"name": article.channel, "slug": article.url.split("/")[3]},
+        "cat": {"name": CATEGORIES[article.url.split("/")[3]], "slug": article.url.split("/")[3]},
     }
     if article.author is not None:
         item["author"] = {"id": int(digest(article.author)[:5], 16), "name": article.author,
