@@ -21,7 +21,7 @@ import yaml
 
 from newscrawler.body import sanitize
 from newscrawler.dates import rfc1123
-from newscrawler.files import replacing
+from newscrawler.files import holds, replacing
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path, categories
                 raise ValueError(f"{name} is already the post of {owners[name]}")
             path = out / name
             data = template.render(doc).encode("utf-8")
-            if path.exists() and path.read_bytes() == data:
+            if holds(path, data):
                 result.unchanged += 1
                 continue
             with replacing(path) as file:
