@@ -104,19 +104,26 @@ def post_filename(doc: dict[str, Any]) -> str:
 #   as Markdown ([x](javascript:...), ![](http://tracker/...)); on one line the body is one block;
 # - U+FFFC marks Hexo's own placeholders (<!--code\uFFFC0-->): text that looks like one is
 #   swapped for other content, or fails the whole `hexo generate`.
-_IN_CONTENT = str.maketrans({"{": "&#123;", "\n": "&#10;", "\ufffc": "&#65532;"})
+_IN_CONTENT = (("{", "&#123;"), ("\n", "&#10;"), ("\ufffc", "&#65532;"))
 # Inside attribute values also "=" and "'": Hexo's external-link filter finds a link's href with a
 # regular expression, then writes target="_blank" before the first "href=" of the whole tag, which
 # may sit in the link's title ("x href='http://a/' onmouseover='...'"): the title's value would
 # end there and the rest become attributes. ('"', "<" and ">" are references already.)
-_IN_VALUES = str.maketrans({"=": "&#61;", "'": "&#39;"})
-# nh3's serialization: a tag holds no ">" but its own end, an attribute value no '"'.
-_TAG = re.compile(r"<[^>]*>")
+_IN_VALUES = (("=", "&#61;"), ("'", "&#39;"))
+# nh3 serializes a tag with no ">" but its own end and attribute values with no '"': this finds
+# each tag with a value holding "=" or "'", then each value.
+_TAG_TO_FIX = re.compile(r'<[^>]*="[^"]*[=\'][^>]*>')
 _VALUE = re.compile(r'="([^"]*)"')
 
 
-def _inert_values(tag: re.Match[str]) -> str:
-    return _VALUE.sub(lambda value: '="' + value[1].translate(_IN_VALUES) + '"', tag[0])
+def _references(text: str, characters: tuple[tuple[str, str], ...]) -> str:
+    for character, reference in characters:
+        text = text.replace(character, reference)
+    return text
+
+
+def _fix_values(tag: re.Match[str]) -> str:
+    return _VALUE.sub(lambda value: '="' + _references(value[1], _IN_VALUES) + '"', tag[0])
 
 
 def inert(html: str) -> str:
@@ -126,7 +133,7 @@ def inert(html: str) -> str:
     >>> inert("<p>{{ 1 + 1 }}</p>\\n\\n<p><a title=\\"x href='y'\\">a=b</a></p>")
     '<p>&#123;&#123; 1 + 1 }}</p>&#10;&#10;<p><a title="x href&#61;&#39;y&#39;" rel="noopener noreferrer">a=b</a></p>'
     """
-    return _TAG.sub(_inert_values, sanitize(html).translate(_IN_CONTENT))
+    return _TAG_TO_FIX.sub(_fix_values, _references(sanitize(html), _IN_CONTENT))
 
 
 class PostTemplate:
