@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ import pytest
 
 from newscrawler import settings as project_settings
 from newscrawler.body import sanitize
-from newscrawler.exporters.hexo import post_filename
+from newscrawler.exporters.hexo import PostTemplate, post_filename
 from newscrawler.replica import hostile
 from newscrawler.replica.server import serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
@@ -31,6 +32,7 @@ from tests.crawling import crawl
 from tests.hexo_render import CLOSING, OPENING, HexoSite, HexoWorker, expected_shape, post_wrapper, rendered_shape
 from tests.processes import scrapy
 from tests.test_body import PROXY
+from tests.test_exports import ADVERSARIAL
 
 SEED_POST = FIXTURES / "qutoutiao-hexo-post.md"
 
@@ -201,3 +203,22 @@ def test_json_feed_is_the_sanitized_body_and_plain_text(exported: HostileExport)
         assert [a["name"] for a in item.get("authors", [])] == ([doc["author"]] if doc["author"] else [])
     odd = next(i for i in items if i["id"] == "qutoutiao:990409")
     assert odd["authors"] == [{"name": "</author>]]><b>作者</b>"}]
+
+
+# --- front matter, value by value -----------------------------------------------------------------
+
+TITLES = [*ADVERSARIAL, "{{ x }}", "{% raw %}", "{# c #}", "---\n---", "\n---\ntitle: forged\n---\n", ";;;", "-----",
+          "a\n\nb\n", "\ttab first", "trailing space ", "1e3", "0o17", ".5", "~", "<!-- more -->", "\x85\u2028\u2029",
+          "\ufeff\x7f\x9f\ufffe\uffff", "😀" * 3]
+
+
+@pytest.mark.parametrize("value", TITLES)
+def test_every_front_matter_value_reads_back_from_hexo(value: str, hexo_worker: HexoWorker) -> None:
+    """Hexo's own front-matter parser (js-yaml, YAML 1.2) gives back each value as written."""
+    headimg = f"{PROXY}http://i.example/{value}.jpeg"
+    doc = {"title": value, "headimg": headimg, "published_at": datetime(2021, 7, 8, tzinfo=timezone.utc),
+           "content_html": "<p>正文</p>"}
+    post = hexo_worker.render("2021-07-08-qutoutiao-1.md", PostTemplate([value, "新媒体"], value).render(doc))
+    assert (post.front["title"], post.front["author"], post.front["categories"]) == (value, value, [value, "新媒体"])
+    assert post.front["headimg"] == post.front["thumbnail"] == headimg
+    assert rendered_shape(post_wrapper(post.fragment())) == expected_shape("<p>正文</p>")
