@@ -48,9 +48,10 @@ _FrontMatterDumper.add_representer(_Quoted, _represent_quoted)
 def _front(value: str) -> str:
     """A front-matter value that Hexo reads back as this very string.
 
-    PyYAML writes YAML 1.1; Hexo reads YAML 1.2 (js-yaml), where plain ``1e3``, ``0o17`` or
-    ``.5`` are numbers. A plain scalar is kept only for words (the seed's ``趣头条``), which
-    both read as text; anything else is quoted.
+    PyYAML writes YAML 1.1; Hexo reads YAML 1.2 (js-yaml), where plain ``1e3`` and ``0o17`` are
+    numbers and U+0085/U+2028 are no line breaks (PyYAML's own quoting breaks lines there). A
+    plain scalar is kept only for words (the seed's ``趣头条``), which both read as text;
+    anything else goes through ``_Quoted``.
     """
     return value if value.isalpha() else _Quoted(value)
 
