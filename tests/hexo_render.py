@@ -10,6 +10,7 @@ pipeline (``tests/hexo/render.js``), for the property tests.
 from __future__ import annotations
 
 import copy
+import fcntl
 import hashlib
 import json
 import shutil
@@ -33,16 +34,23 @@ def install() -> Path:
     ``--ignore-scripts``: no package needs its install script here (hexo-util ships the file
     its script would build), and none should run on a test machine.
     """
-    lock = hashlib.sha256((HEXO_DIR / "package-lock.json").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text(encoding="utf-8") == lock:
-        return MODULES
-    done = subprocess.run(
-        ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=HEXO_DIR, capture_output=True, text=True, timeout=600,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"npm ci in {HEXO_DIR} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    STAMP.write_text(lock, encoding="utf-8")
+    lockfile = HEXO_DIR / "package-lock.json"
+    with lockfile.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # two sessions in one checkout: one installs, the other waits
+        lock = hashlib.sha256(held.read()).hexdigest()
+        if STAMP.exists() and STAMP.read_text(encoding="utf-8") == lock:
+            return MODULES
+        try:
+            done = subprocess.run(
+                ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=HEXO_DIR, capture_output=True, text=True, timeout=600,
+            )
+        except FileNotFoundError:
+            raise RuntimeError("npm is not installed: the suite needs Node.js >= 20.19 and npm for real Hexo "
+                               "(README, Tests and benchmarks)") from None
+        if done.returncode != 0:
+            raise RuntimeError(f"npm ci in {HEXO_DIR} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        STAMP.write_text(lock, encoding="utf-8")
     return MODULES
 
 
