@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import feedparser
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -115,3 +116,22 @@ def test_any_text_stays_text_in_feed_readers(title: str, tags: list[str], author
     [read] = json.loads(jsonfeed.getvalue().decode("utf-8"))["items"]
     assert (read["title"], read.get("tags", []), read["authors"], read.get("content_html", "")) == (
         title, tags, [{"name": author}], body)
+
+
+@pytest.mark.parametrize("title", [
+    "a\ud800b", "a\udfffb", "a\x00\x08\x0b\x1fb", "a\x80\x85\x9fb", "a\ufffe\uffffb", "]]></title></item><item>x",
+    "</description><script>alert(1)</script>", "<![CDATA[x]]>", "&amp; &lt;b&gt;",
+])
+def test_rss_carries_titles_and_tags_as_text(title: str) -> None:
+    """What XML cannot carry is left out, the rest reaches feedparser as the same text, never markup."""
+    rss = io.BytesIO()
+    exporter = RssItemExporter(rss)
+    exporter.start_exporting()
+    exporter.export_item(feed_item(title, [title, "标签"], "作者", "<p>正文</p>"))
+    exporter.finish_exporting()
+    feed = feedparser.parse(rss.getvalue())
+    assert not feed.bozo, feed.get("bozo_exception")
+    [entry] = feed.entries
+    kept = "".join(c for c in title if c not in "\x00\x08\x0b\x1f\x80\x85\x9f\ufffe\uffff" and not "\ud800" <= c <= "\udfff")
+    assert entry.title == kept and [t.term for t in entry.tags] == [kept, "标签"]
+    assert entry.summary == "<p>正文</p>"
