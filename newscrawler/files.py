@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+# 64 random bits per name: only names planted on purpose clash, and each try draws another.
 _TEMP_NAME_ATTEMPTS = 100
 
 
