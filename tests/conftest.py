@@ -15,6 +15,7 @@ install_project_reactor()
 
 from newscrawler.replica.server import ReplicaServer, serve_in_thread  # noqa: E402
 from newscrawler.replica.site import ReplicaConfig  # noqa: E402
+from tests.hexo_render import HexoWorker, install  # noqa: E402
 from tests.servers import secantus  # noqa: E402
 from tests.valkey import valkey_server  # noqa: E402
 
@@ -89,3 +90,18 @@ def mongo_db(mongo_uri: str, request: pytest.FixtureRequest) -> Iterator[str]:
     yield name
     with MongoClient(mongo_uri, serverSelectionTimeoutMS=5000) as client:
         client.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def hexo_modules() -> Path:
+    """hexo and hexo-renderer-marked from npm, as pinned in tests/hexo/package-lock.json
+    (``npm ci`` on the first session after the lockfile changes; see tests/hexo_render.py)."""
+    return install()
+
+
+@pytest.fixture(scope="session")
+def hexo_worker(hexo_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HexoWorker]:
+    """One Node process rendering posts through Hexo's own post pipeline, for the whole session."""
+    worker = HexoWorker(tmp_path_factory.mktemp("hexo-worker"))
+    yield worker
+    worker.close()

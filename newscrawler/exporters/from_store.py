@@ -49,7 +49,7 @@ def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Pat
             return ExportReport(f"Hexo posts in {out}/: {result.written} written, {result.unchanged} unchanged, "
                                 f"{result.failed} failed", result.failed)
         count = 0
-        with replacing(out) as file:
+        with replacing(out, devices=True) as file:
             exporter = _exporter(kind, file, settings)
             exporter.start_exporting()
             for doc in docs:
@@ -70,7 +70,7 @@ def query_lines(store: Store, query: Query) -> Iterator[str]:
 def write_query(store: Store, query: Query, out: str | Path) -> str:
     """``query --out``: the same lines in a file, replaced only once complete; returns a one-line report."""
     count = 0
-    with replacing(Path(out)) as file:
+    with replacing(Path(out), devices=True) as file:
         for line in progress(query_lines(store, query), desc="query", total=expected_total(store, query)):
             file.write(line.encode("utf-8"))
             count += 1

@@ -1,9 +1,16 @@
-"""Hexo posts, in the exact format of shared/seed/qutoutiao-hexo-post.md."""
+"""Hexo posts, in the exact format of shared/seed/qutoutiao-hexo-post.md, inert for Hexo.
+
+Hexo renders a post's content with hexo-renderer-marked and its Nunjucks tag engine, then its
+filters. Each field is written so that these passes read it as plain content (see ``inert``
+and ``_front``), and what Hexo renders is the sanitized body: ``tests/test_hexo_real.py``
+checks it in real Hexo.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timezone
@@ -12,8 +19,9 @@ from typing import Any
 
 import yaml
 
+from newscrawler.body import sanitize
 from newscrawler.dates import rfc1123
-from newscrawler.files import replacing
+from newscrawler.files import holds, replacing
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +45,17 @@ def _represent_quoted(dumper: yaml.SafeDumper, value: _Quoted) -> yaml.ScalarNod
 _FrontMatterDumper.add_representer(_Quoted, _represent_quoted)
 
 
+def _front(value: str) -> str:
+    """A front-matter value that Hexo reads back as this very string.
+
+    PyYAML writes YAML 1.1; Hexo reads YAML 1.2 (js-yaml), where plain ``1e3`` and ``0o17`` are
+    numbers and U+0085/U+2028 are no line breaks (PyYAML's own quoting breaks lines there). A
+    plain scalar is kept only for words (the seed's ``趣头条``), which both read as text;
+    anything else goes through ``_Quoted``.
+    """
+    return value if value.isalpha() else _Quoted(value)
+
+
 def _lines(**values: Any) -> str:
     """``key: value`` lines as YAML writes them: quoting, doubled quotes and indents all right.
 
@@ -45,7 +64,8 @@ def _lines(**values: Any) -> str:
     return yaml.dump(values, Dumper=_FrontMatterDumper, allow_unicode=True, width=2**31, sort_keys=False)
 
 
-# Most filesystems take 255 bytes per file name; posts are first written as <name>.tmp.
+# Most filesystems take 255 bytes per file name. The 4 bytes kept back date from when a post was
+# first written as <name>.tmp; names already exported must stay the same.
 MAX_NAME_BYTES = 255 - len(".tmp")
 
 
@@ -78,6 +98,45 @@ def post_filename(doc: dict[str, Any]) -> str:
     return _cut_utf8(stem, MAX_NAME_BYTES - len(tag) - len(suffix)) + tag + suffix
 
 
+# What Hexo acts on in a post's content, written as character references (they read the same in
+# a browser, in text and in attribute values alike):
+# - "{" opens Nunjucks ({{ }}, {% %}, {# #}): without it Hexo runs no template at all;
+# - a line break: a blank line ends the post's <div> HTML block, and marked would read the rest
+#   as Markdown ([x](javascript:...), ![](http://tracker/...)); on one line the body is one block;
+# - U+FFFC marks Hexo's own placeholders (<!--code\uFFFC0-->): text that looks like one is
+#   swapped for other content, or fails the whole `hexo generate`.
+_IN_CONTENT = (("{", "&#123;"), ("\n", "&#10;"), ("\ufffc", "&#65532;"))
+# Inside attribute values also "=" and "'": Hexo's external-link filter finds a link's href with a
+# regular expression, then writes target="_blank" before the first "href=" of the whole tag, which
+# may sit in the link's title ("x href='http://a/' onmouseover='...'"): the title's value would
+# end there and the rest become attributes. ('"', "<" and ">" are references already.)
+_IN_VALUES = (("=", "&#61;"), ("'", "&#39;"))
+# nh3 serializes a tag with no ">" but its own end and attribute values with no '"': this finds
+# each tag with a value holding "=" or "'", then each value.
+_TAG_TO_FIX = re.compile(r'<[^>]*="[^"]*[=\'][^>]*>')
+_VALUE = re.compile(r'="([^"]*)"')
+
+
+def _references(text: str, characters: tuple[tuple[str, str], ...]) -> str:
+    for character, reference in characters:
+        text = text.replace(character, reference)
+    return text
+
+
+def _fix_values(tag: re.Match[str]) -> str:
+    return _VALUE.sub(lambda value: '="' + _references(value[1], _IN_VALUES) + '"', tag[0])
+
+
+def inert(html: str) -> str:
+    """An article body as post content that Hexo renders unchanged: sanitized again (whatever the
+    store holds), then the characters Hexo's passes act on as character references.
+
+    >>> inert("<p>{{ 1 + 1 }}</p>\\n\\n<p><a title=\\"x href='y'\\">a=b</a></p>")
+    '<p>&#123;&#123; 1 + 1 }}</p>&#10;&#10;<p><a title="x href&#61;&#39;y&#39;" rel="noopener noreferrer">a=b</a></p>'
+    """
+    return _TAG_TO_FIX.sub(_fix_values, _references(sanitize(html), _IN_CONTENT))
+
+
 class PostTemplate:
     """The front matter every post of an export shares (categories, author), dumped once.
 
@@ -85,8 +144,8 @@ class PostTemplate:
     """
 
     def __init__(self, categories: Iterable[str], author: str) -> None:
-        self.categories = "categories: \n" + "".join(" - " + _lines(c=c)[len("c: "):] for c in categories)
-        self.author = _lines(author=author)
+        self.categories = "categories: \n" + "".join(" - " + _lines(c=_front(c))[len("c: "):] for c in categories)
+        self.author = _lines(author=_front(author))
 
     def render(self, doc: dict[str, Any]) -> str:
         # One dump per post; the thumbnail repeats the headimg value as written.
@@ -101,7 +160,7 @@ class PostTemplate:
             f"date: {rfc1123(doc['published_at'])}\n",
             "thumbnail: ", headimg,
         ]
-        body = doc.get("content_html") or ""
+        body = inert(doc.get("content_html") or "")
         return "\n---\n" + "".join(front) + "---\n\n<div>   \n" + body + "  \n</div>\n" + " " * 12
 
 
@@ -126,7 +185,7 @@ def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path, categories
                 raise ValueError(f"{name} is already the post of {owners[name]}")
             path = out / name
             data = template.render(doc).encode("utf-8")
-            if path.exists() and path.read_bytes() == data:
+            if holds(path, data):
                 result.unchanged += 1
                 continue
             with replacing(path) as file:

@@ -15,8 +15,10 @@ from scrapy.exporters import BaseItemExporter
 from newscrawler.dates import rfc1123
 from newscrawler.exporters import feed_metadata
 
-# Characters XML 1.0 cannot carry at all, even escaped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot carry at all, even escaped (C0 controls, U+FFFE/U+FFFF, lone
+# surrogates), and the C1 controls, which it asks documents to avoid (2.2) and feed readers turn
+# into other characters: feedparser reads U+0080 as "€" and U+0085 as "…", as windows-1252.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(value: Any) -> str:
@@ -41,7 +43,8 @@ def rss_item(item: Any) -> etree._Element:
     if a.get("published_at"):
         entry.append(_element("pubDate", rfc1123(a["published_at"])))
     for tag in a.get("tags") or []:
-        entry.append(_element("category", tag))
+        if xml_text(tag):  # a tag of nothing XML can carry is no category
+            entry.append(_element("category", tag))
     return entry
 
 

@@ -65,6 +65,8 @@ def path_of(case_sid: str, page: str) -> str:
 
 def body_of(page: str) -> str:
     """The ``div.content`` inner HTML of each kind of page."""
+    if page in READER_BODIES:
+        return READER_BODIES[page]
     if page == "nested":
         return "<p>开头</p>" + "<span>" * 400 + "深处的文字" + "<p>结尾的段落</p>"
     if page == "deep":
@@ -90,3 +92,61 @@ def gzip_bomb() -> bytes:
         for _ in range(BOMB_INFLATED // len(chunk)):
             stream.write(chunk)
     return buffer.getvalue()
+
+
+# --- Text that the programs reading our exports would run ----------------------------------------
+# Ordinary articles, stored as they are, whose title, tags, author or body hold what Hexo (its
+# Nunjucks tags, then marked and its own filters), a YAML reader or a feed reader would act on.
+# tests/test_hexo_real.py renders their Hexo posts with the real `hexo generate` and reads the
+# feeds with feedparser. The template payload writes CODE_MARKER into the folder of whatever
+# runs it: the file must never appear.
+CODE_MARKER = "newscrawler-code-ran"
+RUN_CODE = ("{{ range.constructor(\"return global.process.mainModule.require('fs')"
+            ".writeFileSync('" + CODE_MARKER + "', '1')\")() }}")
+TRACKER = "http://tracker.example/p.png"
+READER_BODIES = {
+    "nunjucks": (
+        f"<p>{RUN_CODE}</p><p>{{% if true %}}条件{{% endif %}}</p><p>{{# 注释 #}}留下</p>"
+        '<p><a href="http://html2.qktoutiao.com/q?a={{7*7}}" title="{% if 1 %}x{% endif %}">链接{# #}</a></p>'
+    ),
+    # Hexo's tag plugins, and a raw block closed twice (a Nunjucks error fails the whole site).
+    "nunjucks_tags": (
+        "<p>{% raw %}原样{% endraw %}{% endraw %}{{ page.title }}</p><p>{% include_code x lang:js /etc/hostname %}</p>"
+        "<p>{% post_link 2021-07-08-qutoutiao-990001 %}{% asset_img x.png %}{% pullquote %}引{% endpullquote %}</p>"
+    ),
+    # Blank lines inside text: after one, marked would read the rest as Markdown.
+    "markdown": (
+        "<p>第一段\n\n[点击领取红包](javascript:alert(document.cookie))\n\n"
+        f"![]({TRACKER})\n\n&lt;http://autolink.example/&gt;\n\n# 标题\n\n* 列表\n\n    缩进的代码\n\n"
+        "[ref]: javascript:alert(2)\n\n| a | b |\n|---|---|\n| 1 | 2 |</p>"
+        "<pre>代码\n\n[链接](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)\n</pre>"
+    ),
+    # Code fences: Hexo's backtick filter highlights them before anything else runs.
+    "fences": (
+        "<pre>\n```js\nvar a = '{{ 1 }}';\n```\n</pre><p>~~~\n围栏\n~~~</p><p>`{{ 行内 }}` ``两个`` ```</p>"
+    ),
+    # Hexo's own markers: the excerpt break, its placeholders, and an attribute that its
+    # external-link filter would take for the link's own href.
+    "hexo_markers": (
+        "<p>&lt;!-- more --&gt;</p><!-- more --><p>前&lt;!--code\ufffc0--&gt;中&lt;!--swig\ufffc0--&gt;"
+        "后&lt;!--comment\ufffc0--&gt;</p><p>&lt;hexoPostRenderCodeBlock&gt;块&lt;/hexoPostRenderCodeBlock&gt;</p>"
+        "<p><a title=\"x href='http://evil.example/' onmouseover='alert(7)' \" "
+        "href=\"http://html2.qktoutiao.com/more.html\">更多</a></p>"
+    ),
+}
+READER_CASES: tuple[HostileCase, ...] = (
+    HostileCase("990401", {"title": "模板 " + RUN_CODE, "tag": ["{{ 7*7 }}", "{% raw %}"],
+                           "source_name": "{# 作者 #}{% if 1 %}"}, "stored", page="nunjucks"),
+    HostileCase("990402", {"title": "{% endraw %}{% include_code x /etc/hostname %}"}, "stored", page="nunjucks_tags"),
+    HostileCase("990403", {"title": "[点击领取红包](javascript:alert(1)) ![](" + TRACKER + ")"}, "stored",
+                page="markdown"),
+    HostileCase("990404", {"title": "```js", "tag": ["`code`"]}, "stored", page="fences"),
+    HostileCase("990405", {"title": "<!-- more --> 摘要"}, "stored", page="hexo_markers"),
+    # Front matter (YAML, and Hexo's own front-matter split) and feed XML delimiters.
+    HostileCase("990406", {"title": "---"}, "stored"),
+    HostileCase("990407", {"title": ";;;"}, "stored"),
+    HostileCase("990408", {"title": "title: 'x' \"y\" # z --- ;;; & *a !b | > % @ `"}, "stored"),
+    HostileCase("990409", {"title": "]]> </title></description><script>alert(1)</script> &amp; &#0; \x0b",
+                           "tag": ["]]>", "</category><x>"], "source_name": "</author>]]><b>作者</b>"}, "stored"),
+)
+CASES = CASES + READER_CASES
