@@ -16,7 +16,7 @@ from typing import Any
 
 import feedparser
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from newscrawler.body import sanitize
@@ -82,6 +82,16 @@ def test_any_text_in_any_field_stays_text_in_hexo(hexo_worker: HexoWorker, title
     assert not list(hexo_worker.folder.rglob(hostile.CODE_MARKER))
 
 
+def feedparser_rewrites(text: str) -> bool:
+    """feedparser "repairs" text it takes for double-encoded UTF-8: an all-Latin-1 value whose
+    Latin-1 bytes are valid UTF-8 ('Â¡' comes back as '¡'). Such a value is read back changed
+    whatever the feed says; no escape avoids it (feedparser acts after decoding references)."""
+    try:
+        return text.encode("latin-1").decode("utf-8") != text
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return False
+
+
 def feed_item(title: str, tags: list[str], author: str, body: str) -> dict[str, Any]:
     return {"id": "qutoutiao:1", "url": "http://h.example/1.html", "title": title, "tags": tags,
             "author": author, "content_html": body, "published_at": PUBLISHED}
@@ -92,6 +102,7 @@ def feed_item(title: str, tags: list[str], author: str, body: str) -> dict[str, 
 def test_any_text_stays_text_in_feed_readers(title: str, tags: list[str], author: str, text: str,
                                              attribute: str) -> None:
     title, author, tags = words(title), words(author), clean_tags(tags)
+    assume(not any(feedparser_rewrites(xml_text(t)) for t in [title, text, attribute, *tags]))
     body = body_html(text, text, attribute, text, text)
     item = feed_item(title, tags, author, body)
 
