@@ -99,6 +99,7 @@ class SqliteStore(Store):
             # The file the connection opened (sqlite3 shows no descriptor to fstat): taken before
             # anything is written, and checked again before every batch (check_file).
             self.identity = file_identity(os.stat(self.path))
+            self.gone: str | None = None
             self._prepare()
             self.check_file()
             # Reads (known ids, queries) on a connection of their own: WAL lets them run beside a write.
@@ -144,13 +145,30 @@ class SqliteStore(Store):
         A database file deleted (or replaced) under an open connection takes every later write
         with it: SQLite writes on into the unlinked file, which is gone once it closes.
         """
+        if self.gone is None:
+            try:
+                now = file_identity(os.stat(self.path))
+            except FileNotFoundError:
+                now = None
+            if now == self.identity:
+                return
+            self.gone = (f"{self.description}: the database file was {'replaced' if now else 'deleted'} while open; "
+                         "nothing more is written to it")
+            self._let_go()
+        raise StoreGone(self.gone)
+
+    def _let_go(self) -> None:
+        """Empty this store's WAL into the file it opened, and close.
+
+        The -wal and -shm files go by the path's name: a database put at that path (a backup
+        restored over it) would otherwise read this store's last commits as its own.
+        """
         try:
-            now = file_identity(os.stat(self.path))
-        except FileNotFoundError:
-            now = None
-        if now != self.identity:
-            raise StoreGone(f"{self.description}: the database file was {'replaced' if now else 'deleted'} "
-                            "while open; nothing more is written to it")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            logger.warning("%s: could not empty the WAL of the database that vanished: %s", self.description,
+                           cause(exc))
+        self.close()
 
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
         self.check_file()
@@ -243,5 +261,6 @@ class SqliteStore(Store):
         return self.reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def close(self) -> None:
-        self.reader.close()
+        if hasattr(self, "reader"):  # not yet opened when the file vanished while opening
+            self.reader.close()
         self.db.close()
