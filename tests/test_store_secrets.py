@@ -47,10 +47,15 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusSe
         yield server
 
 
-def start(command: str, *args: str, mongo_uri: str, folder: Path, proxy: str = "") -> subprocess.Popen[str]:
-    """``scrapy <command>`` with MONGO_URI from the environment, as an operator exports it."""
-    extra = {"MONGO_URI": mongo_uri, "DEADLETTER_DIR": str(folder / "deadletter"),
-             "MONGO_DATABASE": folder.name}
+def start(command: str, *args: str, mongo_uri: str, folder: Path, proxy: str = "",
+          option: bool = False) -> subprocess.Popen[str]:
+    """``scrapy <command>`` with MONGO_URI from the environment, as an operator exports it, or as
+    ``-s MONGO_URI=…`` (``option``)."""
+    extra = {"DEADLETTER_DIR": str(folder / "deadletter"), "MONGO_DATABASE": folder.name}
+    if option:
+        args = (*args, "-s", f"MONGO_URI={mongo_uri}")
+    else:
+        extra["MONGO_URI"] = mongo_uri
     if proxy:
         extra["http_proxy"] = proxy
     return subprocess.Popen([sys.executable, "-m", "scrapy", command, *args], cwd=ROOT, env=env(**extra),
@@ -98,7 +103,7 @@ def test_password_never_appears(name: str, auth_server: SecantusServer, replica:
     texts += [crawl.stdout, crawl.stderr, crawl_log, replayed.stdout, replayed.stderr, queried.stdout, queried.stderr]
 
     # The password as written, unescaped: pymongo takes it (and so do we), or it is one line naming no secret.
-    running = {command: start(command, *args, mongo_uri=raw, folder=folder, proxy=replica.url)
+    running = {command: start(command, *args, mongo_uri=raw, folder=folder, proxy=replica.url, option=True)
                for command, args in (("crawl", ["qutoutiao", *FAST]), ("query", ["--limit", "1"]), ("replay", []))}
     for command, process in running.items():
         done = finish(process)
@@ -145,7 +150,7 @@ def pieces(secret: str) -> set[str]:
 def test_malformed_uri_is_one_line_naming_no_secret(mongo_uri: str, secret: str, tmp_path: Path) -> None:
     commands = {"crawl": 2, "query": 1, "replay": 1}  # exit statuses: could not start; error
     running = {command: start(command, *(["qutoutiao"] if command == "crawl" else []), mongo_uri=mongo_uri,
-                              folder=tmp_path) for command in commands}
+                              folder=tmp_path, option=command == "query") for command in commands}
     for command, process in running.items():
         done = finish(process)
         assert done.returncode == commands[command], done.stderr[-3000:]
