@@ -101,3 +101,26 @@ def test_one_poisoned_line_costs_only_itself(kind: str, poison: str, tmp_path: P
         assert store.known_ids([f"qutoutiao:{n}" for n in range(1, 10)]) == {f"qutoutiao:{n}" for n in range(1, 6)}
     finally:
         store.close()
+
+
+def test_a_line_too_long_to_be_an_article_is_never_held_whole(tmp_path: Path) -> None:
+    """A 65 MiB line (no article is that long) is skipped a piece at a time; its file is kept whole."""
+    from newscrawler.storage.replay import MAX_LINE
+
+    folder = tmp_path / "deadletter"
+    folder.mkdir()
+    path = folder / "deadletter-1-x.jsonl"
+    with path.open("w", encoding="utf-8") as file:
+        file.write(to_json(to_document(article(1))) + "\n")
+        for _ in range(MAX_LINE // 2**20 + 1):
+            file.write("x" * 2**20)  # not even JSON, and never a newline for 65 MiB
+        file.write("\n" + to_json(to_document(article(2))) + "\n")
+    size = path.stat().st_size
+
+    done, peak = replay_process(["-s", f"NEWSCRAWLER_DB={tmp_path / 'store.sqlite3'}", "-s", "MONGO_URI=",
+                                 "-s", f"DEADLETTER_DIR={folder}"])
+    print(f"a {size / 2**20:.0f} MiB file with a {MAX_LINE // 2**20 + 1} MiB line: peak RSS {peak} MiB")
+    assert done.returncode == 1 and "2 new" in done.stdout, done.stdout
+    assert peak < PEAK_RSS_MIB
+    assert path.stat().st_size == size  # kept as it was, under its own name
+    assert not list(folder.glob("rejected-*"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from newscrawler.progress import progress
 from newscrawler.storage.base import Store, WriteResult
@@ -19,6 +19,11 @@ from newscrawler.storage.documents import BadDocument, check_storable, from_json
 from newscrawler.storage.isolation import is_outage, write_isolated
 
 logger = logging.getLogger(__name__)
+
+# Characters in one dead-letter line at most: far above any article (MongoDB takes documents of
+# up to 16 MB), low enough that one line never holds memory hostage.
+MAX_LINE = 64 * 2**20
+PIECE = 2**20  # characters read at a time
 
 
 @dataclass
@@ -89,10 +94,21 @@ class ReadFailed(Exception):
     """The dead-letter file could not be read to its end: it is kept."""
 
 
-def numbered_lines(file: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """The lines of ``file`` with their numbers, one at a time; ReadFailed when reading fails."""
+def numbered_lines(file: TextIO) -> Iterator[tuple[int, str | None]]:
+    """The lines of ``file`` with their numbers, one at a time; None for a line longer than
+    MAX_LINE, skipped without being held whole. ReadFailed when reading fails."""
     try:
-        yield from enumerate(file, 1)
+        number = 0
+        while piece := file.readline(PIECE):
+            number += 1
+            pieces, size = [piece], len(piece)
+            while not piece.endswith("\n") and (piece := file.readline(PIECE)):
+                size += len(piece)
+                if size <= MAX_LINE:
+                    pieces.append(piece)
+                elif pieces:
+                    pieces = []  # too long: the rest is read and dropped a piece at a time
+            yield number, "".join(pieces) if size <= MAX_LINE else None
     except OSError as exc:
         raise ReadFailed(cause(exc)) from exc
 
@@ -114,7 +130,7 @@ def _replay_file(store: Store, path: Path, claimed: Path, rejected: RejectedFile
         return False
     try:
         with file:
-            lines = _store_lines(store, path, file, rejected, report, batch_size)
+            lines, too_long = _store_lines(store, path, file, rejected, report, batch_size)
     except SetAsideFailed as exc:  # the rejected file itself cannot be written: keep the source
         report.problems.append(f"{path}: kept, lines cannot be set aside in {rejected.path}: {exc}")
         logger.error("Replay of %s stopped, the file is kept: %s", path, exc)
@@ -131,18 +147,29 @@ def _replay_file(store: Store, path: Path, claimed: Path, rejected: RejectedFile
         report.problems.append(f"{path}: kept, the store failed: {cause(exc)}")
         logger.error("Replay of %s stopped, the file is kept: %s", path, cause(exc))
         return False
+    if too_long:  # kept whole, nothing lost; its other lines are stored (again, harmlessly, next time)
+        report.problems.append(f"{path}: kept, line(s) {', '.join(map(str, too_long))} longer than {MAX_LINE} "
+                               "characters (no article is that long; look at it by hand)")
+        return False
     claimed.unlink(missing_ok=True)  # a replay running beside this one may have stored and removed it
     report.files_done += 1
     logger.info("Replayed and removed %s (%d lines)", path, lines)
     return True
 
 
-def _store_lines(store: Store, path: Path, file: Iterable[str], rejected: RejectedFile, report: ReplayReport,
-                 batch_size: int) -> int:
-    """Parse and store the lines of ``file`` a batch at a time; the number of non-blank lines."""
-    lines = 0
+def _store_lines(store: Store, path: Path, file: TextIO, rejected: RejectedFile, report: ReplayReport,
+                 batch_size: int) -> tuple[int, list[int]]:
+    """Parse and store the lines of ``file`` a batch at a time: the number of non-blank lines,
+    and those of the lines too long to read (they stay in the file)."""
+    lines, too_long = 0, []
     batch: list[tuple[int, dict[str, Any]]] = []
     for number, line in numbered_lines(file):
+        if line is None:
+            lines += 1
+            too_long.append(number)
+            logger.error("Replay: %s line %d is longer than %d characters, not read; the file is kept",
+                         path, number, MAX_LINE)
+            continue
         text = line.rstrip("\n")
         if not text.strip():
             continue
@@ -160,7 +187,7 @@ def _store_lines(store: Store, path: Path, file: Iterable[str], rejected: Reject
             batch = []
     if batch:
         _store_batch(store, path, batch, rejected, report)
-    return lines
+    return lines, too_long
 
 
 def _store_batch(store: Store, path: Path, batch: list[tuple[int, dict[str, Any]]], rejected: RejectedFile,
