@@ -76,7 +76,8 @@ def poisoned(**fields: Any) -> str:
 
 # Values the stores' encoders refuse (UTF-8 for SQLite text and BSON strings, 64-bit integers).
 POISONS = {
-    "content_html": (poisoned(content_html="<p>坏\udc80</p>"), "bad text in content_html: not UTF-8 (a lone surrogate)"),
+    "content_html": (poisoned(content_html="<p>坏\udc80</p>"),
+                     "bad text in content_html: not UTF-8 (a lone surrogate)"),
     "tag": (poisoned(tags=["ok", "\ud800"]), "bad text in tags[1]: not UTF-8 (a lone surrogate)"),
     "stats key": (poisoned(stats={"read\udfff": 1}), "bad text in stats (a key): not UTF-8 (a lone surrogate)"),
     "huge int": (poisoned(stats={"read": 2**70}), "bad value in stats.read: beyond a 64-bit integer"),

@@ -101,7 +101,8 @@ def secrets(uri: str) -> list[str]:
         key, _, value = pair.partition("=")
         if key.lower() in SECRET_OPTIONS:
             found.extend([value, *value.split(":")])
-    found += [spelling for text in found for spelling in (unquote_plus(text), quote_plus(text), quote(text, safe=""))]
+    found += [spelling for text in found
+              for spelling in (unquote_plus(text), quote_plus(text), quote(text, safe=""))]
     return sorted({text for text in found if len(text) >= MIN_SCRUBBED}, key=len, reverse=True)
 
 
@@ -130,7 +131,8 @@ def check(uri: str) -> dict[str, object]:
             options = parse_uri(uri)["options"]
     except (PyMongoError, ValueError, TypeError) as exc:
         scheme, userinfo, _ = split(uri)
-        hint = "; percent-encode : / ? # @ % in the user name and password" if scheme in SCHEMES and userinfo else ""
+        hint = ("; percent-encode : / ? # @ % in the user name and password"
+                if scheme in SCHEMES and userinfo else "")
         raise ConfigError(f"MONGO_URI does not parse: {scrub(str(exc), uri)} ({redact(uri)}){hint}") from None
     return {key.lower(): value for key, value in options.items()}
 
