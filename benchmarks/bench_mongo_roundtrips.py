@@ -1,4 +1,5 @@
-"""Round trips per batch of ``MongoStore.write``, on a SecantusDB wire server (or MONGO_TEST_URI).
+"""Round trips per batch of ``MongoStore.write``, and the store rate with and without the journal,
+on a SecantusDB wire server (or MONGO_TEST_URI).
 
 Prints figures; asserts nothing. Run: .venv/bin/python benchmarks/bench_mongo_roundtrips.py [ARTICLES] [BATCH]
 """
@@ -13,6 +14,9 @@ from contextlib import ExitStack
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from statistics import median
+
+from pymongo.write_concern import WriteConcern
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -56,6 +60,27 @@ def run(uri: str, count: int, batch_size: int) -> None:
         store.close()
 
 
+def store_rate(uri: str, count: int, batch_size: int, repeats: int = 3) -> None:
+    """New articles per second through ``MongoStore.write``: journaled writes (the default, MONGO_JOURNAL)
+    against the server's default write concern (acknowledged once applied in memory)."""
+    docs = [to_document(article(n)) for n in range(count)]
+    print(f"store rate, {count} new articles in batches of {batch_size} (median of {repeats} fresh collections):")
+    for name, concern in (("journal=true (the default)", WriteConcern(j=True)),
+                          ("no journal (w=1, the server's default)", WriteConcern())):
+        rates = []
+        for repeat in range(repeats):
+            store = mongo_store(uri, f"bench_rate_{os.getpid()}_{repeat}", concern)
+            try:
+                started = time.perf_counter()
+                for batch in chunked(docs, batch_size):
+                    store.write(batch, T0)
+                rates.append(count / (time.perf_counter() - started))
+            finally:
+                store.client.drop_database(store.collection.database.name)
+                store.close()
+        print(f"  {name:40} {median(rates):8.0f} articles/s  (runs: {', '.join(f'{r:.0f}' for r in rates)})")
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     batch_size = int(sys.argv[2]) if len(sys.argv) > 2 else 100
@@ -64,6 +89,8 @@ def main() -> None:
         if not uri:
             uri = stack.enter_context(secantus(Path(stack.enter_context(tempfile.TemporaryDirectory())))).uri
         run(uri, count, batch_size)
+        for size in sorted({batch_size, 10}, reverse=True):  # small batches show the journal's fsync per batch
+            store_rate(uri, count, size)
 
 
 if __name__ == "__main__":

@@ -127,6 +127,10 @@ MONGO_URI = os.environ.get("MONGO_URI", "")
 MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "newscrawler")
 # MongoDB collection name.
 MONGO_COLLECTION = os.environ.get("MONGO_COLLECTION", "articles")
+# Journaled MongoDB writes: a write counts as stored once it is in the server's journal on
+# disk, so a server crash cannot lose it. Used unless MONGO_URI names its own w or journal
+# (which then win); w=0 is refused. On a replica set, put w=majority in MONGO_URI.
+MONGO_JOURNAL = True
 # Items per write batch, MongoDB or SQLite (MONGO_BATCH_SIZE, the old name, still works).
 STORE_BATCH_SIZE = 100
 # Flush a partial batch after this many seconds.

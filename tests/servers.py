@@ -98,7 +98,14 @@ def secantus(directory: Path, auth: bool = False) -> Iterator[SecantusServer]:
 
 @contextmanager
 def secantus_with_user(directory: Path, user: str, password: str) -> Iterator[SecantusServer]:
-    """A server that requires SCRAM authentication, with one read-write user.
+    """A server that requires SCRAM authentication, with one read-write user."""
+    with secantus_with_users(directory, {user: password}) as server:
+        yield server
+
+
+@contextmanager
+def secantus_with_users(directory: Path, users: dict[str, str]) -> Iterator[SecantusServer]:
+    """A server that requires SCRAM authentication, with read-write users (name: password).
 
     Users are created on an open server, which then restarts with ``--auth`` (the daemon's documented way).
     """
@@ -106,7 +113,8 @@ def secantus_with_user(directory: Path, user: str, password: str) -> Iterator[Se
     server.start()
     try:
         with server.client() as client:
-            client.admin.command("createUser", user, pwd=password, roles=["root"])
+            for user, password in users.items():
+                client.admin.command("createUser", user, pwd=password, roles=["root"])
     finally:
         server.stop()
     server.auth = True

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from pymongo import MongoClient, monitoring
+from pymongo.write_concern import WriteConcern
 
 from newscrawler.storage.mongo import MongoStore
 from newscrawler.storage.sqlite import SqliteStore
@@ -37,11 +38,12 @@ class CommandCounter(monitoring.CommandListener):
                                                                           "aggregate", "count", "delete"))
 
 
-def mongo_store(uri: str, database: str) -> MongoStore:
+def mongo_store(uri: str, database: str, concern: WriteConcern | None = None) -> MongoStore:
+    """A store on the test server counting its round trips; the client's write concern unless ``concern``."""
     counter = CommandCounter()
     client: MongoClient[Any] = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000,
                                            event_listeners=[counter])
-    store = MongoStore(client, database, "articles", "the test server")
+    store = MongoStore(client, database, "articles", "the test server", concern=concern)
     store.commands = counter  # type: ignore[attr-defined]
     return store
 

@@ -1,7 +1,8 @@
 """``scrapy crawl`` with an exit status that cron and Scrapyd can trust.
 
 0  the crawl finished and every close monitor passed (dead letters are only a warning);
-1  the crawl ran but is unhealthy: a monitor failed (or, monitors off, it did not finish);
+1  the crawl ran but is unhealthy: a monitor failed (or, monitors off, it did not finish), or the
+   store's file was deleted or replaced mid-crawl (``store/file_gone``: its articles are spooled);
 2  the crawl could not start: a bad spider argument or setting (one line names it);
 3  articles were lost: neither stored nor spooled (``store/lost`` > 0).
 """
@@ -41,6 +42,9 @@ def exit_status(stats: Mapping[str, Any], started: bool) -> tuple[int, str]:
     lost = stats.get("store/lost", 0)
     if lost:
         return EXIT_LOST, f"{lost} articles lost (store/lost)"
+    if stats.get("store/file_gone"):
+        return EXIT_UNHEALTHY, ("the store's file was deleted or replaced mid-crawl (store/file_gone); the articles "
+                                "not stored are in the dead-letter file: run `scrapy replay`")
     failed = stats.get("monitors/failed", 0)
     if failed:
         return EXIT_UNHEALTHY, f"{failed} close monitor(s) failed; see the [Spidermon] report above"
@@ -55,7 +59,8 @@ class Command(ScrapyCrawlCommand):
 
     def long_desc(self) -> str:
         return ("Run a spider of the project. Exit status: 0 healthy (dead letters only warn); 1 a close monitor "
-                "failed; 2 the crawl could not start (bad argument or setting); 3 articles lost (store/lost).")
+                "failed, or the store's file vanished; 2 the crawl could not start (bad argument or setting); "
+                "3 articles lost (store/lost).")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:

@@ -72,7 +72,8 @@ class StorePipeline:
         store = open_store(self.crawler.settings)
         self.writer = RetryingWriter(store, self.stats, self.attempts, self.backoff, self.outage_cooldown)
         self.spooler.store_description = store.description
-        logger.info("Storing articles in %s (dead letters: %s)", store.description, self.spooler.deadletter.directory)
+        logger.info("Storing articles in %s (dead letters: %s); %s", store.description,
+                    self.spooler.deadletter.directory, store.durability)
         if self.flush_interval > 0:
             self.timer = create_looping_call(self.flush_if_due)
             self.timer.start(self.flush_interval, now=False)
@@ -121,7 +122,7 @@ class StorePipeline:
         try:
             result = self.writer.write(batch)
         except StoreDown as exc:
-            self.spooler.spool(batch, exc)
+            self.spooler.spool(batch, exc, noted=exc.lasting)
             return
         except Exception as exc:  # noqa: BLE001 - a bug must not cost the batch: spool it with the cause
             logger.exception("Unexpected failure writing %d articles", len(batch))

@@ -13,6 +13,11 @@ class StoreError(Exception):
     """A store that cannot be opened or read: the message names the path or host and the cause."""
 
 
+class StoreGone(StoreError):
+    """The store's file is no longer the one it opened (deleted or replaced): no write can be kept
+    from now on, so trying again cannot help."""
+
+
 @dataclass
 class Rejected:
     """A document the store refused on its own (the rest of its batch is stored)."""
@@ -73,6 +78,7 @@ class Store(ABC):
     """Upsert by ``id``, newest ``crawled_at`` wins; rewrite only on a content-hash change."""
 
     description: str
+    durability: str  # what a counted write survives, in words, for the log line at start
 
     @abstractmethod
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:

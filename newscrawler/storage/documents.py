@@ -21,6 +21,9 @@ HASHED_FIELDS = ("title", "content_html", "image_urls", "tags", "published_at")
 # Fields a reader's browser loads or follows: http(s) only, as the pipelines write them.
 URL_FIELDS = ("url", "headimg", "cover_images", "image_urls")
 STORABLE_FIELDS = frozenset(ARTICLE_FIELDS) | {"content_hash"}
+# The integers both stores hold (SQLite's INTEGER, BSON's int64): a larger one is refused by
+# their encoders, so it is a bad document, not a store failure.
+INT64 = range(-(2**63), 2**63)
 CONTRACT = Draft202012Validator(ARTICLE_TYPES)
 
 
@@ -93,6 +96,8 @@ def check_storable(doc: dict[str, Any]) -> None:
     error = best_match(CONTRACT.iter_errors(doc))
     if error is not None:
         raise BadDocument(_contract_reason(error))
+    for name, value in doc.items():
+        _check_encodable(name, value)
     for name in URL_FIELDS:
         values = doc[name] if isinstance(doc[name], list) else [doc[name]]
         for index, url in enumerate(values):
@@ -101,6 +106,31 @@ def check_storable(doc: dict[str, Any]) -> None:
                 raise BadDocument(f"{where} is not an http(s) URL")
     if sanitize(doc["content_html"]) != doc["content_html"]:
         raise BadDocument("content_html is not sanitized")
+
+
+def _check_encodable(where: str, value: Any) -> None:
+    r"""BadDocument if a store's encoder would refuse ``value``: text UTF-8 cannot encode (a lone
+    surrogate, which JSON can spell as an escape) or an integer beyond 64 bits.
+
+    >>> _check_encodable("title", "标题\udc80")
+    Traceback (most recent call last):
+    ...
+    newscrawler.storage.documents.BadDocument: bad text in title: not UTF-8 (a lone surrogate)
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadDocument(f"bad text in {where}: not UTF-8 (a lone surrogate)") from None
+    elif isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+        raise BadDocument(f"bad value in {where}: beyond a 64-bit integer")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_encodable(f"{where}[{index}]", item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_encodable(f"{where} (a key)", key)
+            _check_encodable(f"{where}.{key}", item)
 
 
 def _contract_reason(error: ValidationError) -> str:

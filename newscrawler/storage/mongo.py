@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
 from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
+from pymongo.write_concern import WriteConcern
 from scrapy.settings import BaseSettings
 
 from newscrawler.errors import ConfigError
 from newscrawler.storage.base import Query, Rejected, Store, StoreError, WriteResult, chunked, latest_per_id
+from newscrawler.storage.mongouri import check, redact, scrub, write_concern
 
 logger = logging.getLogger(__name__)
 
@@ -27,23 +28,6 @@ LOOKUP_CHUNK = 1000
 DUPLICATE_KEY = 11000
 # Authentication failed: retrying cannot help, so this is reported at start.
 AUTH_FAILED = 18
-# URI options whose values are secrets (a key file's password, AWS session tokens).
-_SECRET_OPTIONS = re.compile(r"(?i)([?&](?:tlsCertificateKeyFilePassword|authMechanismProperties)=)[^&#]*")
-
-
-def redact(uri: str) -> str:
-    """The URI without credentials, for logs.
-
-    >>> redact("mongodb://user:s3cret@db1:27017,db2/?authSource=admin")
-    'mongodb://***@db1:27017,db2/?authSource=admin'
-    >>> redact("mongodb://user:p@ss/w@db1/?tls=true&tlsCertificateKeyFilePassword=k3y")
-    'mongodb://***@db1/?tls=true&tlsCertificateKeyFilePassword=***'
-    """
-    # The user info ends at the last @ before the options: a password may hold an unescaped @ or /.
-    uri = re.sub(r"(?<=://)[^?#]*@", "***@", uri)
-    return _SECRET_OPTIONS.sub(r"\1***", uri)
-
-
 def upsert(doc: dict[str, Any], now: datetime) -> UpdateOne:
     """One round trip decides new, updated, unchanged or stale, on the server.
 
@@ -82,10 +66,14 @@ def mongo_cause(exc: PyMongoError) -> str:
 
 
 class MongoStore(Store):
-    def __init__(self, client: Any, database: str, collection: str, where: str, indexes: bool = True) -> None:
+    def __init__(self, client: Any, database: str, collection: str, where: str, indexes: bool = True,
+                 concern: WriteConcern | None = None, durability: str = "the client's write concern") -> None:
         self.client = client
-        self.collection = client[database][collection]
+        # Writes wait for what ``concern`` asks (journaled by default, see from_settings), so the
+        # counts of a write are of what the server made durable.
+        self.collection = client.get_database(database, write_concern=concern)[collection]
         self.description = f"MongoDB at {where} ({database}.{collection})"
+        self.durability = f"MongoDB write concern {durability}"
         if indexes:  # writers only: readers must not change the collection
             self._create_indexes()
 
@@ -107,9 +95,24 @@ class MongoStore(Store):
             raise ConfigError(f"{self.description}: authentication failed (check the user and password "
                               "in MONGO_URI)") from None
 
+    @staticmethod
+    def check_settings(settings: BaseSettings, create: bool = True) -> tuple[WriteConcern | None, str]:
+        """The write concern of a writer (``create``) from MONGO_URI and MONGO_JOURNAL; ConfigError
+        for a URI pymongo refuses, a bad MONGO_JOURNAL or w=0. A reader only needs the URI to parse."""
+        uri = settings.get("MONGO_URI")
+        if not create:
+            check(uri)
+            return None, "not used (reading only)"
+        try:
+            journal = settings.getbool("MONGO_JOURNAL")
+        except ValueError:
+            raise ConfigError(f"MONGO_JOURNAL={settings.get('MONGO_JOURNAL')!r}: expected True or False") from None
+        return write_concern(uri, journal)
+
     @classmethod
     def from_settings(cls, settings: BaseSettings, create: bool = True) -> MongoStore:
         uri = settings.get("MONGO_URI")
+        concern, durability = cls.check_settings(settings, create)
         try:
             client = MongoClient(
                 uri,
@@ -118,9 +121,11 @@ class MongoStore(Store):
                 serverSelectionTimeoutMS=settings.getint("MONGO_SERVER_SELECTION_TIMEOUT_MS"),
                 connectTimeoutMS=settings.getint("MONGO_CONNECT_TIMEOUT_MS"),
             )
-        except (PyMongoError, ValueError) as exc:  # e.g. a malformed URI; its text may quote the URI, so it is not shown
-            raise ConfigError(f"MONGO_URI {redact(uri)} is not usable: {type(exc).__name__}") from None
-        return cls(client, settings.get("MONGO_DATABASE"), settings.get("MONGO_COLLECTION"), redact(uri), create)
+        except (PyMongoError, ValueError) as exc:  # its text could quote the URI: scrubbed
+            raise ConfigError(f"MONGO_URI {redact(uri)} is not usable: {type(exc).__name__}: "
+                              f"{scrub(str(exc), uri)}") from None
+        return cls(client, settings.get("MONGO_DATABASE"), settings.get("MONGO_COLLECTION"), redact(uri), create,
+                   concern, durability)
 
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
         docs = latest_per_id(docs)

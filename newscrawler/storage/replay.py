@@ -5,19 +5,25 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from newscrawler.progress import progress
-from newscrawler.storage.base import Store, WriteResult, chunked
+from newscrawler.storage.base import Store, WriteResult
 from newscrawler.storage.causes import cause
 from newscrawler.storage.deadletter import ERROR_KEY, RejectedFile, claim, pending_files, release
 from newscrawler.storage.documents import BadDocument, check_storable, from_json, to_json_line
-from newscrawler.storage.isolation import write_isolated
+from newscrawler.storage.isolation import is_outage, write_isolated
 
 logger = logging.getLogger(__name__)
+
+# Characters in one dead-letter line at most: far above any article (MongoDB takes documents of
+# up to 16 MB), low enough that one line never holds memory hostage.
+MAX_LINE = 64 * 2**20
+PIECE = 2**20  # characters read at a time
 
 
 @dataclass
@@ -42,12 +48,6 @@ class ReplayReport:
             lines.append(f"set aside {sum(self.set_aside.values())} lines in {self.rejected_path}: {reasons}")
         lines.extend(f"not done: {problem}" for problem in self.problems)
         return lines
-
-
-def read_lines(path: Path) -> list[tuple[int, str]]:
-    """The non-blank lines of ``path`` with their numbers; bytes that are not UTF-8 kept as escapes."""
-    with path.open(encoding="utf-8", errors="surrogateescape") as file:
-        return [(number, line.rstrip("\n")) for number, line in enumerate(file, 1) if line.strip()]
 
 
 def replay(store: Store, directory: str | Path, batch_size: int = 100) -> ReplayReport:
@@ -86,44 +86,94 @@ def replay(store: Store, directory: str | Path, batch_size: int = 100) -> Replay
     return report
 
 
+class SetAsideFailed(Exception):
+    """The rejected file cannot be written: the source file is kept."""
+
+
+class ReadFailed(Exception):
+    """The dead-letter file could not be read to its end: it is kept."""
+
+
+def numbered_lines(file: TextIO) -> Iterator[tuple[int, str | None]]:
+    """The lines of ``file`` with their numbers, one at a time; None for a line longer than
+    MAX_LINE, skipped without being held whole. ReadFailed when reading fails."""
+    try:
+        number = 0
+        while piece := file.readline(PIECE):
+            number += 1
+            pieces, size = [piece], len(piece)
+            while not piece.endswith("\n") and (piece := file.readline(PIECE)):
+                size += len(piece)
+                if size <= MAX_LINE:
+                    pieces.append(piece)
+                elif pieces:
+                    pieces = []  # too long: the rest is read and dropped a piece at a time
+            yield number, "".join(pieces) if size <= MAX_LINE else None
+    except OSError as exc:
+        raise ReadFailed(cause(exc)) from exc
+
+
 def _replay_file(store: Store, path: Path, claimed: Path, rejected: RejectedFile, report: ReplayReport,
                  batch_size: int) -> bool:
     """Store the lines of ``claimed`` (``path`` taken for replay); remove it once every line is
-    stored or set aside and return True, or report why it is kept and return False."""
+    stored or set aside and return True, or report why it is kept and return False.
+
+    The file is read line by line and written a batch at a time: memory is bounded by a batch,
+    whatever the size of the file.
+    """
     try:
-        lines = read_lines(claimed)
+        # Bytes that are not UTF-8 are kept as escapes (the line is then set aside as not JSON).
+        file = claimed.open(encoding="utf-8", errors="surrogateescape")
     except OSError as exc:
         report.problems.append(f"{path}: kept, cannot be read: {cause(exc)}")
         logger.error("Replay: cannot read %s: %s", path, cause(exc))
         return False
     try:
-        docs = _parse(path, lines, rejected, report)
-        for batch in chunked(docs, batch_size):
-            result = write_isolated(store, [doc for _, doc in batch], datetime.now(timezone.utc))
-            by_id = {doc["id"]: number for number, doc in batch}
-            for item in result.rejected:
-                _set_aside(rejected, report, path, by_id.get(item.doc["id"], 0), item.reason,
-                           _text(item.doc, item.error))
-            result.rejected = []
-            report.written.add(result)
-    except OSError as exc:  # the rejected file itself cannot be written: keep the source
-        report.problems.append(f"{path}: kept, lines cannot be set aside in {rejected.path}: {cause(exc)}")
-        logger.error("Replay of %s stopped, the file is kept: %s", path, cause(exc))
+        with file:
+            lines, too_long = _store_lines(store, path, file, rejected, report, batch_size)
+    except SetAsideFailed as exc:  # the rejected file itself cannot be written: keep the source
+        report.problems.append(f"{path}: kept, lines cannot be set aside in {rejected.path}: {exc}")
+        logger.error("Replay of %s stopped, the file is kept: %s", path, exc)
         return False
-    except Exception as exc:  # noqa: BLE001 - the store failed: keep the file, go on with the next
+    except ReadFailed as exc:  # reading failed partway (an I/O error)
+        report.problems.append(f"{path}: kept, cannot be read: {exc}")
+        logger.error("Replay: cannot read %s: %s", path, exc)
+        return False
+    except Exception as exc:  # noqa: BLE001 - write_isolated lets only outages through: the store failed
+        if not is_outage(exc):  # a bug: loud, with its traceback; the file is kept for the next run
+            logger.exception("Replay of %s stopped by an unexpected error, the file is kept", path)
+            report.problems.append(f"{path}: kept, unexpected error: {type(exc).__name__}: {exc}")
+            return False
         report.problems.append(f"{path}: kept, the store failed: {cause(exc)}")
         logger.error("Replay of %s stopped, the file is kept: %s", path, cause(exc))
         return False
+    if too_long:  # kept whole, nothing lost; its other lines are stored (again, harmlessly, next time)
+        report.problems.append(f"{path}: kept, line(s) {', '.join(map(str, too_long))} longer than {MAX_LINE} "
+                               "characters (no article is that long; look at it by hand)")
+        return False
     claimed.unlink(missing_ok=True)  # a replay running beside this one may have stored and removed it
     report.files_done += 1
-    logger.info("Replayed and removed %s (%d lines)", path, len(lines))
+    logger.info("Replayed and removed %s (%d lines)", path, lines)
     return True
 
 
-def _parse(path: Path, lines: list[tuple[int, str]], rejected: RejectedFile,
-           report: ReplayReport) -> list[tuple[int, dict[str, Any]]]:
-    docs = []
-    for number, text in lines:
+def _store_lines(store: Store, path: Path, file: TextIO, rejected: RejectedFile, report: ReplayReport,
+                 batch_size: int) -> tuple[int, list[int]]:
+    """Parse and store the lines of ``file`` a batch at a time: the number of non-blank lines,
+    and those of the lines too long to read (they stay in the file)."""
+    lines, too_long = 0, []
+    batch: list[tuple[int, dict[str, Any]]] = []
+    for number, line in numbered_lines(file):
+        if line is None:
+            lines += 1
+            too_long.append(number)
+            logger.error("Replay: %s line %d is longer than %d characters, not read; the file is kept",
+                         path, number, MAX_LINE)
+            continue
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        lines += 1
         try:
             doc = from_json(text)
             doc.pop(ERROR_KEY, None)  # why the store rejected it once: the spooler's note, not article data
@@ -131,13 +181,32 @@ def _parse(path: Path, lines: list[tuple[int, str]], rejected: RejectedFile,
         except BadDocument as exc:
             _set_aside(rejected, report, path, number, str(exc), text)
             continue
-        docs.append((number, doc))
-    return docs
+        batch.append((number, doc))
+        if len(batch) >= batch_size:
+            _store_batch(store, path, batch, rejected, report)
+            batch = []
+    if batch:
+        _store_batch(store, path, batch, rejected, report)
+    return lines, too_long
+
+
+def _store_batch(store: Store, path: Path, batch: list[tuple[int, dict[str, Any]]], rejected: RejectedFile,
+                 report: ReplayReport) -> None:
+    """Write one batch; documents the store refuses one by one are set aside with its reason."""
+    result = write_isolated(store, [doc for _, doc in batch], datetime.now(timezone.utc))
+    by_id = {doc["id"]: number for number, doc in batch}
+    for item in result.rejected:
+        _set_aside(rejected, report, path, by_id.get(item.doc["id"], 0), item.reason, _text(item.doc, item.error))
+    result.rejected = []
+    report.written.add(result)
 
 
 def _set_aside(rejected: RejectedFile, report: ReplayReport, path: Path, number: int, reason: str,
                text: str) -> None:
-    rejected.append(path, number, reason, text)
+    try:
+        rejected.append(path, number, reason, text)
+    except OSError as exc:
+        raise SetAsideFailed(cause(exc)) from exc
     report.set_aside[reason] += 1
     logger.error("Replay: %s line %d set aside in %s: %s", path, number, rejected.path, reason)
 

@@ -21,11 +21,16 @@ class Spooler:
         self.stats = stats
         self.store_description = store_description
 
-    def spool(self, batch: list[dict[str, Any]], error: object) -> None:
-        """A batch the store could not take at all (down, locked, full)."""
+    def spool(self, batch: list[dict[str, Any]], error: object, noted: bool = False) -> None:
+        """A batch the store could not take at all (down, locked, full); ``noted``: the store is
+        gone for the rest of the crawl, which was logged once as an ERROR already."""
         if not self._append(batch, None, error):
             return
         self.stats.inc_value("store/deadlettered", len(batch))
+        if noted:
+            logger.warning("Kept %d articles in %s: the store is gone (see the ERROR above). Run `scrapy replay`.",
+                           len(batch), self.deadletter.path)
+            return
         logger.error("Could not store %d articles in %s (%s); kept in %s. Run `scrapy replay`.",
                      len(batch), self.store_description, error, self.deadletter.path)
 

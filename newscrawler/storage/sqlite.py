@@ -1,8 +1,9 @@
-"""The embedded store: SQLite in WAL mode, one transaction per batch."""
+"""The embedded store: SQLite in WAL mode, one durable transaction per batch."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -10,7 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from newscrawler.storage.base import Query, Rejected, Store, StoreError, WriteResult, chunked, latest_per_id
+from newscrawler.storage.base import (Query, Rejected, Store, StoreError, StoreGone, WriteResult, chunked,
+                                      latest_per_id)
 from newscrawler.storage.causes import cause
 from newscrawler.storage.documents import from_json, iso, to_json
 
@@ -50,6 +52,10 @@ SEEN_AGAIN = "UPDATE articles SET crawled_at = ?, doc = json_set(doc, '$.crawled
 LOOKUP_CHUNK = 500
 # Seconds a connection waits for another process's lock, at open and on every write.
 LOCK_TIMEOUT = 10.0
+# WAL: a commit is appended to the -wal file, readers run beside the writer. synchronous=FULL:
+# every commit fsyncs the WAL before it returns, so a committed (and counted) batch survives a
+# killed process and a power loss alike; NORMAL would let a power loss take the last commits.
+JOURNAL_MODE, SYNCHRONOUS = "WAL", "FULL"
 
 # A document the statement could not take (bad text, bad type); the batch goes on without it.
 DOCUMENT_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, sqlite3.IntegrityError,
@@ -71,7 +77,15 @@ def newer_or_same(stored: str | None, incoming: str | None) -> bool:
     return stored is None or (incoming is not None and stored <= incoming)
 
 
+def file_identity(status: os.stat_result) -> tuple[int, int]:
+    """What names one file whatever its path: device and inode."""
+    return status.st_dev, status.st_ino
+
+
 class SqliteStore(Store):
+    durability = (f"SQLite journal_mode={JOURNAL_MODE}, synchronous={SYNCHRONOUS}: a batch counts once its "
+                  "commit is on disk")
+
     def __init__(self, path: str | Path, create: bool = True) -> None:
         self.path = Path(path)
         self.description = f"SQLite at {self.path}"
@@ -82,7 +96,12 @@ class SqliteStore(Store):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             # Writes may run in a worker thread; the pipeline serializes them.
             self.db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, check_same_thread=False, isolation_level=None)
+            # The file the connection opened (sqlite3 shows no descriptor to fstat): taken before
+            # anything is written, and checked again before every batch (check_file).
+            self.identity = file_identity(os.stat(self.path))
+            self.gone: str | None = None
             self._prepare()
+            self.check_file()
             # Reads (known ids, queries) on a connection of their own: WAL lets them run beside a write.
             self.reader = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, check_same_thread=False)
         except (sqlite3.Error, OSError) as exc:
@@ -99,8 +118,8 @@ class SqliteStore(Store):
         pause = 0.01
         while True:
             try:
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute(f"PRAGMA journal_mode={JOURNAL_MODE}")
+                self.db.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
                 self.db.executescript(SCHEMA)
                 self._migrate()
                 return
@@ -120,7 +139,39 @@ class SqliteStore(Store):
             self.db.execute("UPDATE articles SET crawled_at = ? WHERE id = ?",
                             (crawl_time(from_json(doc).get("crawled_at")), row_id))
 
+    def check_file(self) -> None:
+        """StoreGone unless the path still names the file this store opened.
+
+        A database file deleted (or replaced) under an open connection takes every later write
+        with it: SQLite writes on into the unlinked file, which is gone once it closes.
+        """
+        if self.gone is None:
+            try:
+                now = file_identity(os.stat(self.path))
+            except FileNotFoundError:
+                now = None
+            if now == self.identity:
+                return
+            self.gone = (f"{self.description}: the database file was {'replaced' if now else 'deleted'} while open; "
+                         "nothing more is written to it")
+            self._let_go()
+        raise StoreGone(self.gone)
+
+    def _let_go(self) -> None:
+        """Empty this store's WAL into the file it opened, and close.
+
+        The -wal and -shm files go by the path's name: a database put at that path (a backup
+        restored over it) would otherwise read this store's last commits as its own.
+        """
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            logger.warning("%s: could not empty the WAL of the database that vanished: %s", self.description,
+                           cause(exc))
+        self.close()
+
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
+        self.check_file()
         docs = latest_per_id(docs)
         result = WriteResult()
         self.db.execute("BEGIN IMMEDIATE")
@@ -210,5 +261,6 @@ class SqliteStore(Store):
         return self.reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def close(self) -> None:
-        self.reader.close()
+        if hasattr(self, "reader"):  # not yet opened when the file vanished while opening
+            self.reader.close()
         self.db.close()
