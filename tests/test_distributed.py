@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from newscrawler.items import article_id
 from newscrawler.replica.site import ReplicaConfig, Site
 from tests import oracle
 from tests.processes import replica_process
@@ -113,28 +114,48 @@ def test_next_run_fetches_listings_again_and_stores_new_articles(redis_url: str,
     assert re.search(r"in run (\S+)", first.log).group(1) != re.search(r"in run (\S+)", second[0].log).group(1)
 
 
-def kill_after_a_quarter(victim: Worker, replica: str, expected: int) -> None:
-    """SIGKILL ``victim`` once a quarter of the ``expected`` detail pages were fetched."""
+def until_a_quarter_fetched(replica: str, expected: int, *workers: Worker) -> None:
+    """Return once a quarter of the ``expected`` detail pages were fetched, ``workers`` all running."""
     deadline = time.monotonic() + 60
     while sum(detail_hits(replica, CONFIG).values()) < expected // 4:
-        assert time.monotonic() < deadline and victim.process.poll() is None, victim.log[-3000:]
+        for worker in workers:
+            assert time.monotonic() < deadline and worker.process.poll() is None, worker.log[-3000:]
         time.sleep(0.05)
+
+
+def kill_after_a_quarter(victim: Worker, replica: str, expected: int) -> None:
+    """SIGKILL ``victim`` once a quarter of the ``expected`` detail pages were fetched."""
+    until_a_quarter_fetched(replica, expected, victim)
     victim.process.send_signal(signal.SIGKILL)
     victim.wait()
 
 
+def taken(replica: str) -> set[str]:
+    """Store ids of the articles whose pages ``replica`` was asked for."""
+    site = Site(CONFIG)
+    return {article_id(site.by_path[path]) for path in detail_hits(replica, CONFIG)}
+
+
 def test_killed_worker_is_recovered_by_the_next_run(redis_url: str, store: SharedStore) -> None:
     expected = ids_of(oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"])
-    with replica_process("--channels", "6", "--pages", "11") as replica:
-        # The victim never flushes its batch, so what it took is surely lost when it dies.
-        victim = start_worker(replica, redis_url, store, "victim", CONFIG.pages,
-                              "-s", "STORE_BATCH_SIZE=100000", "-s", "STORE_FLUSH_INTERVAL=3600")
+    with (replica_process("--channels", "6", "--pages", "11") as replica,
+          replica_process("--channels", "6", "--pages", "11", "--detail-delay", "120") as slow):
+        # The victim's own replica holds every article page for two minutes: each article the victim
+        # takes is still in flight when it dies, so what it took is surely missing from this run.
+        victim = start_worker(slow, redis_url, store, "victim", CONFIG.pages, "-s", "DOWNLOAD_TIMEOUT=300")
         survivor = start_worker(replica, redis_url, store, "survivor", CONFIG.pages)
-        kill_after_a_quarter(victim, replica, len(expected))
+        until_a_quarter_fetched(replica, len(expected), survivor)
+        deadline = time.monotonic() + 60
+        while not taken(slow) & set(expected):  # and the victim holds an article of the reference set
+            assert time.monotonic() < deadline and victim.process.poll() is None, victim.log[-3000:]
+            time.sleep(0.05)
+        victim.process.send_signal(signal.SIGKILL)
+        victim.wait()
         assert survivor.wait() == 0, survivor.log[-3000:]
         assert "(finished)" in survivor.log
         after_crash = snapshot(store)
         assert after_crash.first_seen.keys() < set(expected)  # the victim's work is missing
+        assert not after_crash.first_seen.keys() & taken(slow)  # nobody else fetched them in this run
         assert_each_stored_once(store, [victim, survivor])  # the victim stored nothing
         (follow_up,) = run_workers(1, replica, redis_url, store)
     assert store.ids() == expected  # every article

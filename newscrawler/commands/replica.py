@@ -18,6 +18,8 @@ class Command(ProjectCommand):
         parser.add_argument("--pages", type=int, default=5, help="listing pages per channel; default 5")
         parser.add_argument("--per-page", type=int, default=10, help="entries per listing page; default 10")
         parser.add_argument("--seed", type=int, default=2016, help="random seed of the generated site")
+        parser.add_argument("--detail-delay", type=float, default=0.0, metavar="SECONDS",
+                            help="seconds before each article page answers (a slow site); default 0")
 
     def execute(self, opts: argparse.Namespace) -> int:
         # Only this command and `demo` load the replica.
@@ -25,7 +27,7 @@ class Command(ProjectCommand):
         from newscrawler.replica.site import ReplicaConfig
 
         config = ReplicaConfig(opts.channels, opts.pages, opts.per_page, opts.seed)
-        server = ReplicaServer(opts.port, config)
+        server = ReplicaServer(opts.port, config, opts.detail_delay)
         print(f"Replica serving on {server.url} (use it as http_proxy=...); Ctrl-C stops it", flush=True)
         for line in server.site.describe():
             print(line, flush=True)
