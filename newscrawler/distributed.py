@@ -2,9 +2,10 @@
 
 ``REDIS_URL`` switches it on (the ``DistributedAddon`` sets scrapy-redis's classes);
 unset, Scrapy's own scheduler runs in one process and no Redis is needed. The queue and
-dupefilter keys are named per spider and per run (see ``redis_run``), so each scheduled
-run fetches the listings again, and a worker closes once the shared frontier has been
-empty, with no other worker busy, for ``REDIS_IDLE_CLOSE`` seconds.
+dupefilter keys are named per spider and per run, and runs per crawl (``run_identity``,
+``redis_run``), so each scheduled run fetches the listings again and crawls that differ
+never share a frontier. A worker closes once the shared frontier has been empty, with no
+other worker busy, for ``REDIS_IDLE_CLOSE`` seconds.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from scrapy_redis.scheduler import Scheduler
 
 from newscrawler.errors import ConfigError
 from newscrawler.redis_run import RunMembership
+from newscrawler.run_identity import check_run_name, run_identity, spider_arguments
+from newscrawler.storage import store_target
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +87,8 @@ def redis_host(url: str) -> str:
 
 
 class RunScheduler(Scheduler):
-    """scrapy-redis's scheduler whose keys belong to the current run, and which knows
-    when the run is done for this worker."""
+    """scrapy-redis's scheduler whose keys belong to the current run of this crawl, and which
+    knows when the run is done for this worker."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RunScheduler:
@@ -101,6 +104,7 @@ class RunScheduler(Scheduler):
         scheduler.worker_timeout = settings.getfloat("REDIS_WORKER_TIMEOUT")
         if scheduler.worker_timeout <= 0:
             raise ConfigError(f"REDIS_WORKER_TIMEOUT={scheduler.worker_timeout}: must be a positive number of seconds")
+        scheduler.run_name = check_run_name(settings.get("REDIS_RUN_NAME") or "")
         scheduler.quiet_since = None
         scheduler.local = deque()  # requests taken from Redis for this worker's engine
         scheduler.handoff = None
@@ -109,7 +113,10 @@ class RunScheduler(Scheduler):
         return scheduler
 
     def open(self, spider: Spider) -> None:
-        self.membership = RunMembership(self.server, spider.name, self.worker_timeout)
+        identity = run_identity(spider.name, spider_arguments(spider), store_target(self.crawler.settings),
+                                self.run_name)
+        logger.info("Run name %s: %s", identity.name, identity.description)
+        self.membership = RunMembership(self.server, f"{spider.name}:{identity.name}", self.worker_timeout)
         joined = self.membership.join()
         if joined.dead_run_id:
             # Every worker of that run died: its frontier and fingerprints go, the new run

@@ -1,9 +1,10 @@
 """Which run a worker belongs to, and which workers of it are alive, kept in Redis.
 
 N workers started for one scheduled crawl must share one frontier and one dupefilter,
-and the next scheduled crawl must not inherit them. The run id lives in
-``<spider>:run``; workers beat into ``<spider>:workers`` (and ``<spider>:busy`` while
-they have work) with the server's clock. A worker joins the run while any worker of it
+and the next scheduled crawl must not inherit them. Keys are per crawl (``<crawl>`` is
+``<spider>:<run name>``, see ``run_identity``): the run id lives in ``<crawl>:run``;
+workers beat into ``<crawl>:workers`` (and ``<crawl>:busy`` while they have work) with the
+server's clock. A worker joins the run while any worker of it
 beats; a run whose workers all stopped beating (killed) is replaced by a new one, and
 the last worker to leave ends its run. Each step is one Lua script, so two workers
 starting at once agree.
@@ -85,11 +86,11 @@ class Joined:
 
 
 class RunMembership:
-    """One worker's membership of its spider's current run."""
+    """One worker's membership of its crawl's current run (``crawl`` = ``<spider>:<run name>``)."""
 
-    def __init__(self, server: Any, spider_name: str, worker_timeout: float) -> None:
+    def __init__(self, server: Any, crawl: str, worker_timeout: float) -> None:
         self.server = server
-        self.keys = [f"{spider_name}:run", f"{spider_name}:workers", f"{spider_name}:busy"]
+        self.keys = [f"{crawl}:run", f"{crawl}:workers", f"{crawl}:busy"]
         self.timeout = worker_timeout
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.run_id = ""

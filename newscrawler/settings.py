@@ -159,6 +159,9 @@ SCHEDULER_DUPEFILTER_KEY = "%(spider)s:%(run)s:dupefilter"
 REDIS_IDLE_CLOSE = 5.0
 # A worker silent this many seconds (killed) counts as dead; its run may then end.
 REDIS_WORKER_TIMEOUT = 15.0
+# The name of this crawl's runs in Redis; empty: a digest of the spider, its arguments and
+# the store target, so crawls that differ never share a frontier (see README "Scaling out").
+REDIS_RUN_NAME = ""
 
 # --- Exports ----------------------------------------------------------------
 # Categories listed in every Hexo post's front matter.

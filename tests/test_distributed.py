@@ -176,3 +176,28 @@ def test_run_left_by_a_lone_killed_worker_does_not_block_the_next(redis_url: str
     assert store.ids() == expected
     assert_each_stored_once(store, [next_run], before)
     assert f"Run {dead_run} had no live worker left" in next_run.log
+
+
+def wait_for_line(worker: Worker, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in worker.log:
+        assert time.monotonic() < deadline and worker.process.poll() is None, worker.log[-3000:]
+        time.sleep(0.05)
+
+
+def test_crawls_that_differ_never_share_a_run(redis_url: str, tmp_path: Path) -> None:
+    """Two crawls on one Valkey, other arguments and other stores, the second started while the
+    first runs: each store holds exactly its own crawl's articles."""
+    first_store = SharedStore(tmp_path, "", str(tmp_path / "a.sqlite3"))
+    second_store = SharedStore(tmp_path, "", str(tmp_path / "b.sqlite3"))
+    with replica_process("--channels", "6", "--pages", "11") as replica:
+        first = start_worker(replica, redis_url, first_store, "crawl-a", CONFIG.pages, cids="1,2,3")
+        wait_for_line(first, " in run ")
+        second = start_worker(replica, redis_url, second_store, "crawl-b", CONFIG.pages, cids="4,5,6")
+        for worker in (first, second):
+            assert worker.wait() == 0, worker.log[-3000:]
+    for store, worker, cids in ((first_store, first, (1, 2, 3)), (second_store, second, (4, 5, 6))):
+        assert store.ids() == ids_of(oracle.expected(Site(CONFIG), cids=cids, pages=CONFIG.pages)["stored"])
+        assert_each_stored_once(store, [worker])
+    runs = {re.search(r"in run (\S+)", worker.log).group(1) for worker in (first, second)}
+    assert len(runs) == 2

@@ -24,6 +24,9 @@ from tests.crawling import project_settings_dict
 from tests.processes import scrapy
 from tests.valkey import free_port
 
+RUN_NAME = "a1b2c3d4e5f6"
+CRAWL = f"qutoutiao:{RUN_NAME}"  # <spider>:<run name>, the prefix of a crawl's run keys
+
 
 @pytest.fixture
 def server(valkey_url: str) -> Iterator[redis.Redis]:
@@ -71,7 +74,7 @@ def test_dupefilter_sees_the_canonical_url(server: redis.Redis) -> None:
 
 
 def test_workers_join_one_run_and_the_last_one_out_ends_it(server: redis.Redis) -> None:
-    first, second = (RunMembership(server, "qutoutiao", worker_timeout=30) for _ in range(2))
+    first, second = (RunMembership(server, CRAWL, worker_timeout=30) for _ in range(2))
     run = first.join()
     assert run.dead_run_id == ""
     assert second.join().run_id == run.run_id
@@ -79,21 +82,21 @@ def test_workers_join_one_run_and_the_last_one_out_ends_it(server: redis.Redis) 
     assert second.beat(busy=False) == 1
     assert first.beat(busy=False) == 0
     assert first.leave() is False  # the other one is still in the run
-    assert server.get("qutoutiao:run").decode() == run.run_id
+    assert server.get(f"{CRAWL}:run").decode() == run.run_id
     assert second.leave() is True
-    assert server.get("qutoutiao:run") is None
-    later = RunMembership(server, "qutoutiao", worker_timeout=30)
+    assert server.get(f"{CRAWL}:run") is None
+    later = RunMembership(server, CRAWL, worker_timeout=30)
     assert later.join().run_id != run.run_id  # the next scheduled run is a new one
 
 
 def test_a_run_whose_workers_all_died_is_replaced(server: redis.Redis) -> None:
-    killed = RunMembership(server, "qutoutiao", worker_timeout=0.5)
+    killed = RunMembership(server, CRAWL, worker_timeout=0.5)
     dead = killed.join().run_id  # then never beats again, never leaves
     time.sleep(0.7)
-    joined = RunMembership(server, "qutoutiao", worker_timeout=0.5).join()
+    joined = RunMembership(server, CRAWL, worker_timeout=0.5).join()
     assert joined.dead_run_id == dead and joined.run_id != dead
     # A live worker keeps its run: a newcomer joins it.
-    alive = RunMembership(server, "qutoutiao", worker_timeout=0.5)
+    alive = RunMembership(server, CRAWL, worker_timeout=0.5)
     assert alive.join().run_id == joined.run_id
 
 
@@ -134,10 +137,11 @@ def test_unusable_redis_stops_the_crawl_in_one_line(url: str, named: str, not_re
 
 def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis.Redis, valkey_url: str) -> None:
     """A worker with nothing to do keeps open while another is busy, then REDIS_IDLE_CLOSE."""
-    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, REDIS_IDLE_CLOSE=0.3))
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, REDIS_IDLE_CLOSE=0.3,
+                                                              REDIS_RUN_NAME=RUN_NAME))
     spider = QutoutiaoSpider.from_crawler(crawler)
     scheduler = RunScheduler.from_crawler(crawler)
-    other = RunMembership(server, "qutoutiao", worker_timeout=30)
+    other = RunMembership(server, CRAWL, worker_timeout=30)
 
     async def idle_worker() -> None:  # the heartbeat needs a loop; it never fires, nothing awaits
         scheduler.open(spider)
@@ -155,4 +159,4 @@ def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis
         scheduler.close("finished")
 
     asyncio.run(idle_worker())
-    assert server.get("qutoutiao:run") is None  # the last one out ended the run
+    assert server.get(f"{CRAWL}:run") is None  # the last one out ended the run
