@@ -21,6 +21,7 @@ from newscrawler.items import article_id
 from newscrawler.replica.site import ReplicaConfig, Site
 from tests import oracle
 from tests.processes import replica_process
+from tests.valkey import ValkeyServer
 from tests.workers import (
     CONFIG, WORKER_TIMEOUT, SharedStore, Worker, assert_each_stored_once, detail_hits, flaky_paths, ids_of,
     run_workers, snapshot, start_worker,
@@ -201,3 +202,69 @@ def test_crawls_that_differ_never_share_a_run(redis_url: str, tmp_path: Path) ->
         assert_each_stored_once(store, [worker])
     runs = {re.search(r"in run (\S+)", worker.log).group(1) for worker in (first, second)}
     assert len(runs) == 2
+
+
+def lines(worker: Worker, text: str) -> list[str]:
+    return [line for line in worker.log.splitlines() if text in line]
+
+
+@pytest.mark.parametrize("persistence", [True, False], ids=["aof", "no-persistence"])
+def test_workers_ride_out_a_valkey_restart(persistence: bool, store: SharedStore, tmp_path: Path) -> None:
+    """Valkey restarted mid-run, down longer than REDIS_WORKER_TIMEOUT: the run completes, every
+    article stored by its workers. With an append-only file the run's keys come back; without
+    one they are gone, and the workers put the run back and queue their start requests again."""
+    expected = ids_of(oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"])
+    valkey = ValkeyServer(tmp_path, persistence=persistence)
+    valkey.start()
+    try:
+        with replica_process("--channels", "6", "--pages", "11") as replica:
+            workers = [start_worker(replica, valkey.url, store, f"worker{i}", CONFIG.pages) for i in range(2)]
+            until_a_quarter_fetched(replica, len(expected), *workers)
+            valkey.stop()
+            time.sleep(WORKER_TIMEOUT + 1)  # every worker's heartbeat entry is stale when Valkey is back
+            valkey.start()
+            for worker in workers:
+                assert worker.wait() == 0, worker.log[-3000:]
+            hits = detail_hits(replica, CONFIG)
+        client = redis.Redis.from_url(valkey.url)
+        assert not [k for k in client.keys("qutoutiao:*") if k.endswith((b":requests", b":dupefilter"))]
+        client.close()
+    finally:
+        valkey.stop()
+    assert store.ids() == expected  # every article, by the end of this run
+    for worker in workers:
+        assert "Traceback" not in worker.log
+        assert len(lines(worker, "is unreachable")) == 1, lines(worker, "Valkey")  # once per outage, not per beat
+        assert len(lines(worker, "is back after")) == 1
+    if persistence:
+        assert_each_stored_once(store, workers)
+        assert {path for path, count in hits.items() if count > 1} == flaky_paths(CONFIG)  # nothing fetched twice
+    else:
+        # The run's fingerprints went with Valkey's data: an article in flight then may be fetched
+        # again, but the store holds it once and it was inserted once.
+        assert sum(worker.stat("store/new") for worker in workers) == len(expected)
+        assert [row.id for row in store.rows() if row.updated_at is not None] == []
+        assert all(worker.stat("redis/runs_rejoined") for worker in workers)
+
+
+def test_worker_gives_up_on_valkey_past_the_outage_timeout(store: SharedStore, tmp_path: Path) -> None:
+    """Valkey gone for good: the worker closes after REDIS_OUTAGE_TIMEOUT with one ERROR line naming
+    the server (not its password), exit status 1, and every article it had is stored."""
+    expected = ids_of(oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"])
+    valkey = ValkeyServer(tmp_path, password="S3cretPw")
+    valkey.start()
+    try:
+        with replica_process("--channels", "6", "--pages", "11") as replica:
+            worker = start_worker(replica, valkey.url, store, "alone", CONFIG.pages, "-s", "REDIS_OUTAGE_TIMEOUT=3")
+            until_a_quarter_fetched(replica, len(expected), worker)
+            valkey.stop()
+            assert worker.wait() == 1, worker.log[-3000:]
+    finally:
+        valkey.stop()
+    [line] = [line for line in lines(worker, "REDIS_OUTAGE_TIMEOUT") if " ERROR: " in line]
+    assert f"Valkey/Redis at 127.0.0.1:{valkey.port} unreachable for " in line
+    assert "S3cretPw" not in worker.log and "Traceback" not in worker.log
+    assert "finish_reason': 'redis_unreachable'" in worker.log
+    # Nothing lost silently: what it scraped is stored (its store stayed up), none lost or spooled.
+    assert worker.stat("item_scraped_count") == len(store.ids()) > 0
+    assert worker.stat("store/lost") == worker.stat("store/deadlettered") == 0
