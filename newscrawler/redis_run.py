@@ -52,6 +52,7 @@ return {run, dead}
 # Returns {other busy workers, the current run id, what was gone: 0 nothing, 1 this worker's
 # entry, 2 the run key (put back with this worker's run id)}.
 _BEAT = """
+-- Before stale entries go: this worker's own, however late, is not "gone".
 local known = redis.call('ZSCORE', KEYS[2], ARGV[1])
 """ + _NOW + """
 local run = redis.call('GET', KEYS[1])
