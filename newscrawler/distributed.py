@@ -2,13 +2,17 @@
 
 ``REDIS_URL`` switches it on (the ``DistributedAddon`` sets scrapy-redis's classes);
 unset, Scrapy's own scheduler runs in one process and no Redis is needed. The queue and
-dupefilter keys are named per spider and per run (see ``redis_run``), so each scheduled
-run fetches the listings again, and a worker closes once the shared frontier has been
-empty, with no other worker busy, for ``REDIS_IDLE_CLOSE`` seconds.
+dupefilter keys are named per spider and per run, and runs per crawl (``run_identity``,
+``redis_run``), so each scheduled run fetches the listings again and crawls that differ
+never share a frontier. A worker closes once the shared frontier has been empty, with no
+other worker busy, for ``REDIS_IDLE_CLOSE`` seconds. It rides out a Valkey outage (see
+``redis_outage``) for up to ``REDIS_OUTAGE_TIMEOUT`` seconds, and when Valkey comes back
+without the run's keys it puts the run back and queues its start requests again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -25,10 +29,18 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
+from newscrawler.config import duration
 from newscrawler.errors import ConfigError
-from newscrawler.redis_run import RunMembership
+from newscrawler.redis_outage import UNAVAILABLE, Outage, describe
+from newscrawler.redis_run import Beat, RunMembership
+from newscrawler.run_identity import check_run_name, run_identity, spider_arguments
+from newscrawler.signals import run_rejoined
+from newscrawler.storage import store_target
 
 logger = logging.getLogger(__name__)
+
+# The finish reason of a worker that waited for Valkey past REDIS_OUTAGE_TIMEOUT.
+GAVE_UP = "redis_unreachable"
 
 
 class DistributedAddon:
@@ -84,59 +96,81 @@ def redis_host(url: str) -> str:
 
 
 class RunScheduler(Scheduler):
-    """scrapy-redis's scheduler whose keys belong to the current run, and which knows
-    when the run is done for this worker."""
+    """scrapy-redis's scheduler whose keys belong to the current run of this crawl, which knows
+    when the run is done for this worker, and which waits out a Valkey outage."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RunScheduler:
+        settings = crawler.settings
+        where = redis_host(settings.get("REDIS_URL"))
         try:
             scheduler = super().from_crawler(crawler)
         except RedisError as exc:
-            raise ConfigError(f"REDIS_URL: no Redis at {redis_host(crawler.settings.get('REDIS_URL'))} ({exc})") from exc
+            raise ConfigError(f"REDIS_URL: no Redis at {where} ({exc})") from exc
         except ValueError as exc:  # redis-py's words for a bad scheme or port; they never quote the password
             raise ConfigError(f"REDIS_URL is not usable: {exc}") from exc
         scheduler.crawler = crawler
-        settings = crawler.settings
         scheduler.idle_close = settings.getfloat("REDIS_IDLE_CLOSE")
         scheduler.worker_timeout = settings.getfloat("REDIS_WORKER_TIMEOUT")
         if scheduler.worker_timeout <= 0:
             raise ConfigError(f"REDIS_WORKER_TIMEOUT={scheduler.worker_timeout}: must be a positive number of seconds")
+        outage_timeout = duration("REDIS_OUTAGE_TIMEOUT", settings.get("REDIS_OUTAGE_TIMEOUT"))
+        if outage_timeout <= 0:
+            raise ConfigError(f"REDIS_OUTAGE_TIMEOUT={outage_timeout}: must be a positive number of seconds")
+        scheduler.outage = Outage(where, outage_timeout, crawler.stats)
+        scheduler.run_name = check_run_name(settings.get("REDIS_RUN_NAME") or "")
+        scheduler.run_id = ""
         scheduler.quiet_since = None
         scheduler.local = deque()  # requests taken from Redis for this worker's engine
         scheduler.handoff = None
         scheduler.heartbeat = None  # made in open(), under the crawl's event loop
+        scheduler.probe = None  # a heartbeat sent from a thread while Valkey is away
+        scheduler.requeueing = set()  # start requests being queued again (asyncio tasks)
+        scheduler.closing = None  # the engine closing this worker after an outage
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
 
     def open(self, spider: Spider) -> None:
-        self.membership = RunMembership(self.server, spider.name, self.worker_timeout)
-        joined = self.membership.join()
-        if joined.dead_run_id:
-            # Every worker of that run died: its frontier and fingerprints go, the new run
-            # fetches the listings again and the store's incremental skip does the rest.
-            dropped = self.drop_run_keys(spider, joined.dead_run_id)
-            self.stats.inc_value("redis/dead_runs_replaced")
-            logger.warning(
-                "Run %s had no live worker left; replaced by run %s (%d queued request(s) dropped)",
-                joined.dead_run_id, joined.run_id, dropped,
-            )
-        names = {"spider": spider.name, "run": joined.run_id}
+        settings = self.crawler.settings
+        identity = run_identity(spider.name, spider_arguments(spider), store_target(settings), self.run_name)
+        logger.info("Run name %s: %s", identity.name, identity.description)
+        self.spider = spider
+        self.membership = RunMembership(self.server, f"{spider.name}:{identity.name}", self.worker_timeout)
+        try:
+            joined = self.membership.join()
+            if joined.dead_run_id:
+                # Every worker of that run died: its frontier and fingerprints go, the new run
+                # fetches the listings again and the store's incremental skip does the rest.
+                dropped = self.drop_run_keys(spider, joined.dead_run_id)
+                self.stats.inc_value("redis/dead_runs_replaced")
+                logger.warning(
+                    "Run %s had no live worker left; replaced by run %s (%d queued request(s) dropped)",
+                    joined.dead_run_id, joined.run_id, dropped,
+                )
+            # Not super().open(): it reports a resumed queue through the deprecated Spider.log().
+            self.use_run(joined.run_id)
+            if self.flush_on_start:
+                self.flush()
+            waiting = len(self.queue)
+        except UNAVAILABLE as exc:  # it answered PING a moment ago
+            raise ConfigError(f"REDIS_URL: no Redis at {self.outage.where} ({describe(exc)})") from exc
+        logger.info("Worker %s in run %s (queue %s, %d request(s) waiting)",
+                    self.membership.worker, joined.run_id, self.queue_key, waiting)
+        self.heartbeat = create_looping_call(self.beat)
+        self.heartbeat.start(min(1.0, self.worker_timeout / 5))
+
+    def use_run(self, run_id: str) -> None:
+        """Queue and fingerprints of run ``run_id``, from now on."""
+        names = {"spider": self.spider.name, "run": run_id}
+        self.run_id = run_id
         self.queue_key = self.crawler.settings.get("SCHEDULER_QUEUE_KEY") % names
         self.dupefilter_key = self.crawler.settings.get("SCHEDULER_DUPEFILTER_KEY") % names
         self.df = RunDupeFilter(
             self.server, self.dupefilter_key, self.crawler.settings.getbool("DUPEFILTER_DEBUG"),
             self.crawler.request_fingerprinter, self.stats,
         )
-        # Not super().open(): it reports a resumed queue through the deprecated Spider.log().
-        self.spider = spider
-        self.queue = self.run_queue(spider, self.queue_key)
-        if self.flush_on_start:
-            self.flush()
-        self.stats.set_value("redis/run_id", joined.run_id)
-        logger.info("Worker %s in run %s (queue %s, %d request(s) waiting)",
-                    self.membership.worker, joined.run_id, self.queue_key, len(self.queue))
-        self.heartbeat = create_looping_call(self.beat)
-        self.heartbeat.start(min(1.0, self.worker_timeout / 5))
+        self.queue = self.run_queue(self.spider, self.queue_key)
+        self.stats.set_value("redis/run_id", run_id)
 
     def run_queue(self, spider: Spider, key: str) -> Any:
         """scrapy-redis's queue (``SCHEDULER_QUEUE_CLASS``) on one run's key."""
@@ -145,11 +179,26 @@ class RunScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
-        if self.membership.leave():
-            # Last worker out: the run is over, its keys go (a dead worker's
-            # unfinished requests are picked up by the next run's listings).
-            dropped = self.drop_run_keys(self.spider, self.membership.run_id)
-            logger.info("Run %s ended (%d request(s) left in its queue)", self.membership.run_id, dropped)
+        for task in self.requeueing:
+            task.cancel()
+        if self.outage.held:
+            self.stats.set_value("redis/unqueued_requests", len(self.outage.held))
+        if self.outage.active:
+            # Valkey is away: this worker's entry expires after REDIS_WORKER_TIMEOUT, and the
+            # next run fetches what it could not queue (give_up said so already).
+            if reason != GAVE_UP:
+                logger.warning("Closing while Valkey/Redis at %s is unreachable: %d request(s) never queued",
+                               self.outage.where, len(self.outage.held))
+        else:
+            try:
+                if self.membership.leave():
+                    # Last worker out: the run is over, its keys go (a dead worker's
+                    # unfinished requests are picked up by the next run's listings).
+                    dropped = self.drop_run_keys(self.spider, self.run_id)
+                    logger.info("Run %s ended (%d request(s) left in its queue)", self.run_id, dropped)
+            except UNAVAILABLE as exc:
+                logger.warning("Could not leave run %s: Valkey/Redis at %s is unreachable (%s)",
+                               self.run_id, self.outage.where, describe(exc))
         super().close(reason)
 
     def drop_run_keys(self, spider: Spider, run_id: str) -> int:
@@ -162,57 +211,179 @@ class RunScheduler(Scheduler):
         self.server.delete(settings.get("SCHEDULER_DUPEFILTER_KEY") % names)
         return left
 
-    # Ours for two reasons: the handoff below, and scrapy-redis 0.9.1 passing ``spider=``
-    # to the stats, which Scrapy 2.19 deprecates (fixed upstream after 0.9.1, not released).
+    # Ours for three reasons: the handoff below, holding requests while Valkey is away, and
+    # scrapy-redis 0.9.1 passing ``spider=`` to the stats, which Scrapy 2.19 deprecates
+    # (fixed upstream after 0.9.1, not released).
     def enqueue_request(self, request: Request) -> bool:
         if request is self.handoff:  # taken from Redis already (see beat)
             self.handoff = None
             self.local.append(request)
             return True
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
-        self.queue.push(request)
+        return self.queue_request(request, seen=False)
+
+    def queue_request(self, request: Request, seen: bool) -> bool:
+        """Into the run's queue unless the run's dupefilter saw it (``seen``: asked already)."""
+        if self.outage.active:
+            self.outage.hold(request, seen)
+            return True
+        try:
+            if not seen and not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+        except UNAVAILABLE as exc:
+            self.outage.begin(exc)
+            self.outage.hold(request, seen=False)
+            return True
+        try:
+            self.queue.push(request)
+        except UNAVAILABLE as exc:
+            self.outage.begin(exc)
+            self.outage.hold(request, seen=True)  # its fingerprint is in: asking again would drop it
+            return True
         self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
     def next_request(self) -> Request | None:
-        request = self.local.popleft() if self.local else self.queue.pop()
+        if self.local:
+            request = self.local.popleft()
+        elif self.outage.active:
+            return None
+        else:
+            try:
+                request = self.queue.pop()
+            except UNAVAILABLE as exc:
+                self.outage.begin(exc)
+                return None
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def has_pending_requests(self) -> bool:
-        return bool(self.local) or super().has_pending_requests()
+        if self.local or self.outage.held:
+            return True
+        if self.outage.active:
+            return False
+        try:
+            return super().has_pending_requests()
+        except UNAVAILABLE as exc:
+            self.outage.begin(exc)
+            return False
 
     def beat(self) -> None:
-        engine = self.crawler.engine
+        """Every second or so: say this worker is alive, hand the engine work, or probe an absent Valkey."""
+        if self.probe is not None:  # the last probe is still waiting for Valkey
+            return
         try:
+            engine = self.crawler.engine
             busy = not engine.spider_is_idle()
             has_room = not engine.needs_backout()
-        except (RuntimeError, AttributeError):  # the engine's slots are not up yet, or gone
+        except (RuntimeError, AttributeError):  # the engine or its slots are not up yet, or gone
             busy, has_room = True, False
-        self.note_quiet(busy)
-        if has_room and not self.local and self.handoff is None:
-            # An engine with room looks at the scheduler only when a download ends or
-            # every 5 s; a worker that ran dry would miss what others add meanwhile.
-            # Handing it one request through engine.crawl() wakes it at once.
-            self.handoff = self.queue.pop()
-            if self.handoff is not None:
-                engine.crawl(self.handoff)
+        if self.outage.active:
+            # From a thread: connecting to a host that does not answer must not stall the crawl.
+            self.probe = asyncio.get_running_loop().create_task(asyncio.to_thread(self.membership.beat, busy))
+            self.probe.add_done_callback(self.probed)
+            return
+        try:
+            self.note_quiet(busy)
+            if has_room and not self.local and self.handoff is None:
+                # An engine with room looks at the scheduler only when a download ends or
+                # every 5 s; a worker that ran dry would miss what others add meanwhile.
+                # Handing it one request through engine.crawl() wakes it at once.
+                self.handoff = self.queue.pop()
+                if self.handoff is not None:
+                    engine.crawl(self.handoff)
+        except UNAVAILABLE as exc:
+            self.outage.begin(exc)
+
+    def probed(self, probe: asyncio.Task[Beat]) -> None:
+        """A heartbeat sent during an outage came back: Valkey is back, or still away."""
+        self.probe = None
+        if probe.cancelled():
+            return
+        error = probe.exception()
+        if error is None:
+            self.quiet_since = None  # the others' beats were not seen meanwhile: start over
+            held = self.outage.end()
+            self.follow(probe.result())
+            for request, seen in held:
+                self.queue_request(request, seen)
+        elif isinstance(error, UNAVAILABLE):
+            self.outage.begin(error)
+            if self.outage.expired():
+                self.give_up()
+        else:
+            self.stats.inc_value(f"redis/heartbeat_errors/{type(error).__name__}")
+            logger.error("Heartbeat failed", exc_info=error)
+
+    def give_up(self) -> None:
+        """Valkey stayed away past REDIS_OUTAGE_TIMEOUT: close this worker, unhealthy."""
+        if self.heartbeat is not None and self.heartbeat.running:
+            self.heartbeat.stop()
+        logger.error("Valkey/Redis at %s unreachable for %.0f s, past REDIS_OUTAGE_TIMEOUT (%s): closing this "
+                     "worker; the %d request(s) it could not queue are left to the next run",
+                     self.outage.where, self.outage.elapsed(), self.outage.cause, len(self.outage.held))
+        self.closing = asyncio.get_running_loop().create_task(self.crawler.engine.close_spider_async(reason=GAVE_UP))
 
     def note_quiet(self, busy: bool) -> None:
         """Beat, and note since when this worker is idle and no other one is busy."""
-        others_busy = self.membership.beat(busy)
-        if busy or others_busy:
+        beat = self.membership.beat(busy)
+        if busy or beat.others_busy:
             self.quiet_since = None
         elif self.quiet_since is None:
             self.quiet_since = time.monotonic()
+        self.follow(beat)
+
+    def follow(self, beat: Beat) -> None:
+        """Stay in the crawl's current run; queue the start requests again if this worker lost its place."""
+        if beat.run_id != self.run_id:
+            logger.warning("Run %s was replaced by run %s while this worker was away; joining it",
+                           self.run_id, beat.run_id)
+            self.use_run(beat.run_id)
+        elif beat.lost == "run":
+            logger.warning("Run %s was gone from Valkey/Redis at %s (restarted without its data?): put back; "
+                           "queueing the start requests again", self.run_id, self.outage.where)
+        elif beat.lost == "worker":
+            logger.warning("Run %s no longer listed this worker (Valkey/Redis restarted without its data, or no "
+                           "heartbeat for REDIS_WORKER_TIMEOUT): rejoined; queueing the start requests again",
+                           self.run_id)
+        else:
+            return
+        self.stats.inc_value("redis/runs_rejoined")
+        self.quiet_since = None
+        task = asyncio.get_running_loop().create_task(self.queue_start_again())
+        self.requeueing.add(task)
+        task.add_done_callback(self.requeued)
+
+    async def queue_start_again(self) -> None:
+        """The spider's start requests, through the run's dupefilter: listings the run's fingerprints
+        still hold are dropped there, the others are fetched again (stored articles are skipped)."""
+        await self.crawler.signals.send_catch_log_async(run_rejoined)
+        queued = 0
+        async for output in self.spider.start():
+            if isinstance(output, Request) and self.enqueue_request(output):
+                queued += 1
+        logger.info("Run %s: %d start request(s) queued again", self.run_id, queued)
+
+    def requeued(self, task: asyncio.Task[None]) -> None:
+        self.requeueing.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None:  # the spider's start() failed: counted as Scrapy counts it at start
+            self.stats.inc_value("spider_exceptions/count")
+            self.stats.inc_value(f"spider_exceptions/{type(error).__name__}")
+            logger.error("Queueing the start requests again failed", exc_info=error)
 
     def spider_idle(self, spider: Spider) -> None:
         """Close only once the shared frontier stayed empty, with no other worker busy
-        (it may still add requests), for ``REDIS_IDLE_CLOSE`` seconds."""
-        self.note_quiet(busy=bool(len(self.queue)))
+        (it may still add requests), for ``REDIS_IDLE_CLOSE`` seconds; never while Valkey
+        is away or the start requests are being queued again."""
+        if not self.outage.active:
+            try:
+                self.note_quiet(busy=bool(len(self.queue)))
+            except UNAVAILABLE as exc:
+                self.outage.begin(exc)
+        if self.outage.active or self.outage.held or self.requeueing:
+            raise DontCloseSpider
         quiet = 0.0 if self.quiet_since is None else time.monotonic() - self.quiet_since
         if self.quiet_since is None or quiet < self.idle_close:
             raise DontCloseSpider

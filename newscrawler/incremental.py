@@ -31,6 +31,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from newscrawler.signals import run_rejoined
 from newscrawler.storage import Store, open_store
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,12 @@ class IncrementalCrawlMiddleware:
         middleware.store = open_store(crawler.settings)
         logger.info("Incremental crawl: skipping articles already in %s", middleware.store.description)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.run_rejoined, signal=run_rejoined)
         return middleware
+
+    def run_rejoined(self) -> None:
+        """The run's fingerprints may be gone: ask the store about every article from now on."""
+        self.requested.clear()
 
     def spider_closed(self) -> None:
         if self.store is not None:

@@ -1,12 +1,14 @@
 """Which run a worker belongs to, and which workers of it are alive, kept in Redis.
 
 N workers started for one scheduled crawl must share one frontier and one dupefilter,
-and the next scheduled crawl must not inherit them. The run id lives in
-``<spider>:run``; workers beat into ``<spider>:workers`` (and ``<spider>:busy`` while
-they have work) with the server's clock. A worker joins the run while any worker of it
-beats; a run whose workers all stopped beating (killed) is replaced by a new one, and
-the last worker to leave ends its run. Each step is one Lua script, so two workers
-starting at once agree.
+and the next scheduled crawl must not inherit them. Keys are per crawl (``<crawl>`` is
+``<spider>:<run name>``, see ``run_identity``): the run id lives in ``<crawl>:run``;
+workers beat into ``<crawl>:workers`` (and ``<crawl>:busy`` while they have work) with the
+server's clock. A worker joins the run while any worker of it beats; a run whose workers
+all stopped beating (killed) is replaced by a new one, and the last worker to leave ends
+its run. A beat that finds the run key or its own entry gone (Valkey restarted without its
+data) puts them back and says so, so the worker can queue its start requests again. Each
+step is one Lua script, so two workers starting at once agree.
 """
 
 from __future__ import annotations
@@ -46,22 +48,38 @@ redis.call('ZADD', KEYS[3], now, ARGV[1])
 return {run, dead}
 """
 
-# KEYS: run, workers, busy. ARGV: worker, timeout, busy (0/1). Returns other busy workers.
-_BEAT = _NOW + """
+# KEYS: run, workers, busy. ARGV: worker, timeout, busy (0/1), run id.
+# Returns {other busy workers, the current run id, what was gone: 0 nothing, 1 this worker's
+# entry, 2 the run key (put back with this worker's run id)}.
+_BEAT = """
+-- Before stale entries go: this worker's own, however late, is not "gone".
+local known = redis.call('ZSCORE', KEYS[2], ARGV[1])
+""" + _NOW + """
+local run = redis.call('GET', KEYS[1])
+local lost = 0
+if not run then
+  run = ARGV[4]
+  redis.call('SET', KEYS[1], run)
+  lost = 2
+elseif not known then
+  lost = 1
+end
 redis.call('ZADD', KEYS[2], now, ARGV[1])
 if ARGV[3] == '1' then
   redis.call('ZADD', KEYS[3], now, ARGV[1])
 else
   redis.call('ZREM', KEYS[3], ARGV[1])
 end
-return redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[3])
+return {redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[3]), run, lost}
 """
 
-# KEYS: run, workers, busy. ARGV: worker, timeout, run id. Returns 1 if the run ended.
+# KEYS: run, workers, busy. ARGV: worker, timeout, run id. Returns 1 if the run ended
+# (also when its key is gone: nobody else can end it then).
 _LEAVE = _NOW + """
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
-if redis.call('ZCARD', KEYS[2]) == 0 and redis.call('GET', KEYS[1]) == ARGV[3] then
+local run = redis.call('GET', KEYS[1])
+if redis.call('ZCARD', KEYS[2]) == 0 and (not run or run == ARGV[3]) then
   redis.call('DEL', KEYS[1])
   return 1
 end
@@ -84,12 +102,21 @@ class Joined:
     dead_run_id: str  # a run replaced because none of its workers beat any more; "" if none
 
 
-class RunMembership:
-    """One worker's membership of its spider's current run."""
+@dataclass(frozen=True)
+class Beat:
+    others_busy: int  # other workers of the crawl with requests in hand
+    run_id: str  # the crawl's current run: another one than ours if ours was replaced meanwhile
+    # What was gone: "" nothing; "worker" this worker's entry (Valkey lost it, or it was silent past
+    # the timeout); "run" the run key (Valkey lost it, or the run ended without this worker).
+    lost: str
 
-    def __init__(self, server: Any, spider_name: str, worker_timeout: float) -> None:
+
+class RunMembership:
+    """One worker's membership of its crawl's current run (``crawl`` = ``<spider>:<run name>``)."""
+
+    def __init__(self, server: Any, crawl: str, worker_timeout: float) -> None:
         self.server = server
-        self.keys = [f"{spider_name}:run", f"{spider_name}:workers", f"{spider_name}:busy"]
+        self.keys = [f"{crawl}:run", f"{crawl}:workers", f"{crawl}:busy"]
         self.timeout = worker_timeout
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.run_id = ""
@@ -102,9 +129,11 @@ class RunMembership:
         self.run_id = _text(run)
         return Joined(self.run_id, _text(dead))
 
-    def beat(self, busy: bool) -> int:
-        """Say this worker is alive (and busy or not); returns how many others are busy."""
-        return int(self._beat(keys=self.keys, args=[self.worker, self.timeout, int(busy)]))
+    def beat(self, busy: bool) -> Beat:
+        """Say this worker is alive (and busy or not); puts back the run key if it is gone."""
+        others, run, lost = self._beat(keys=self.keys, args=[self.worker, self.timeout, int(busy), self.run_id])
+        self.run_id = _text(run)
+        return Beat(int(others), self.run_id, ("", "worker", "run")[int(lost)])
 
     def leave(self) -> bool:
         """Leave the run; True when this was its last live worker, so the run is over."""

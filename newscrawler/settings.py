@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
+
 # Scrapy's project wiring: the bot's name (in logs) and where the spiders live.
 BOT_NAME = "newscrawler"
 SPIDER_MODULES = ["newscrawler.spiders"]
@@ -163,6 +166,21 @@ SCHEDULER_DUPEFILTER_KEY = "%(spider)s:%(run)s:dupefilter"
 REDIS_IDLE_CLOSE = 5.0
 # A worker silent this many seconds (killed) counts as dead; its run may then end.
 REDIS_WORKER_TIMEOUT = 15.0
+# redis-py client options (scrapy-redis's setting; -s replaces the whole dict): a command
+# gives up on a silent server after 5 s instead of 30, and is retried 3 times with backoff
+# on a fresh connection (a Valkey restart, a dropped connection) before the worker counts an
+# outage (REDIS_OUTAGE_TIMEOUT).
+REDIS_PARAMS = {
+    "socket_timeout": 5,
+    "socket_connect_timeout": 5,
+    "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3),
+}
+# Seconds a worker waits for an unreachable Valkey/Redis (holding the requests it makes
+# meanwhile) before it closes with one ERROR line and a non-zero exit status.
+REDIS_OUTAGE_TIMEOUT = 300.0
+# The name of this crawl's runs in Redis; empty: a digest of the spider, its arguments and
+# the store target, so crawls that differ never share a frontier (see README "Scaling out").
+REDIS_RUN_NAME = ""
 
 # --- Exports ----------------------------------------------------------------
 # Categories listed in every Hexo post's front matter.

@@ -8,34 +8,26 @@ runs two workers on one SQLite file, the README's store for workers on one machi
 
 from __future__ import annotations
 
-import json
 import re
 import signal
-import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import redis
-from pymongo import MongoClient
 
 from newscrawler.items import article_id
 from newscrawler.replica.site import ReplicaConfig, Site
 from tests import oracle
-from tests.processes import ROOT, env, replica_process
+from tests.processes import replica_process
+from tests.valkey import ValkeyServer
+from tests.workers import (
+    CONFIG, WORKER_TIMEOUT, SharedStore, Worker, assert_each_stored_once, detail_hits, flaky_paths, ids_of,
+    run_workers, snapshot, start_worker,
+)
 
-CONFIG = ReplicaConfig(channels=6, pages=11, per_page=10)
 GROWN = ReplicaConfig(channels=6, pages=13, per_page=10)  # the same site, more listing pages
-CIDS = ",".join(map(str, Site(CONFIG).channels))
-WORKER_TIMEOUT = 4  # seconds without a heartbeat before a killed worker counts as dead
-# Outcomes of writing an article the store already holds: any of them means double work.
-REPEATS = ("store/updated", "store/unchanged", "store/stale")
 
 
 @pytest.fixture
@@ -48,149 +40,10 @@ def redis_url(valkey_url: str) -> Iterator[str]:
     client.close()
 
 
-@dataclass(frozen=True)
-class Row:
-    """What the store says about one article: its id and when it was inserted and last updated."""
-
-    id: str
-    first_seen_at: datetime
-    updated_at: datetime | str | None
-
-
-@dataclass(frozen=True)
-class SharedStore:
-    """Where every worker of a test writes: a MongoDB database (``mongo_uri`` set) or one SQLite file."""
-
-    folder: Path  # worker logs and dead letters
-    mongo_uri: str
-    name: str  # the MongoDB database, or the SQLite file
-
-    @property
-    def environment(self) -> dict[str, str]:
-        return {"MONGO_URI": self.mongo_uri}  # as an operator exports it; empty selects SQLite
-
-    @property
-    def settings(self) -> list[str]:
-        return ["-s", f"MONGO_DATABASE={self.name}" if self.mongo_uri else f"NEWSCRAWLER_DB={self.name}"]
-
-    def rows(self) -> list[Row]:
-        if not self.mongo_uri:
-            with sqlite3.connect(self.name) as connection:
-                found = connection.execute("SELECT id, first_seen_at, updated_at FROM articles").fetchall()
-            return [Row(row_id, datetime.fromisoformat(first), updated) for row_id, first, updated in found]
-        with MongoClient(self.mongo_uri, tz_aware=True, serverSelectionTimeoutMS=5000) as client:
-            found = client[self.name]["articles"].find({}, {"first_seen_at": 1, "updated_at": 1})
-            return [Row(doc["_id"], doc["first_seen_at"], doc["updated_at"]) for doc in found]
-
-    def ids(self) -> list[str]:
-        """Every stored article's id (a list: a duplicate would show)."""
-        return sorted(row.id for row in self.rows())
-
-    def drop(self) -> None:
-        with MongoClient(self.mongo_uri, serverSelectionTimeoutMS=5000) as client:
-            client.drop_database(self.name)
-
-
-def ids_of(source_ids: set[str]) -> list[str]:
-    """The store ids of the replica's articles, as ``ids()`` lists them."""
-    return sorted(article_id(source_id) for source_id in source_ids)
-
-
 @pytest.fixture
 def store(mongo_uri: str, mongo_db: str, tmp_path: Path) -> SharedStore:
     """A MongoDB database of this test's own on the session's wire server (dropped afterwards)."""
     return SharedStore(tmp_path, mongo_uri, mongo_db)
-
-
-@dataclass
-class Worker:
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def wait(self, timeout: float = 180) -> int:
-        return self.process.wait(timeout=timeout)
-
-    def stat(self, key: str) -> int:
-        match = re.search(rf"'{re.escape(key)}': (\d+)", self.log)
-        return int(match.group(1)) if match else 0
-
-
-def start_worker(
-    replica: str, redis_url: str, store: SharedStore, name: str, pages: int, *settings: str, cids: str = CIDS
-) -> Worker:
-    """``REDIS_URL=… MONGO_URI=… scrapy crawl qutoutiao`` with the replica as http_proxy."""
-    log_path = store.folder / f"{name}.log"
-    args = [
-        sys.executable, "-m", "scrapy", "crawl", "qutoutiao", "-a", f"cids={cids}", "-a", f"pages={pages}",
-        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-        *store.settings, "-s", f"DEADLETTER_DIR={store.folder / 'deadletter'}",
-        "-s", "REDIS_IDLE_CLOSE=1", "-s", f"REDIS_WORKER_TIMEOUT={WORKER_TIMEOUT}", *settings,
-    ]
-    with log_path.open("wb") as log:
-        worker_env = env(http_proxy=replica, REDIS_URL=redis_url, **store.environment)
-        process = subprocess.Popen(args, cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT)
-    return Worker(process, log_path)
-
-
-def run_workers(
-    count: int, replica: str, redis_url: str, store: SharedStore, pages: int = CONFIG.pages, cids: str = CIDS
-) -> list[Worker]:
-    workers = [
-        start_worker(replica, redis_url, store, f"worker{i}-{time.monotonic_ns()}", pages, cids=cids)
-        for i in range(count)
-    ]
-    for worker in workers:
-        assert worker.wait() == 0, worker.log[-3000:]
-        assert "(finished)" in worker.log
-    return workers
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The store at ``at``: stored article id -> when it was inserted."""
-
-    at: datetime
-    first_seen: dict[str, datetime]
-
-
-def snapshot(store: SharedStore) -> Snapshot:
-    at = datetime.now(timezone.utc)
-    return Snapshot(at, {row.id: row.first_seen_at for row in store.rows()})
-
-
-def assert_each_stored_once(store: SharedStore, workers: list[Worker], before: Snapshot | None = None) -> None:
-    """Each article ``workers`` stored went to the store once, from one worker.
-
-    Ids are unique in the store by construction, so this checks the work instead: the workers'
-    new-article counts add up to the articles first seen since ``before`` (taken before they
-    ran; a killed worker's last write may still land after it), the articles stored then were
-    never inserted again, no worker wrote an article the store already held, and no article
-    was ever updated.
-    """
-    rows = store.rows()
-    since = before.at if before else datetime.min.replace(tzinfo=timezone.utc)
-    assert sum(worker.stat("store/new") for worker in workers) == len([r for r in rows if r.first_seen_at >= since])
-    if before:
-        assert {row.id: row.first_seen_at for row in rows if row.id in before.first_seen} == before.first_seen
-    assert {key: worker.stat(key) for worker in workers for key in REPEATS if worker.stat(key)} == {}
-    assert [row.id for row in rows if row.updated_at is not None] == []
-
-
-def detail_hits(replica: str, config: ReplicaConfig) -> dict[str, int]:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # straight to 127.0.0.1
-    with opener.open(f"{replica}/__hits", timeout=10) as response:
-        hits = json.load(response)
-    paths = Site(config).by_path
-    return {path: count for path, count in hits.items() if path in paths}
-
-
-def flaky_paths(config: ReplicaConfig) -> set[str]:
-    """Detail pages that answer 500 once: Scrapy's retry fetches them twice by design."""
-    return {a.path for a in Site(config).articles.values() if a.status == "flaky"}
 
 
 @pytest.fixture(scope="module")
@@ -262,28 +115,48 @@ def test_next_run_fetches_listings_again_and_stores_new_articles(redis_url: str,
     assert re.search(r"in run (\S+)", first.log).group(1) != re.search(r"in run (\S+)", second[0].log).group(1)
 
 
-def kill_after_a_quarter(victim: Worker, replica: str, expected: int) -> None:
-    """SIGKILL ``victim`` once a quarter of the ``expected`` detail pages were fetched."""
+def until_a_quarter_fetched(replica: str, expected: int, *workers: Worker) -> None:
+    """Return once a quarter of the ``expected`` detail pages were fetched, ``workers`` all running."""
     deadline = time.monotonic() + 60
     while sum(detail_hits(replica, CONFIG).values()) < expected // 4:
-        assert time.monotonic() < deadline and victim.process.poll() is None, victim.log[-3000:]
+        for worker in workers:
+            assert time.monotonic() < deadline and worker.process.poll() is None, worker.log[-3000:]
         time.sleep(0.05)
+
+
+def kill_after_a_quarter(victim: Worker, replica: str, expected: int) -> None:
+    """SIGKILL ``victim`` once a quarter of the ``expected`` detail pages were fetched."""
+    until_a_quarter_fetched(replica, expected, victim)
     victim.process.send_signal(signal.SIGKILL)
     victim.wait()
 
 
+def taken(replica: str) -> set[str]:
+    """Store ids of the articles whose pages ``replica`` was asked for."""
+    site = Site(CONFIG)
+    return {article_id(site.by_path[path]) for path in detail_hits(replica, CONFIG)}
+
+
 def test_killed_worker_is_recovered_by_the_next_run(redis_url: str, store: SharedStore) -> None:
     expected = ids_of(oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"])
-    with replica_process("--channels", "6", "--pages", "11") as replica:
-        # The victim never flushes its batch, so what it took is surely lost when it dies.
-        victim = start_worker(replica, redis_url, store, "victim", CONFIG.pages,
-                              "-s", "STORE_BATCH_SIZE=100000", "-s", "STORE_FLUSH_INTERVAL=3600")
+    with (replica_process("--channels", "6", "--pages", "11") as replica,
+          replica_process("--channels", "6", "--pages", "11", "--detail-delay", "120") as slow):
+        # The victim's own replica holds every article page for two minutes: each article the victim
+        # takes is still in flight when it dies, so what it took is surely missing from this run.
+        victim = start_worker(slow, redis_url, store, "victim", CONFIG.pages, "-s", "DOWNLOAD_TIMEOUT=300")
         survivor = start_worker(replica, redis_url, store, "survivor", CONFIG.pages)
-        kill_after_a_quarter(victim, replica, len(expected))
+        until_a_quarter_fetched(replica, len(expected), survivor)
+        deadline = time.monotonic() + 60
+        while not taken(slow) & set(expected):  # and the victim holds an article of the reference set
+            assert time.monotonic() < deadline and victim.process.poll() is None, victim.log[-3000:]
+            time.sleep(0.05)
+        victim.process.send_signal(signal.SIGKILL)
+        victim.wait()
         assert survivor.wait() == 0, survivor.log[-3000:]
         assert "(finished)" in survivor.log
         after_crash = snapshot(store)
         assert after_crash.first_seen.keys() < set(expected)  # the victim's work is missing
+        assert not after_crash.first_seen.keys() & taken(slow)  # nobody else fetched them in this run
         assert_each_stored_once(store, [victim, survivor])  # the victim stored nothing
         (follow_up,) = run_workers(1, replica, redis_url, store)
     assert store.ids() == expected  # every article
@@ -304,3 +177,94 @@ def test_run_left_by_a_lone_killed_worker_does_not_block_the_next(redis_url: str
     assert store.ids() == expected
     assert_each_stored_once(store, [next_run], before)
     assert f"Run {dead_run} had no live worker left" in next_run.log
+
+
+def wait_for_line(worker: Worker, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in worker.log:
+        assert time.monotonic() < deadline and worker.process.poll() is None, worker.log[-3000:]
+        time.sleep(0.05)
+
+
+def test_crawls_that_differ_never_share_a_run(redis_url: str, tmp_path: Path) -> None:
+    """Two crawls on one Valkey, other arguments and other stores, the second started while the
+    first runs: each store holds exactly its own crawl's articles."""
+    first_store = SharedStore(tmp_path, "", str(tmp_path / "a.sqlite3"))
+    second_store = SharedStore(tmp_path, "", str(tmp_path / "b.sqlite3"))
+    with replica_process("--channels", "6", "--pages", "11") as replica:
+        first = start_worker(replica, redis_url, first_store, "crawl-a", CONFIG.pages, cids="1,2,3")
+        wait_for_line(first, " in run ")
+        second = start_worker(replica, redis_url, second_store, "crawl-b", CONFIG.pages, cids="4,5,6")
+        for worker in (first, second):
+            assert worker.wait() == 0, worker.log[-3000:]
+    for store, worker, cids in ((first_store, first, (1, 2, 3)), (second_store, second, (4, 5, 6))):
+        assert store.ids() == ids_of(oracle.expected(Site(CONFIG), cids=cids, pages=CONFIG.pages)["stored"])
+        assert_each_stored_once(store, [worker])
+    runs = {re.search(r"in run (\S+)", worker.log).group(1) for worker in (first, second)}
+    assert len(runs) == 2
+
+
+def lines(worker: Worker, text: str) -> list[str]:
+    return [line for line in worker.log.splitlines() if text in line]
+
+
+@pytest.mark.parametrize("persistence", [True, False], ids=["aof", "no-persistence"])
+def test_workers_ride_out_a_valkey_restart(persistence: bool, store: SharedStore, tmp_path: Path) -> None:
+    """Valkey restarted mid-run, down longer than REDIS_WORKER_TIMEOUT: the run completes, every
+    article stored by its workers. With an append-only file the run's keys come back; without
+    one they are gone, and the workers put the run back and queue their start requests again."""
+    expected = ids_of(oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"])
+    valkey = ValkeyServer(tmp_path, persistence=persistence)
+    valkey.start()
+    try:
+        with replica_process("--channels", "6", "--pages", "11") as replica:
+            workers = [start_worker(replica, valkey.url, store, f"worker{i}", CONFIG.pages) for i in range(2)]
+            until_a_quarter_fetched(replica, len(expected), *workers)
+            valkey.stop()
+            time.sleep(WORKER_TIMEOUT + 1)  # every worker's heartbeat entry is stale when Valkey is back
+            valkey.start()
+            for worker in workers:
+                assert worker.wait() == 0, worker.log[-3000:]
+            hits = detail_hits(replica, CONFIG)
+        client = redis.Redis.from_url(valkey.url)
+        assert not [k for k in client.keys("qutoutiao:*") if k.endswith((b":requests", b":dupefilter"))]
+        client.close()
+    finally:
+        valkey.stop()
+    assert store.ids() == expected  # every article, by the end of this run
+    for worker in workers:
+        assert "Traceback" not in worker.log
+        assert len(lines(worker, "is unreachable")) == 1, lines(worker, "Valkey")  # once per outage, not per beat
+        assert len(lines(worker, "is back after")) == 1
+    if persistence:
+        assert_each_stored_once(store, workers)
+        assert {path for path, count in hits.items() if count > 1} == flaky_paths(CONFIG)  # nothing fetched twice
+    else:
+        # The run's fingerprints went with Valkey's data: an article in flight then may be fetched
+        # again, but the store holds it once and it was inserted once.
+        assert sum(worker.stat("store/new") for worker in workers) == len(expected)
+        assert [row.id for row in store.rows() if row.updated_at is not None] == []
+        assert all(worker.stat("redis/runs_rejoined") for worker in workers)
+
+
+def test_worker_gives_up_on_valkey_past_the_outage_timeout(store: SharedStore, tmp_path: Path) -> None:
+    """Valkey gone for good: the worker closes after REDIS_OUTAGE_TIMEOUT with one ERROR line naming
+    the server (not its password), exit status 1, and every article it had is stored."""
+    expected = ids_of(oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"])
+    valkey = ValkeyServer(tmp_path, password="S3cretPw")
+    valkey.start()
+    try:
+        with replica_process("--channels", "6", "--pages", "11") as replica:
+            worker = start_worker(replica, valkey.url, store, "alone", CONFIG.pages, "-s", "REDIS_OUTAGE_TIMEOUT=3")
+            until_a_quarter_fetched(replica, len(expected), worker)
+            valkey.stop()
+            assert worker.wait() == 1, worker.log[-3000:]
+    finally:
+        valkey.stop()
+    [line] = [line for line in lines(worker, "REDIS_OUTAGE_TIMEOUT") if " ERROR: " in line]
+    assert f"Valkey/Redis at 127.0.0.1:{valkey.port} unreachable for " in line
+    assert "S3cretPw" not in worker.log and "Traceback" not in worker.log
+    assert "finish_reason': 'redis_unreachable'" in worker.log
+    # Nothing lost silently: what it scraped is stored (its store stayed up), none lost or spooled.
+    assert worker.stat("item_scraped_count") == len(store.ids()) > 0
+    assert worker.stat("store/lost") == worker.stat("store/deadlettered") == 0

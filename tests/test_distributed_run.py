@@ -1,9 +1,10 @@
 """The pieces of distributed mode, against a real Valkey: the add-on's switch, the
-canonical-URL dupefilter, and how workers agree on one run."""
+canonical-URL dupefilter, how workers agree on one run, and how they wait out Valkey."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 import time
@@ -18,11 +19,14 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from newscrawler.distributed import DistributedAddon, RunDupeFilter, RunScheduler
-from newscrawler.redis_run import RunMembership
+from newscrawler.redis_run import Beat, RunMembership
 from newscrawler.spiders.qutoutiao import QutoutiaoSpider
 from tests.crawling import project_settings_dict
 from tests.processes import scrapy
-from tests.valkey import free_port
+from tests.valkey import ValkeyServer, free_port
+
+RUN_NAME = "a1b2c3d4e5f6"
+CRAWL = f"qutoutiao:{RUN_NAME}"  # <spider>:<run name>, the prefix of a crawl's run keys
 
 
 @pytest.fixture
@@ -71,30 +75,64 @@ def test_dupefilter_sees_the_canonical_url(server: redis.Redis) -> None:
 
 
 def test_workers_join_one_run_and_the_last_one_out_ends_it(server: redis.Redis) -> None:
-    first, second = (RunMembership(server, "qutoutiao", worker_timeout=30) for _ in range(2))
+    first, second = (RunMembership(server, CRAWL, worker_timeout=30) for _ in range(2))
     run = first.join()
     assert run.dead_run_id == ""
     assert second.join().run_id == run.run_id
-    assert first.beat(busy=True) == 1  # the other one joined busy (its start requests are coming)
-    assert second.beat(busy=False) == 1
-    assert first.beat(busy=False) == 0
+    assert first.beat(busy=True).others_busy == 1  # the other one joined busy (its start requests are coming)
+    assert second.beat(busy=False).others_busy == 1
+    assert first.beat(busy=False).others_busy == 0
     assert first.leave() is False  # the other one is still in the run
-    assert server.get("qutoutiao:run").decode() == run.run_id
+    assert server.get(f"{CRAWL}:run").decode() == run.run_id
     assert second.leave() is True
-    assert server.get("qutoutiao:run") is None
-    later = RunMembership(server, "qutoutiao", worker_timeout=30)
+    assert server.get(f"{CRAWL}:run") is None
+    later = RunMembership(server, CRAWL, worker_timeout=30)
     assert later.join().run_id != run.run_id  # the next scheduled run is a new one
 
 
 def test_a_run_whose_workers_all_died_is_replaced(server: redis.Redis) -> None:
-    killed = RunMembership(server, "qutoutiao", worker_timeout=0.5)
+    killed = RunMembership(server, CRAWL, worker_timeout=0.5)
     dead = killed.join().run_id  # then never beats again, never leaves
     time.sleep(0.7)
-    joined = RunMembership(server, "qutoutiao", worker_timeout=0.5).join()
+    joined = RunMembership(server, CRAWL, worker_timeout=0.5).join()
     assert joined.dead_run_id == dead and joined.run_id != dead
     # A live worker keeps its run: a newcomer joins it.
-    alive = RunMembership(server, "qutoutiao", worker_timeout=0.5)
+    alive = RunMembership(server, CRAWL, worker_timeout=0.5)
     assert alive.join().run_id == joined.run_id
+
+
+def test_a_beat_puts_back_a_run_that_valkey_lost(server: redis.Redis) -> None:
+    first, second = (RunMembership(server, CRAWL, worker_timeout=30) for _ in range(2))
+    run = first.join().run_id
+    second.join()
+    assert first.beat(busy=True) == Beat(1, run, "")
+    server.flushall()  # Valkey restarted without its data
+    assert first.beat(busy=True) == Beat(0, run, "run")  # the first to beat puts the run key back
+    assert server.get(f"{CRAWL}:run").decode() == run
+    assert second.beat(busy=True) == Beat(1, run, "worker")  # the other one learns it too: its entry was gone
+    assert second.beat(busy=False) == Beat(1, run, "")
+    assert first.leave() is False and second.leave() is True
+
+
+def test_a_worker_silent_past_the_timeout_rejoins_its_run_or_its_successor(server: redis.Redis) -> None:
+    slow, other = (RunMembership(server, CRAWL, worker_timeout=0.5) for _ in range(2))
+    run = slow.join().run_id
+    other.join()
+    time.sleep(0.6)
+    other.beat(busy=True)  # drops the silent one from the run's workers
+    assert slow.beat(busy=True) == Beat(1, run, "worker")  # back in, and told
+    time.sleep(0.7)  # both silent past the timeout: a newcomer replaces the run
+    successor = RunMembership(server, CRAWL, worker_timeout=0.5).join()
+    assert successor.dead_run_id == run
+    assert slow.beat(busy=False) == Beat(1, successor.run_id, "worker")
+    assert slow.run_id == successor.run_id
+
+
+def test_the_last_worker_ends_a_run_whose_key_is_gone(server: redis.Redis) -> None:
+    only = RunMembership(server, CRAWL, worker_timeout=30)
+    only.join()
+    server.delete(f"{CRAWL}:run")
+    assert only.leave() is True
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +172,11 @@ def test_unusable_redis_stops_the_crawl_in_one_line(url: str, named: str, not_re
 
 def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis.Redis, valkey_url: str) -> None:
     """A worker with nothing to do keeps open while another is busy, then REDIS_IDLE_CLOSE."""
-    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, REDIS_IDLE_CLOSE=0.3))
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, REDIS_IDLE_CLOSE=0.3,
+                                                              REDIS_RUN_NAME=RUN_NAME))
     spider = QutoutiaoSpider.from_crawler(crawler)
     scheduler = RunScheduler.from_crawler(crawler)
-    other = RunMembership(server, "qutoutiao", worker_timeout=30)
+    other = RunMembership(server, CRAWL, worker_timeout=30)
 
     async def idle_worker() -> None:  # the heartbeat needs a loop; it never fires, nothing awaits
         scheduler.open(spider)
@@ -155,4 +194,51 @@ def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis
         scheduler.close("finished")
 
     asyncio.run(idle_worker())
-    assert server.get("qutoutiao:run") is None  # the last one out ended the run
+    assert server.get(f"{CRAWL}:run") is None  # the last one out ended the run
+
+
+def test_requests_made_while_valkey_is_away_are_queued_when_it_is_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Held in the worker during the outage, then through the run's dupefilter (kept by the
+    append-only file) into its queue; the heartbeat probes all along and logs the outage once."""
+    caplog.set_level(logging.INFO)
+    valkey = ValkeyServer(tmp_path, persistence=True)
+    valkey.start()
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey.url, REDIS_RUN_NAME=RUN_NAME,
+                                                                 REDIS_WORKER_TIMEOUT=1))
+    spider = QutoutiaoSpider.from_crawler(crawler)
+    scheduler = RunScheduler.from_crawler(crawler)
+    page = "http://html2.qktoutiao.com/detail/2021/07/08/59431053{}.html"
+
+    async def outage() -> list[str]:
+        scheduler.open(spider)
+        assert scheduler.enqueue_request(Request(page.format(1)))
+        assert scheduler.next_request().url == page.format(1)  # taken: its fingerprint stays
+        valkey.stop()
+        assert scheduler.enqueue_request(Request(page.format(2))) is True  # held
+        assert scheduler.enqueue_request(Request(page.format(1))) is True  # held: nobody to ask
+        assert scheduler.outage.active and scheduler.has_pending_requests()
+        assert scheduler.next_request() is None
+        with pytest.raises(DontCloseSpider):
+            scheduler.spider_idle(spider)
+        await asyncio.sleep(1.5)  # beats fail meanwhile
+        valkey.start()
+        for _ in range(100):
+            if not scheduler.outage.active:
+                break
+            await asyncio.sleep(0.05)
+        taken = [scheduler.next_request() for _ in range(2)]
+        scheduler.close("finished")
+        return [request.url for request in taken if request is not None]
+
+    try:
+        assert asyncio.run(outage()) == [page.format(2)]  # the repeat of 1 was dropped by the dupefilter
+    finally:
+        valkey.stop()
+    assert [r.message for r in caplog.records if "is unreachable" in r.message][0].startswith(
+        f"Valkey/Redis at 127.0.0.1:{valkey.port} is unreachable (ConnectionError")
+    assert len([r for r in caplog.records if "is unreachable" in r.message]) == 1
+    assert len([r for r in caplog.records if "is back after" in r.message]) == 1
+    assert not [r for r in caplog.records if r.exc_info]
+    assert crawler.stats.get_value("redis/held_requests") == 2

@@ -15,6 +15,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawler.incremental import NEXT_PAGE_META, STORE_ID_META, IncrementalCrawlMiddleware
 from newscrawler.replica.server import ReplicaServer
+from newscrawler.signals import run_rejoined
 from tests import oracle
 from tests.crawling import crawl, project_settings_dict
 
@@ -100,6 +101,18 @@ def test_articles_stored_by_this_crawl_never_stop_a_listing() -> None:
     assert mw.stats.get_value("incremental/skipped") is None
     assert mw.stats.get_value("incremental/listing_stopped") is None
     assert store.questions == [["a", "b"]], "ids this crawl requested are not asked again"
+
+
+def test_a_rejoined_run_asks_the_store_about_every_article_again() -> None:
+    """Distributed mode, Valkey back without the run's fingerprints: what this crawl requested and
+    stored meanwhile is skipped as stored, not left to a dupefilter that forgot it."""
+    store = HeldIds(set())
+    mw = middleware(store, QUTOUTIAO_STOP_AT_KNOWN_PAGE=False)
+    mw.drop_stored(LISTING, page("a", "b"))
+    store.ids |= {"a"}  # stored; "b" is still being fetched
+    mw.crawler.signals.send_catch_log(run_rejoined)
+    assert names(mw.drop_stored(LISTING, page("a", "b"))) == ["b", "next"]
+    assert store.questions == [["a", "b"], ["a", "b"]]
 
 
 def test_unmarked_output_passes_untouched() -> None:

@@ -19,6 +19,7 @@ from scrapy.utils.test import get_crawler
 from newscrawler.cli import main
 from newscrawler.pipelines.store import StorePipeline
 from newscrawler.replica.server import ReplicaServer
+from newscrawler.signals import run_rejoined
 from newscrawler.storage.sqlite import SqliteStore
 from tests import oracle
 from tests.crawling import crawl, project_settings_dict
@@ -62,6 +63,23 @@ def test_batches_and_flush_at_close(store_settings: dict[str, Any], batch_size: 
     assert feed(stage, 5) == written_before_close
     assert SqliteStore(store_settings["NEWSCRAWLER_DB"]).count() == 5
     assert stage.stats.get_value("store/new") == 5
+
+
+def test_a_rejoined_run_has_the_batch_written_first(store_settings: dict[str, Any]) -> None:
+    """Distributed mode, before a worker fetches its listings again: buffered articles are stored,
+    so that the incremental skip finds them."""
+    stage = stage_for(store_settings, STORE_BATCH_SIZE=100)
+
+    async def run() -> int:
+        stage.open_spider()
+        for n in range(3):
+            await stage.process_item(article(n))
+        await stage.crawler.signals.send_catch_log_async(run_rejoined)
+        written = stage.store.count()
+        await stage.close_spider()
+        return written
+
+    assert asyncio.run(run()) == 3
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "mongodb"])

@@ -66,6 +66,8 @@ class Command(ProjectCommand):
         parser.add_argument("--hostile", action="store_true", help="also serve the hostile channels and pages")
         parser.add_argument("--delay", type=seconds, default=0.0,
                             help="seconds each response waits (network-like latency); default 0")
+        parser.add_argument("--detail-delay", type=seconds, default=0.0, metavar="SECONDS",
+                            help="seconds before each article page answers (a slow site); default 0")
 
     def execute(self, opts: argparse.Namespace) -> int:
         # Only this command and `demo` load the replica.
@@ -81,7 +83,7 @@ class Command(ProjectCommand):
             feed_entries=feed_pages * feed_per_page, feed_per_page=feed_per_page if feed_pages > 1 else 0,
             zaker_anchor=opts.zaker_anchor,
         )
-        server = ReplicaServer(opts.port, config)
+        server = ReplicaServer(opts.port, config, opts.detail_delay)
         print(f"Replica serving on {server.url} (use it as http_proxy=...); Ctrl-C stops it", flush=True)
         for line in server.site.describe():
             print(line, flush=True)

@@ -17,6 +17,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
 
 from newscrawler.batchsize import store_batch_size
+from newscrawler.signals import run_rejoined
 from newscrawler.storage import open_store
 from newscrawler.storage.base import WriteResult
 from newscrawler.storage.batching import Batcher
@@ -55,6 +56,7 @@ class StorePipeline:
             outage_cooldown=settings.getfloat("STORE_OUTAGE_COOLDOWN"),
         )
         crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(pipeline.run_rejoined, signal=run_rejoined)
         return pipeline
 
     @property
@@ -111,6 +113,10 @@ class StorePipeline:
 
     def spider_idle(self) -> None:
         self.batcher.flush_soon()
+
+    async def run_rejoined(self) -> None:
+        """The run's listings are about to be fetched again: stored articles are skipped then, buffered ones not."""
+        await self.batcher.flush()
 
     async def write(self, batch: list[dict[str, Any]]) -> None:
         # Off the reactor thread: retries sleep, and MongoDB may take seconds to answer.

@@ -35,8 +35,9 @@ ROBOTS_TXT = b"User-agent: *\nDisallow: /private/\n"
 class ReplicaServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int = 0, config: ReplicaConfig = ReplicaConfig()) -> None:
+    def __init__(self, port: int = 0, config: ReplicaConfig = ReplicaConfig(), detail_delay: float = 0.0) -> None:
         self.site = Site(config)
+        self.detail_delay = detail_delay  # seconds before an article page answers: a slow site
         self.failed_once: set[str] = set()
         self.lock = threading.Lock()
         self.hits: dict[str, int] = {}
@@ -113,6 +114,8 @@ class ReplicaHandler(BaseHTTPRequestHandler):
                 return self.send(400, "application/json", b'{"code": 400, "message": "bad parameters"}')
             return self.send(*site.listing(cid, page, limit))
         article = site.detail(path)
+        if article is not None and self.server.detail_delay:
+            time.sleep(self.server.detail_delay)  # counted in /__hits at once: tests see it in flight
         if article is None or article.status == "missing":
             return self.send(404, "text/html", b"<html><body><h1>404 Not Found</h1></body></html>")
         if article.status == "flaky":

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pymongo.errors import PyMongoError
+from pymongo.uri_parser import split_hosts
 from scrapy.settings import BaseSettings
 
+from newscrawler.errors import ConfigError
 from newscrawler.storage.base import Query, Store, StoreError, WriteResult
 
-__all__ = ["Query", "Store", "StoreError", "WriteResult", "open_store"]
+__all__ = ["Query", "Store", "StoreError", "WriteResult", "open_store", "store_target"]
 
 
 def open_store(settings: BaseSettings, create: bool = True) -> Store:
@@ -22,3 +27,27 @@ def open_store(settings: BaseSettings, create: bool = True) -> Store:
     from newscrawler.storage.sqlite import SqliteStore
 
     return SqliteStore(settings.get("NEWSCRAWLER_DB"), create=create)
+
+
+def store_target(settings: BaseSettings) -> str:
+    """Where the settings store articles, the same for every process writing there, never a credential.
+
+    MongoDB: the URI's hosts (sorted, as pymongo splits them), database and collection; SQLite:
+    the database file's resolved path.
+
+    >>> store_target(BaseSettings({"MONGO_URI": "mongodb://u:p%40ss@DB2:27018,db1/x?tls=true",
+    ...                            "MONGO_DATABASE": "news", "MONGO_COLLECTION": "articles"}))
+    'mongodb://db1:27017,db2:27018/news.articles'
+    """
+    uri = settings.get("MONGO_URI")
+    if not uri:
+        return f"sqlite:{Path(settings.get('NEWSCRAWLER_DB')).resolve()}"
+    scheme, _, rest = uri.partition("://")
+    # pymongo's own order: options, then the database, then the user info up to the last @.
+    hosts = rest.partition("?")[0].partition("/")[0].rpartition("@")[2]
+    try:
+        nodes = split_hosts(hosts, default_port=None if scheme == "mongodb+srv" else 27017)
+    except (PyMongoError, ValueError):  # its words may quote the user info: not shown
+        raise ConfigError("MONGO_URI does not parse: no usable host list") from None
+    where = ",".join(sorted(host if port is None else f"{host}:{port}" for host, port in nodes))
+    return f"{scheme}://{where}/{settings.get('MONGO_DATABASE')}.{settings.get('MONGO_COLLECTION')}"
