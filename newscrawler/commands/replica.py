@@ -66,7 +66,7 @@ class Command(ProjectCommand):
         parser.add_argument("--hostile", action="store_true", help="also serve the hostile channels and pages")
         parser.add_argument("--delay", type=seconds, default=0.0,
                             help="seconds each response waits (network-like latency); default 0")
-        parser.add_argument("--detail-delay", type=seconds, default=0.0, metavar="SECONDS",
+        parser.add_argument("--detail-delay", type=float, default=0.0, metavar="SECONDS",
                             help="seconds before each article page answers (a slow site); default 0")
 
     def execute(self, opts: argparse.Namespace) -> int:
