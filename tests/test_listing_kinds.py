@@ -301,3 +301,21 @@ def test_any_bytes_give_typed_entries_or_a_listing_error(items: list[bytes], cut
             assert_typed(FeedListing(feed_profile()).parse(body, "http://blog.example/feed.xml", NOW))
         except ListingError:
             pass
+
+
+def test_json_feed_is_read_as_json() -> None:
+    from newscrawler.sources.feeds import feed_profile, looks_like_json_feed
+
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "next_url": "/feed.json?page=2", "items": [
+        {"id": "1", "url": "http://blog.example/1", "title": "x", "content_html": "<p>hi</p>", "tags": ["a"],
+         "date_published": "2021-07-08T18:55:51+08:00", "authors": [{"name": "bob"}]},
+        {"id": "2", "external_url": "http://elsewhere.example/2", "content_text": "plain"},
+    ]}).encode()
+    assert looks_like_json_feed(body, "application/feed+json")
+    page = JsonListing(feed_profile("blog", "http://blog.example/feed.json", json_feed=True)).parse(
+        body, "http://blog.example/feed.json", NOW)
+    one, two = page.entries
+    assert (one.author, one.tags, one.content_html) == ("bob", ("a",), "<p>hi</p>")
+    assert one.published_at == datetime(2021, 7, 8, 10, 55, 51, tzinfo=timezone.utc)
+    assert (two.url, two.content_html) == ("http://elsewhere.example/2", "plain")
+    assert page.next_url == "http://blog.example/feed.json?page=2"
