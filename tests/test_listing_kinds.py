@@ -100,7 +100,8 @@ DOCKONE = """<html><head><base href="http://weekly.dockone.io/"></head><body><di
   <p><a class="aw-user-name"></a><span class="text-color-999">发表了文章 • 2018-03-18 09:00</span></p></div></div>
 <div class="aw-item article"><div class="aw-question-content"><h4>no link</h4></div></div>
 <div class="aw-item article"><div class="aw-question-content"><h4><a href="javascript:alert(1)">x</a></h4></div></div>
-</div><div class="page-control"><ul class="pagination"><li><a rel="next" href="/sort_type-new__page-2">&gt;</a></li></ul></div>
+</div><div class="page-control"><ul class="pagination pull-right"><li><a href="/">&lt;&lt;</a></li><li><a href="/x">&lt;</a></li>
+<li><a href="/sort_type-new__page-2">&gt;</a></li><li><a href="/sort_type-new__page-9">&gt;&gt;</a></li></ul></div>
 </body></html>"""
 
 
@@ -125,7 +126,7 @@ def test_html_listing_without_rows_is_an_error(text: str) -> None:
 def test_zaker_relative_times_resolve_against_the_crawl_time() -> None:
     rows = "".join(
         f'<div class="content-block"><div class="article-wrap"><a href="//www.myzaker.com/article/{i:024x}">'
-        f'<p class="article-title">t{i}</p></a></div><span class="article-time">{when}</span></div>'
+        f'<p class="article-title">t{i}</p></a></div><div class="subtitle"><span>新华网</span><span>{when}</span></div></div>'
         for i, when in enumerate(["刚刚", "5分钟前", "2小时前", "昨天 10:30", "3天前", "5分钟后"])
     )
     page = HtmlListing(PROFILES.get("zaker")).parse(f"<html><body>{rows}</body></html>",
@@ -270,7 +271,7 @@ DOCKONE_ROW = st.builds(
 )
 ZAKER_ROW = st.builds(
     '<div class="content-block"><div class="article-wrap"><a href="{}"><p class="article-title">{}</p></a></div>'
-    '<span class="article-time">{}</span></div>{}'.format,
+    '<div class="subtitle"><span>m</span><span>{}</span></div></div>{}'.format,
     ESCAPED, ESCAPED, ESCAPED, st.sampled_from(["", "</div>", "<div>", "<![CDATA[", "\x00"]),
 )
 
