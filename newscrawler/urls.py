@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from urllib.parse import urlsplit
 
 from w3lib.html import replace_entities
@@ -27,11 +28,11 @@ def unescape_url(url: str) -> str:
         return text
 
 
-def canonical_url(url: str) -> str:
+def canonical_url(url: str, tracking: Collection[str] = TRACKING_PARAMS) -> str:
     """One URL per article, whatever channel, page or view listed it.
 
-    The tracking parameters go; the rest is put in w3lib's canonical form
-    (lowercase scheme and host, sorted query, no fragment).
+    The ``tracking`` parameters (the source profile's ``tracking_params``) go; the rest
+    is put in w3lib's canonical form (lowercase scheme and host, sorted query, no fragment).
 
     >>> canonical_url("HTTP://Html2.QKToutiao.com/detail/1.html?key=x&pv_id=y&content_id=1&cid=255#top")
     'http://html2.qktoutiao.com/detail/1.html?content_id=1'
@@ -39,7 +40,7 @@ def canonical_url(url: str) -> str:
     'http://g.fastapi.net/d?aid=580640&content_id=204777&si=1018975&tp=c'
     """
     try:
-        return canonicalize_url(url_query_cleaner(url, TRACKING_PARAMS, remove=True))
+        return canonicalize_url(url_query_cleaner(url, tracking, remove=True))
     except ValueError:  # an unclosed IPv6 bracket, a port out of range: nothing to canonicalize
         return url
 

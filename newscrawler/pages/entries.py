@@ -1,0 +1,217 @@
+"""What every listing kind makes of its entries: typed ``ListingEntry`` records, by the profile's rules.
+
+A listing page object finds the raw entries (JSON objects, HTML rows, feed entries) and hands
+each to ``EntryReader.read`` with a way to look its queries up. The reader applies the field
+rules of ``pages/fields.py``: a value of the wrong kind is counted and replaced, and an entry
+without a usable id or URL is counted and skipped. Nothing here raises on hostile input.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from newscrawler.dates import read_date
+from newscrawler.pages.fields import id_field, string_list, text_field
+from newscrawler.sources.profile import Alternative, FieldRule, SourceProfile
+from newscrawler.urls import canonical_url, is_http_url, unescape_url
+
+TEXT_FIELDS = ("title", "summary", "author", "category", "content_html")
+COUNT_FIELDS = ("read", "comment", "share", "like")
+# Longest text a regex of a profile is run over: bounds the time of a careless pattern.
+MAX_PATTERN_INPUT = 4096
+
+
+class ListingError(Exception):
+    """A listing page that cannot be used. ``reason`` is a short stats key."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class ListingEntry:
+    """What one listing entry tells about its article, each field of its contract type.
+
+    Text is still raw (entities, spacing: the normalize stage's job); ``published_at`` is None
+    when the listing gives no usable time; ``content_html`` is set when the entry carries the
+    article itself (a feed).
+    """
+
+    source_id: str
+    url: str
+    canonical_url: str
+    title: str | None = None
+    summary: str | None = None
+    author: str | None = None
+    category: str | None = None
+    tags: tuple[str, ...] = ()
+    covers: tuple[str, ...] = ()
+    video: bool = False
+    published_at: datetime | None = None
+    counts: dict[str, str | None] = field(default_factory=dict)  # read, comment, share, like
+    content_html: str | None = None
+
+
+@dataclass
+class ListingPage:
+    entries: list[ListingEntry] = field(default_factory=list)
+    skipped: int = 0  # entries the profile's skip rules call ads
+    invalid: int = 0  # entries without a usable id or URL
+    # "invalid/<field>" (entry skipped) and "coerced/<field>" (value replaced) counts.
+    problems: Counter[str] = field(default_factory=Counter)
+    next_url: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """No entry at all (ads included): the channel has no more pages."""
+        return not (self.entries or self.skipped or self.invalid)
+
+
+# Looks one alternative's query up in a raw entry: a JSON value, or the list of HTML matches.
+Lookup = Callable[[Alternative], Any]
+
+
+def lookup_in(node: Any) -> Lookup:
+    """Look queries up in ``node``: a JSON value, a feed entry, or an HTML element."""
+
+    def lookup(alternative: Alternative) -> Any:
+        assert alternative.query is not None  # url_pattern alternatives never reach a lookup
+        return alternative.query.search(node)
+
+    return lookup
+
+
+def first_text(matches: Any) -> str | None:
+    """The first non-blank text among HTML matches (strings, or elements whose text is read)."""
+    for match in matches:
+        text = match if isinstance(match, str) else match.text_content()
+        if text.strip():
+            return str(text)
+    return None
+
+
+def all_texts(matches: Any) -> list[str]:
+    texts = (m if isinstance(m, str) else m.text_content() for m in matches)
+    return [str(t) for t in texts if t.strip()]
+
+
+class EntryReader:
+    """Applies one profile's listing field rules; built once per crawl."""
+
+    def __init__(self, profile: SourceProfile, html: bool) -> None:
+        self.fields = profile.listing.fields
+        self.tracking = profile.listing.tracking_params
+        self.timezone = profile.timezone
+        self.html = html  # matches are lists of HTML texts, not JSON values
+
+    def read(self, lookup: Lookup, base_url: str, now: datetime, problems: Counter[str]) -> ListingEntry | None:
+        """One entry by the field rules; None (counted under ``invalid/<field>``) without id or URL."""
+        url = self.url(lookup, base_url, problems)
+        if url is None:
+            problems["invalid/url"] += 1
+            return None
+        source_id = self.value("id", lookup, url, problems, id_field)
+        if source_id is None:
+            problems["invalid/id"] += 1
+            return None
+        text = {name: self.value(name, lookup, url, problems, text_field) for name in TEXT_FIELDS}
+        counts = {name: self.value(name, lookup, url, problems, text_field) for name in COUNT_FIELDS}
+        return ListingEntry(
+            source_id=source_id,
+            url=url,
+            canonical_url=canonical_url(url, self.tracking),
+            title=text["title"],
+            summary=text["summary"],
+            author=text["author"],
+            category=text["category"],
+            tags=tuple(self.values("tags", lookup, url, problems)),
+            covers=tuple(u.strip() for u in self.values("covers", lookup, url, problems) if u.strip()),
+            video=self.flag("video", lookup),
+            published_at=self.date(lookup, url, now, problems),
+            counts=counts,
+            content_html=text["content_html"],
+        )
+
+    def url(self, lookup: Lookup, base_url: str, problems: Counter[str]) -> str | None:
+        """The article's absolute http(s) URL (relative and protocol-relative links resolved)."""
+        for alternative in self.fields["url"]:
+            raw = self.raw(alternative, lookup, "")
+            text, problem = text_field(raw)
+            if problem:
+                problems["coerced/url"] += 1
+            if not text or not text.strip():
+                continue
+            try:
+                url = unescape_url(urljoin(base_url, unescape_url(text)))
+            except ValueError:  # an unclosed IPv6 bracket, a bad port
+                continue
+            if is_http_url(url):
+                return url
+        return None
+
+    def raw(self, alternative: Alternative, lookup: Lookup, url: str, many: bool = False) -> Any:
+        """The alternative's raw value: looked up, HTML matches read as text, its pattern applied."""
+        value = url if alternative.query is None else lookup(alternative)
+        if self.html and alternative.query is not None:
+            value = all_texts(value) if many else first_text(value)
+        if alternative.pattern is not None:
+            text, _ = text_field(value)
+            match = alternative.pattern.search(text[:MAX_PATTERN_INPUT]) if text else None
+            value = (match.group(1) if alternative.pattern.groups else match.group(0)) if match else None
+        return value
+
+    def value(self, name: str, lookup: Lookup, url: str, problems: Counter[str],
+              rule: Callable[[Any], tuple[Any, str | None]]) -> Any:
+        """The first usable value of field ``name``; a wrong kind is counted, the next tried."""
+        for alternative in self.fields.get(name, ()):
+            value, problem = rule(self.raw(alternative, lookup, url))
+            if problem and problem not in ("missing", "blank") and name != "id":  # a bad id: invalid/id
+                problems[f"coerced/{name}"] += 1
+            if value is not None and (not isinstance(value, str) or value.strip()):
+                return value
+        return None
+
+    def values(self, name: str, lookup: Lookup, url: str, problems: Counter[str]) -> list[str]:
+        for alternative in self.fields.get(name, ()):
+            values, problem = string_list(self.raw(alternative, lookup, url, many=True))
+            if problem:
+                problems[f"coerced/{name}"] += 1
+            if values:
+                return values
+        return []
+
+    def flag(self, name: str, lookup: Lookup) -> bool:
+        rule: FieldRule = self.fields.get(name, ())
+        return any(bool(self.raw(alternative, lookup, "")) for alternative in rule)
+
+    def date(self, lookup: Lookup, url: str, now: datetime, problems: Counter[str]) -> datetime | None:
+        for alternative in self.fields.get("published_at", ()):
+            moment, problem = read_date(self.raw(alternative, lookup, url), alternative.date_format, now,
+                                        self.timezone)
+            if problem:
+                problems[f"coerced/published_at/{problem}"] += 1
+            if moment is not None:
+                return moment
+        return None
+
+
+def next_page_url(rule: FieldRule, lookup: Lookup, base_url: str, html: bool) -> str | None:
+    """The next page's absolute http(s) URL by the paging rule, or None."""
+    for alternative in rule:
+        value = lookup(alternative)
+        text = first_text(value) if html else text_field(value)[0]
+        if not text or not text.strip():
+            continue
+        try:
+            url = unescape_url(urljoin(base_url, text.strip()))
+        except ValueError:
+            continue
+        if is_http_url(url):
+            return url
+    return None

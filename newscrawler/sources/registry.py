@@ -1,0 +1,67 @@
+"""Which profiles exist: the bundled ones beside this module, then those in ``SOURCES_DIR``.
+
+A profile in ``SOURCES_DIR`` with a bundled profile's name replaces it (a site moved, a
+mirror): the log says so. A bad profile file is reported and left out; the others load.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newscrawler.errors import ConfigError
+from newscrawler.sources.profile import ProfileError, SourceProfile, load_profile
+
+logger = logging.getLogger(__name__)
+
+BUNDLED_DIR = Path(__file__).resolve().parent
+PROFILE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Profiles:
+    """The profiles found, by name, and the files that could not be used."""
+
+    by_name: dict[str, SourceProfile] = field(default_factory=dict)
+    errors: list[ProfileError] = field(default_factory=list)
+
+    def get(self, name: str) -> SourceProfile:
+        """The profile named ``name``; a ConfigError naming the bad file or the known names."""
+        if name in self.by_name:
+            return self.by_name[name]
+        for error in self.errors:
+            if Path(error.path).stem == name:
+                raise error
+        known = ", ".join(sorted(self.by_name)) or "none"
+        raise ConfigError(f"no source profile named {name!r} (known: {known})")
+
+
+def profile_files(folder: Path) -> list[Path]:
+    """The profile files directly in ``folder``, by name; none when it does not exist."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix in PROFILE_SUFFIXES and p.is_file())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as exc:
+        raise ConfigError(f"SOURCES_DIR {folder} cannot be read ({exc.strerror or exc})") from None
+
+
+def load_profiles(sources_dir: str | Path | None = None) -> Profiles:
+    """The bundled profiles, then those of ``sources_dir`` (the SOURCES_DIR setting)."""
+    found = Profiles()
+    folders = [BUNDLED_DIR]
+    if sources_dir and Path(sources_dir).resolve() != BUNDLED_DIR:
+        folders.append(Path(sources_dir))
+    for folder in folders:
+        for path in profile_files(folder):
+            try:
+                profile = load_profile(path)
+            except ProfileError as exc:
+                found.errors.append(exc)
+                continue
+            replaced = found.by_name.get(profile.name)
+            if replaced is not None:
+                logger.info("Source profile %s from %s replaces the one in %s", profile.name, path, replaced.path)
+            found.by_name[profile.name] = profile
+    return found
