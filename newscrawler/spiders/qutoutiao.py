@@ -173,6 +173,10 @@ class QutoutiaoSpider(scrapy.Spider):
         if page.content_html is None:
             self.crawler.stats.inc_value("qutoutiao/detail/no_body_element")
             logger.warning("No %r element on %s", self.body_selector, response.url)
+        if page.bad_base is not None:
+            self.crawler.stats.inc_value("qutoutiao/detail/bad_base")
+            logger.warning("Unusable <base href=%.200r> on %s: its relative URLs resolve against the page URL",
+                           page.bad_base, response.url)
         self.crawler.stats.inc_value("qutoutiao/detail/parsed")
         yield build_article(entry, cid, page, datetime.now(timezone.utc))
 
