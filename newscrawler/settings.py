@@ -59,8 +59,6 @@ SPIDER_MIDDLEWARES = {
     # URLLENGTH_LIMIT as Scrapy applies it, but counted and logged at WARNING.
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     "newscrawler.lostrequests.UrlLengthWarningMiddleware": 800,
-    # An error in a callback: a stat and one ERROR line naming the URL, never a traceback.
-    "newscrawler.lostrequests.CallbackErrorMiddleware": 950,
 }
 # Readable Chinese in -O feeds instead of \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
@@ -182,6 +180,8 @@ SPIDERMON_ENABLED = True
 EXTENSIONS = {
     "newscrawler.monitor_report.CloseMonitors": 500,  # spidermon's extension, tidy report
     "newscrawler.extensions.ProgressLog": 510,
+    # An exception in an item pipeline (a bug) is counted, as Scrapy counts one in a callback.
+    "newscrawler.itemerrors.PipelineExceptionStats": 0,
 }
 # The suite run when the spider closes.
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawler.monitors.CloseMonitorSuite"]

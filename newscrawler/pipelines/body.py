@@ -17,7 +17,6 @@ from scrapy.exceptions import DropItem
 from newscrawler.body import BodyCleaner, CleanBody, UnparseableBody
 from newscrawler.config import positive_int
 from newscrawler.images import proxied
-from newscrawler.pipelines.guard import guarded
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +59,6 @@ class BodyPipeline:
         cleaner = BodyCleaner(settings.getlist("BODY_DROP_SELECTORS"), settings.get("CORS_PROXY") or "")
         return cls(cleaner, crawler, positive_int("MAX_BODY_BYTES", settings.get("MAX_BODY_BYTES")))
 
-    @guarded("body")
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         url = adapter.get("url")

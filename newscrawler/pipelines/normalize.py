@@ -13,7 +13,6 @@ from w3lib.html import remove_tags, replace_entities
 from newscrawler.config import check_timezone
 from newscrawler.dates import is_plausible, parse_datetime
 from newscrawler.numbers import to_int
-from newscrawler.pipelines.guard import guarded
 from newscrawler.text import scrub
 
 logger = logging.getLogger(__name__)
@@ -56,7 +55,6 @@ class NormalizePipeline:
         check_timezone(zone)
         return cls(crawler, zone)
 
-    @guarded("normalize")
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         now = datetime.now(timezone.utc)
