@@ -215,7 +215,8 @@ class BodyCleaner:
                 dropped["image", CONTROL_CHAR] += 1
                 img.drop_tree()
                 continue
-            src = _image_source(img)
+            names = img.keys()  # read once: both helpers look at them
+            src = _image_source(img, names)
             if not src or SUSPICIOUS_URL.search(src):
                 img.drop_tree()  # a placeholder or script URL with nothing behind it
                 continue
@@ -229,7 +230,7 @@ class BodyCleaner:
                 img.drop_tree()  # data:, ftp:...: nothing we can proxy
                 continue
             shown = proxied_http(url, self.proxy_prefix)
-            _set_source(img, shown)
+            _set_source(img, shown, names)
             originals[url] = None
             written.append(shown)
         return list(originals), written
@@ -276,9 +277,8 @@ def scrub_tree(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
     return tainted
 
 
-def _image_source(img: lxml.html.HtmlElement) -> str:
+def _image_source(img: lxml.html.HtmlElement, names: list[str]) -> str:
     """The real image URL: a lazy attribute wins over a placeholder ``src``."""
-    names = img.keys()
     for name in LAZY_ATTRIBUTES:
         lazy = (img.get(name) or "").strip() if name in names else ""
         if lazy:
@@ -287,12 +287,12 @@ def _image_source(img: lxml.html.HtmlElement) -> str:
     return "" if PLACEHOLDER.search(src) else src
 
 
-def _set_source(img: lxml.html.HtmlElement, url: str) -> None:
+def _set_source(img: lxml.html.HtmlElement, url: str, names: list[str]) -> None:
     """``src`` where the page had it (or its lazy stand-in); referrerpolicy last.
 
     Only the attributes nh3 keeps are set again: the others would go anyway.
     """
-    if img.keys() == ["src"]:  # the common case, set in place
+    if names == ["src"]:  # the common case, set in place
         img.set("src", url)
         img.set("referrerpolicy", "no-referrer")
         return
