@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_workers.py
 	$(BIN)/python benchmarks/bench_mongo_roundtrips.py
+	$(BIN)/python benchmarks/bench_body.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -1,4 +1,4 @@
-"""Request fingerprints that see an article's canonical URL, not its tracking keys."""
+"""Request fingerprints that see an article (its id and canonical URL), not its tracking keys."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ from typing import Any
 from scrapy import Request
 from scrapy.utils.request import fingerprint
 
-# Requests carrying this meta key are deduplicated on its value instead of their URL.
+# Requests carrying this meta key are deduplicated on its value instead of their URL...
 CANONICAL_URL_META = "canonical_url"
+# ...and, with this one, on the id of the article they fetch as well.
+ARTICLE_ID_META = "article_id"
 
 
 class CanonicalRequestFingerprinter:
-    """Scrapy's fingerprint, taken over ``meta["canonical_url"]`` where a request has one.
+    """Scrapy's fingerprint, taken over ``meta["canonical_url"]`` and ``meta["article_id"]``.
 
     Listings name one article with different ``key``/``pv_id`` strings per channel and
-    page; the dupefilter (and scrapy-redis's shared one) must see one request.
+    page; the dupefilter (and scrapy-redis's shared one) must see one request. Two ids
+    listed with one URL are two articles: each is fetched and stored under its own id.
     """
 
     def __init__(self, crawler: Any = None) -> None:
@@ -34,5 +37,10 @@ class CanonicalRequestFingerprinter:
             return hashlib.sha1(fingerprint(request) + b"redirect:%d" % hops).digest()
         canonical = request.meta.get(CANONICAL_URL_META)
         if canonical and canonical != request.url:
-            return fingerprint(Request(canonical, method=request.method, body=request.body))
-        return fingerprint(request)
+            url_print = fingerprint(Request(canonical, method=request.method, body=request.body))
+        else:
+            url_print = fingerprint(request)
+        article = request.meta.get(ARTICLE_ID_META)
+        if article:
+            return hashlib.sha1(url_print + b"article:" + str(article).encode("utf-8", "surrogatepass")).digest()
+        return url_print

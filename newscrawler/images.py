@@ -18,6 +18,15 @@ def proxied(url: str, prefix: str) -> str:
     return prefix + url
 
 
+def proxied_http(url: str, prefix: str) -> str:
+    """``proxied`` for a URL already known to be http(s): no second parse of it.
+
+    >>> proxied_http("http://s/a.jpeg", "https://p/?"), proxied_http("https://p/?http://s/a.jpeg", "https://p/?")
+    ('https://p/?http://s/a.jpeg', 'https://p/?http://s/a.jpeg')
+    """
+    return url if not prefix or url.startswith(prefix) else prefix + url
+
+
 def original(url: str, prefix: str) -> str:
     """The image URL without the proxy prefix."""
     return url[len(prefix):] if prefix and url.startswith(prefix) else url

@@ -1,13 +1,14 @@
-"""Spider middleware: no request is lost quietly and no callback error escapes as a traceback."""
+"""Spider middleware: no request is lost quietly.
+
+A callback that raises is a bug: Scrapy's scraper logs its traceback and counts
+``spider_exceptions/<Class>``, and ``scrapy crawl`` exits 3 (commands/crawl.py).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
 
 from scrapy import Request
-from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 
@@ -34,22 +35,3 @@ class UrlLengthWarningMiddleware(UrlLengthMiddleware):
         logger.warning("Skipped %s: URL longer than URLLENGTH_LIMIT (%d > %d characters)",
                        request.url, len(request.url), self.maxlength)
         return None
-
-
-class CallbackErrorMiddleware:
-    """Turns an exception raised by a callback into a stat and one ERROR line, without traceback."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CallbackErrorMiddleware:
-        return cls(crawler)
-
-    def process_spider_exception(self, response: Response, exception: Exception) -> Iterable[Any]:
-        """A bug or a surprise in one page's callback: count it, name the URL, go on."""
-        kind = request_kind(response.request)
-        name = type(exception).__name__
-        self.stats.inc_value(f"qutoutiao/{kind}/error/{name}")
-        logger.error("Could not process %s page %s (%s: %s); skipped", kind, response.url, name, exception)
-        return []

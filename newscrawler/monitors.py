@@ -16,6 +16,7 @@ from spidermon.contrib.scrapy.monitors import FinishReasonMonitor, ItemValidatio
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
 
 from newscrawler.errors import ConfigError
+from newscrawler.itemerrors import BUG_STATS
 from newscrawler.items import ARTICLE_TYPES
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,12 @@ class CrawlHealthMonitor(BaseScrapyMonitor):
     def test_nothing_lost(self) -> None:
         lost = self.stats.get("store/lost", 0)
         self.assertEqual(lost, 0, msg=f"{lost} articles could be neither stored nor spooled (store/lost)")
+
+    @monitors.name("No unexpected error (spider_exceptions, pipeline_exceptions)")
+    def test_no_bug(self) -> None:
+        bugs = sum(self.stats.get(f"{prefix}count", 0) for prefix in BUG_STATS)
+        self.assertEqual(bugs, 0, msg=f"{bugs} unexpected error(s) in callbacks or item pipelines: bugs, "
+                                      "each logged with its traceback")
 
     @monitors.name("Dead letters are a warning")
     def test_dead_letters(self) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from w3lib.html import replace_entities
 from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
@@ -13,6 +14,9 @@ from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
 # Anything else (content_id, and si/aid/tp of the g.fastapi.net redirect links)
 # may be what identifies the target, so it stays.
 TRACKING_PARAMS = frozenset({"key", "pv_id", "cid", "cat", "fr", "o", "p", "skip_ad", "rss_source"})
+# WHATWG's forbidden domain code points ('%' aside: a host is percent-decoded first). Browsers,
+# and nh3's URL parser, refuse a host holding one; Python's urlsplit takes it.
+_FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20#/:<>?@\[\\\]^|\x7f]")
 
 
 def unescape_url(url: str) -> str:
@@ -45,14 +49,84 @@ def canonical_url(url: str, tracking: Collection[str] = TRACKING_PARAMS) -> str:
         return url
 
 
-def is_http_url(url: str) -> bool:
-    """True for absolute http(s) URLs, the only ones we fetch or proxy.
+def _split(url: str) -> SplitResult | None:
+    """The URL's parts, or None when no URL parser would take it.
 
-    >>> [is_http_url(u) for u in ("HTTPS://h/x", "//h/x", "javascript:x", "http://[::1")]
-    [True, False, False, False]
+    Python's parser raises on a bad IPv6 bracket, a bracket holding no IP, or (once asked) a port
+    out of range or not a number; a host holding a space or a caret is refused here, as browsers do.
     """
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsed on access: raises ValueError when out of range
     except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+        return None
+    host = parts.hostname or ""
+    if ":" not in host and _FORBIDDEN_IN_HOST.search(unquote(host)):  # a ':' only in a checked [IPv6]
+        return None
+    return parts
+
+
+class Resolver:
+    """Makes URLs absolute against one base, each parsed once: a body may hold 160,000 of them.
+
+    A relative reference (no scheme, no host) takes the base's scheme, host and port, which
+    were checked once here; only a reference naming its own host is checked again.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        parts = _split(base)
+        self.base_usable = parts is not None
+        self.base_is_http = parts is not None and _is_http(parts)
+        self.scheme = parts.scheme if parts is not None else ""
+
+    def resolve(self, ref: str) -> tuple[str, bool] | None:
+        """``(absolute URL, whether it is http(s))``; None when the result is no URL at all.
+
+        >>> page = Resolver("http://h/a/b.html")
+        >>> page.resolve("c.png"), page.resolve("javascript:x"), page.resolve("HTTPS://i/")
+        (('http://h/a/c.png', True), ('javascript:x', False), ('HTTPS://i/', True))
+        >>> [page.resolve(u) for u in ("http://[oops", "http://[1.2.3]/a.png", "//h:99999/", "http://a b/")]
+        [None, None, None, None]
+        """
+        try:
+            # Split as urljoin splits it (the base's scheme as default): its own split is then a
+            # hit in urlsplit's cache. A scheme other than the base's means the ref named one.
+            ref_parts = urlsplit(ref, self.scheme, True)  # the very arguments urljoin passes
+            url = urljoin(self.base, ref)
+        except ValueError:
+            return None
+        if ref_parts.scheme != self.scheme or ref_parts.netloc:
+            parts = _split(url)
+            return None if parts is None else (url, _is_http(parts))
+        return (url, self.base_is_http) if self.base_usable else None
+
+
+def join_url(base: str, ref: str) -> str | None:
+    """``ref`` made absolute against ``base``; None when the result is no URL at all.
+
+    A URL of another scheme (``javascript:``) is still a URL: see ``is_http_url``.
+
+    >>> join_url("http://h/a/b.html", "c.png"), join_url("http://h/a/", "javascript:x")
+    ('http://h/a/c.png', 'javascript:x')
+    >>> [join_url("http://h/", u) for u in ("http://[oops", "http://[1.2.3]/a.png", "//h:99999/", "http://a b/")]
+    [None, None, None, None]
+    """
+    resolved = Resolver(base).resolve(ref)
+    return resolved[0] if resolved is not None else None
+
+
+def _is_http(parts: SplitResult) -> bool:
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def is_http_url(url: str) -> bool:
+    """True for absolute http(s) URLs with a usable host and port, the only ones we fetch or proxy.
+
+    >>> [is_http_url(u) for u in ("HTTPS://h/x", "//h/x", "javascript:x", "http://[::1", "http://[::1]/")]
+    [True, False, False, False, True]
+    >>> [is_http_url(u) for u in ("http://h:99999/", "http://h:x/", "http://a b/", "http://a%20b/", "http:///x")]
+    [False, False, False, False, False]
+    """
+    parts = _split(url)
+    return parts is not None and _is_http(parts)

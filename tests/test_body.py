@@ -102,6 +102,8 @@ def test_empty_proxy_turns_rewriting_off() -> None:
         ('<figure><img src="http://s.cn/a.jpg"><figcaption>cap</figcaption></figure>',
          f'<figure><img src="{PROXY}http://s.cn/a.jpg" referrerpolicy="no-referrer"><figcaption>cap</figcaption></figure>'),
         ('<section class="x"><span style="color:red">plain</span></section>', "plain"),
+        # matched by a tag selector and a class selector at once: dropped once
+        ('<p>a</p><script class="ad">x()</script><iframe id="ad_top"></iframe><p>b</p>', "<p>a</p><p>b</p>"),
         ("   \n  ", ""),
     ],
 )
@@ -269,3 +271,56 @@ def test_relative_urls_resolve_against_the_page(cleaner: BodyCleaner, head: str,
             '<base href="http://evil.example/"><p><img src="pic.jpg"></p></div></body></html>')
     page = parse_detail(html, "div.content", "http://final.cn/a/b/page.html")
     assert cleaner.clean(page.content_html, "http://listing.cn/other.html").image_urls == [expected]
+
+
+# --- One bad piece costs only itself: that link (its text stays), that image, never the article ---
+
+BAD_PIECES = [
+    # a URL Python's parser refuses: an unclosed IPv6 bracket, a bracket that holds no IP, a port out of range
+    ('<p>前<a href="http://[oops">链接文字</a>后</p>', "<p>前链接文字后</p>", [], {("link", "bad_url"): 1}),
+    ('<p>a<img src="http://[1.2.3]/a.png">b</p>', "<p>ab</p>", [], {("image", "bad_url"): 1}),
+    ('<p><a href="http://h.cn:99999/x">端口</a></p>', "<p>端口</p>", [], {("link", "bad_url"): 1}),
+    ('<p><img data-src="http://[x" src="//s.cn/loading.gif"></p>', "<p></p>", [], {("image", "bad_url"): 1}),
+    # a host no browser (nor nh3) takes: a space, a caret
+    ('<p><a href="http://a b.cn/x">空格</a><img src="http://a^b.cn/p.png"></p>', "<p>空格</p>", [],
+     {("link", "bad_url"): 1, ("image", "bad_url"): 1}),
+    # a control character (a character reference lxml decodes) in a URL: the link or image goes
+    ('<p><a href=" &#14;javascript:alert(6)">点我</a></p>', "<p>点我</p>", [], {("link", "control_char"): 1}),
+    ('<p><img src="http://s.cn/a&#1;.png">图</p>', "<p>图</p>", [], {("image", "control_char"): 1}),
+    # ...anywhere else it is scrubbed as text.scrub scrubs text: the rest stays as it was
+    ('<p title="t&#14;itle">正&#14;文&#xfffe;</p>&#27;尾巴<br>&#2;', '<p title="title">正文</p>尾巴<br>', [], {}),
+    ('<p><img src="http://s.cn/a.png" alt="a&#14;b"></p>',
+     f'<p><img src="{PROXY}http://s.cn/a.png" alt="ab" referrerpolicy="no-referrer"></p>', ["http://s.cn/a.png"], {}),
+    ('<p>a<script>x()</script>&#14;尾</p><div class="share-box">&#3;</div>&#4;b', "<p>a尾</p>b", [], {}),
+    # the good pieces beside a bad one are kept as they were
+    ('<p><a href="http://[oops">坏</a><a href="/ok.html">好</a><img src="http://[::1">'
+     '<img src="ok.jpeg"></p>',
+     f'<p>坏<a href="http://html2.qktoutiao.com/ok.html" rel="noopener noreferrer">好</a>'
+     f'<img src="{PROXY}http://html2.qktoutiao.com/detail/2021/07/08/ok.jpeg" referrerpolicy="no-referrer"></p>',
+     ["http://html2.qktoutiao.com/detail/2021/07/08/ok.jpeg"], {("link", "bad_url"): 1, ("image", "bad_url"): 1}),
+]
+
+
+@pytest.mark.parametrize(("fragment", "expected_html", "originals", "dropped"), BAD_PIECES)
+def test_one_bad_piece_costs_only_itself(cleaner: BodyCleaner, fragment: str, expected_html: str,
+                                         originals: list[str], dropped: dict[tuple[str, str], int]) -> None:
+    body = cleaner.clean(fragment, PAGE)
+    assert (body.html, body.image_urls, body.dropped) == (expected_html, originals, dropped)
+
+
+@pytest.mark.parametrize(("fragment", "expected_html", "originals", "dropped"), BAD_PIECES)
+def test_one_bad_piece_in_a_parsed_page(cleaner: BodyCleaner, fragment: str, expected_html: str,
+                                        originals: list[str], dropped: dict[tuple[str, str], int]) -> None:
+    """The same through the spider's parse of the page (the element the item carries)."""
+    from newscrawler.pages.detail import parse_detail
+
+    page = parse_detail(f'<html><body><div class="content">{fragment}</div></body></html>', "div.content", PAGE)
+    body = cleaner.clean(page.content_html, PAGE)
+    assert (body.html, body.image_urls, body.dropped) == (expected_html, originals, dropped)
+
+
+def test_distinct_images_are_kept_in_order_once_each(cleaner: BodyCleaner) -> None:
+    fragment = "".join(f'<img src="/{n % 700}.png">' for n in range(1000))
+    body = cleaner.clean(fragment, PAGE)
+    assert body.image_urls == [f"http://html2.qktoutiao.com/{n}.png" for n in range(700)]
+    assert len(body.images) == 1000

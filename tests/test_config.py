@@ -21,6 +21,18 @@ SPIDER_ONLY = {"ITEM_PIPELINES": {}}
         ({"limit": "ten"}, "spider argument limit='ten'"),
         ({"cids": "1,x"}, "spider argument cids='1,x'"),
         ({"refresh": "maybe"}, "spider argument refresh='maybe'"),
+        # ASCII digits only: Python's int() also takes underscores, signs, and other scripts' digits
+        ({"cids": "1_0"}, "spider argument cids='1_0': expected channel ids such as 255,1,6"),
+        ({"cids": "255,１"}, "spider argument cids='255,１'"),  # full-width 1
+        ({"cids": "١"}, "spider argument cids='١'"),  # Arabic-Indic 1
+        ({"cids": "-1"}, "spider argument cids='-1'"),
+        ({"cids": "+1"}, "spider argument cids='+1'"),
+        ({"cids": "1" * 30}, "spider argument cids='111"),
+        ({"pages": "1_0"}, "spider argument pages='1_0': expected a positive whole number"),
+        ({"pages": "٣"}, "spider argument pages='٣'"),
+        ({"limit": "１０"}, "spider argument limit='１０'"),
+        ({"limit": "+5"}, "spider argument limit='+5'"),
+        ({"pages": "9" * 30}, "spider argument pages='999"),
     ],
 )
 def test_bad_arguments(args: dict[str, str], message: str) -> None:
@@ -103,6 +115,8 @@ def test_good_settings_pass(settings: dict[str, Any]) -> None:
          "Crawl not started: QUTOUTIAO_LIST_URL="),
         (["-s", "CORS_PROXY=javascript:alert(1)//"], "Crawl not started: CORS_PROXY='javascript:alert(1)//'"),
         (["-s", "MONGO_BATCH_SIZE=abc"], "Crawl not started: MONGO_BATCH_SIZE='abc'"),
+        (["-a", "cids=1_0"], "Crawl not started: spider argument cids='1_0': expected channel ids such as 255,1,6"),
+        (["-a", "pages=١٠"], "Crawl not started: spider argument pages='١٠': expected a positive whole number"),
     ],
 )
 def test_scrapy_crawl_exits_2_with_one_line(args: list[str], line: str, tmp_path: Any) -> None:
@@ -113,3 +127,17 @@ def test_scrapy_crawl_exits_2_with_one_line(args: list[str], line: str, tmp_path
     assert run.returncode == 2, run.stderr[-2000:]
     assert line in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "cids", "pages", "limit"),
+    [
+        ({"cids": " 255, 1 ,6,1", "pages": " 2 ", "limit": "007"}, (255, 1, 6), 2, 7),
+        ({"cids": "10"}, (10,), 10, 10),
+    ],
+)
+def test_good_arguments(args: dict[str, str], cids: tuple[int, ...], pages: int, limit: int) -> None:
+    from newscrawler.spiders.params import QutoutiaoArgs
+
+    parsed = QutoutiaoArgs.parse(10, 10, **args)
+    assert (parsed.cids, parsed.pages, parsed.limit) == (cids, pages, limit)

@@ -75,3 +75,26 @@ def test_build_article_falls_back_to_page_date() -> None:
     entry = parse_listing('{"data": {"data": [{"id": "9", "url": "http://h/9.html", "publish_time": "", "show_time": 0}]}}').entries[0]
     article = build_article(entry, 1, parse_detail(PAGE, BODY), datetime.now(timezone.utc))
     assert article.published_at == "昨天 18:55"
+
+
+@pytest.mark.parametrize(
+    ("head", "base", "bad_base"),
+    [
+        ('<base href="http://cdn.cn/x/">', "http://cdn.cn/x/", None),
+        ('<base href="../up/">', "http://final.cn/up/", None),  # relative to the page
+        ("", "http://final.cn/a/page.html", None),
+        ('<base target="_blank">', "http://final.cn/a/page.html", None),  # no href: no base
+        # unusable: the page URL is the base, and the page says which base it refused
+        ('<base href="http://[x">', "http://final.cn/a/page.html", "http://[x"),
+        ('<base href="http://[1.2.3]/">', "http://final.cn/a/page.html", "http://[1.2.3]/"),
+        ('<base href="http://cdn.cn:99999/">', "http://final.cn/a/page.html", "http://cdn.cn:99999/"),
+        ('<base href="javascript:alert(1)//">', "http://final.cn/a/page.html", "javascript:alert(1)//"),
+        ('<base href="http://cdn.cn/&#14;x/">', "http://final.cn/a/page.html", "http://cdn.cn/\x0ex/"),
+        # only the first base counts, as in a browser
+        ('<base href="http://[x"><base href="http://cdn.cn/">', "http://final.cn/a/page.html", "http://[x"),
+    ],
+)
+def test_page_base(head: str, base: str, bad_base: str | None) -> None:
+    page = parse_detail(f"<html><head>{head}</head><body><div class='content'><p>x</p></div></body></html>",
+                        BODY, "http://final.cn/a/page.html")
+    assert (page.content_html.base_url, page.bad_base) == (base, bad_base)

@@ -42,3 +42,14 @@ def test_jobdir_keeps_the_seen_articles(via_replica: ReplicaServer, tmp_path: Pa
     second = crawl(settings, cids="255")
     assert second.items and not first & {item.source_id for item in second.items}
     assert second.stats["dupefilter/filtered"] >= len(relisted)
+
+
+def test_fingerprint_covers_the_article_id() -> None:
+    """Two ids listed with one URL are two articles; one id relisted with other keys is one."""
+    listed = "http://html2.qktoutiao.com/detail/1.html?content_id=1&key=aaa&pv_id=%7BA%7D&cid=1"
+    relisted = "http://html2.qktoutiao.com/detail/1.html?content_id=1&key=bbb&pv_id=%7BB%7D&cid=255"
+    marks = {CANONICAL_URL_META: canonical_url(listed)}
+    assert fingerprint(listed, **marks, article_id="qutoutiao:1") == fingerprint(relisted, **marks,
+                                                                                   article_id="qutoutiao:1")
+    assert fingerprint(listed, **marks, article_id="qutoutiao:1") != fingerprint(listed, **marks,
+                                                                                   article_id="qutoutiao:2")

@@ -38,6 +38,10 @@ def stored(folder: Path) -> int:
         ({"finish_reason": "finished", "monitors/failed": 2}, True, EXIT_UNHEALTHY),
         ({"finish_reason": "shutdown"}, True, EXIT_UNHEALTHY),
         ({"finish_reason": "finished", "store/lost": 1, "monitors/failed": 1}, True, EXIT_LOST),
+        # a bug in a callback or an item pipeline (its traceback logged) cost a page or an article
+        ({"finish_reason": "finished", "spider_exceptions/count": 1, "monitors/failed": 1}, True, EXIT_LOST),
+        ({"finish_reason": "finished", "pipeline_exceptions/count": 2, "monitors/failed": 1}, True, EXIT_LOST),
+        ({"finish_reason": "shutdown", "pipeline_exceptions/count": 1}, True, EXIT_LOST),
         ({}, False, EXIT_NOT_STARTED),
     ],
 )

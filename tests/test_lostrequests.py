@@ -1,4 +1,4 @@
-"""A callback that fails on one page: counted, logged with the URL, no traceback, the rest goes on."""
+"""A callback that fails on one page is a bug: counted, logged with its traceback; the rest goes on."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.crawling import crawl
 from tests.oracle import expected
 
 
-def test_callback_error_is_one_line_and_the_crawl_goes_on(
+def test_callback_error_is_a_bug_with_a_traceback_and_the_crawl_goes_on(
     via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.INFO)
@@ -29,11 +29,13 @@ def test_callback_error_is_one_line_and_the_crawl_goes_on(
     result = crawl({"ITEM_PIPELINES": {}}, cids="1", pages="1")
     emitted = {i.source_id for i in result.items}
     assert emitted == expected(via_replica.site, cids=(1,), pages=1)["emitted"] - {victim}
-    assert result.stats["qutoutiao/detail/error/RuntimeError"] == 1
+    # Scrapy's own handling: counted, logged once with the page and the traceback.
+    assert (result.stats["spider_exceptions/count"], result.stats["spider_exceptions/RuntimeError"]) == (1, 1)
+    assert not [key for key in result.stats if key.startswith("qutoutiao/detail/error/")]
     article = via_replica.site.articles[victim]
-    assert f"Could not process detail page http://{article.host}{article.path}?" in caplog.text
-    assert "RuntimeError: a surprise in project code" in caplog.text
-    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+    [record] = [r for r in caplog.records if r.exc_info]
+    assert record.getMessage().startswith(f"Spider error processing <GET http://{article.host}{article.path}?")
+    assert str(record.exc_info[1]) == "a surprise in project code"
 
 
 def test_failure_reasons_name_the_cause() -> None:

@@ -175,25 +175,44 @@ def test_replica_date_fallbacks(via_replica: ReplicaServer) -> None:
     assert by_show_time[0].published_at == replica_article.published + timedelta(minutes=5)
 
 
-# --- No exception escapes a stage: one article is dropped with its reason, the crawl goes on ---
+# --- A stage does not hide a bug: an error it does not expect reaches Scrapy (traceback, exit status 3) ---
 
 
 @pytest.mark.parametrize(
-    ("stage_class", "fields", "stat"),
+    ("stage_class", "fields"),
     [
-        (NormalizePipeline, {"stats": "not a dict"}, "normalize/error/AttributeError"),
-        (BodyPipeline, {"content_html": 12}, "body/error/AttributeError"),
-        (ValidatePipeline, {"content_html": 12}, "validate/error/AttributeError"),
+        (NormalizePipeline, {"stats": "not a dict"}),  # the spider always builds a dict
+        (BodyPipeline, {"content_html": 12}),  # ... and a string body
+        (ValidatePipeline, {"content_html": 12}),
     ],
 )
-def test_unexpected_error_becomes_a_drop(stage_class: type, fields: dict[str, Any], stat: str,
-                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_error_is_not_turned_into_a_drop(stage_class: type, fields: dict[str, Any]) -> None:
     stage = pipeline(stage_class)
-    with pytest.raises(DropItem, match=r"failed \(AttributeError: .*\): http://h/1.html"):
+    with pytest.raises(AttributeError):
         stage.process_item(article(**fields))
-    assert stage.stats.get_value(stat) == 1
-    assert "http://h/1.html" in caplog.text
-    assert all(record.exc_info is None for record in caplog.records)
+    assert not [key for key in stage.stats.get_stats() if "/error/" in key]
+
+
+def test_a_pipeline_bug_is_counted_and_logged_with_its_traceback(
+    via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    victim = sorted(oracle.expected(via_replica.site, cids=(1,), pages=1)["stored"])[0]
+    validate = ValidatePipeline.process_item
+
+    def process_item(self: ValidatePipeline, item: Any) -> Any:
+        if item.source_id == victim:
+            raise KeyError("a surprise in project code")
+        return validate(self, item)
+
+    monkeypatch.setattr(ValidatePipeline, "process_item", process_item)
+    result = crawl(cids="1", pages="1")
+    assert {i.source_id for i in result.items} == oracle.expected(via_replica.site, cids=(1,), pages=1)["stored"] - {
+        victim}
+    assert (result.stats["pipeline_exceptions/count"], result.stats["pipeline_exceptions/KeyError"]) == (1, 1)
+    [record] = [r for r in caplog.records if r.exc_info]
+    article = via_replica.site.articles[victim]
+    assert record.getMessage() == f"Error processing http://{article.host}{article.path}?content_id={victim}"
+    assert record.exc_info[0] is KeyError
 
 
 def test_unparseable_body_is_dropped_not_stored_truncated() -> None:

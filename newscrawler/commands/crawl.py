@@ -4,7 +4,8 @@
 1  the crawl ran but is unhealthy: a monitor failed (or, monitors off, it did not finish), or the
    store's file was deleted or replaced mid-crawl (``store/file_gone``: its articles are spooled);
 2  the crawl could not start: a bad spider argument or setting (one line names it);
-3  articles were lost: neither stored nor spooled (``store/lost`` > 0).
+3  articles were lost: neither stored nor spooled (``store/lost`` > 0), or an unexpected
+   error (a bug: ``spider_exceptions/*``, ``pipeline_exceptions/*``) cost a page or an article.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from newscrawler.errors import ConfigError
+from newscrawler.itemerrors import BUG_STATS
 from newscrawler.storage import StoreError
 
 logger = logging.getLogger(__name__)
@@ -36,12 +38,21 @@ def exit_status(stats: Mapping[str, Any], started: bool) -> tuple[int, str]:
     (0, 'healthy')
     >>> exit_status({"finish_reason": "finished", "store/lost": 4, "monitors/failed": 1}, started=True)[0]
     3
+    >>> exit_status({"finish_reason": "finished", "spider_exceptions/count": 1,
+    ...              "spider_exceptions/KeyError": 1}, started=True)
+    (3, '1 unexpected error (a bug; its traceback is above): spider_exceptions/KeyError')
     """
     if not started:
         return EXIT_NOT_STARTED, "the crawl could not start"
     lost = stats.get("store/lost", 0)
-    if lost:
-        return EXIT_LOST, f"{lost} articles lost (store/lost)"
+    bugs = sum(stats.get(f"{prefix}count", 0) for prefix in BUG_STATS)
+    if lost or bugs:
+        reasons = [f"{lost} articles lost (store/lost)"] if lost else []
+        if bugs:
+            classes = sorted(k for k in stats if k.startswith(BUG_STATS) and not k.endswith("/count"))
+            reasons.append(f"{bugs} unexpected error{'s' if bugs > 1 else ''} (a bug; "
+                           f"{'its traceback is' if bugs == 1 else 'their tracebacks are'} above): {', '.join(classes)}")
+        return EXIT_LOST, "; ".join(reasons)
     if stats.get("store/file_gone"):
         return EXIT_UNHEALTHY, ("the store's file was deleted or replaced mid-crawl (store/file_gone); the articles "
                                 "not stored are in the dead-letter file: run `scrapy replay`")
@@ -60,7 +71,7 @@ class Command(ScrapyCrawlCommand):
     def long_desc(self) -> str:
         return ("Run a spider of the project. Exit status: 0 healthy (dead letters only warn); 1 a close monitor "
                 "failed, or the store's file vanished; 2 the crawl could not start (bad argument or setting); "
-                "3 articles lost (store/lost).")
+                "3 articles lost (store/lost) or an unexpected error (a bug, its traceback logged).")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:

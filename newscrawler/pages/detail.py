@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urljoin
 
 import lxml.html
 from cssselect import HTMLTranslator
@@ -13,8 +12,8 @@ from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XPath
 
 from newscrawler.body import ParsedBody, fatal_errors, html_parser, inner_html
-from newscrawler.text import scrub
-from newscrawler.urls import is_http_url
+from newscrawler.text import needs_scrub, scrub
+from newscrawler.urls import is_http_url, join_url
 
 
 def _text_xpath(css: str) -> str:
@@ -31,7 +30,8 @@ FACTS: dict[str, tuple[XPath, ...]] = {
     "like_count": (XPath(_text_xpath(".like-count")),),
 }
 # Only the page's own <head> may set the base: a <base> inside the body is the author's.
-HEAD_BASE = XPath("/html/head/base/@href")
+# As in a browser, the first <base> with an href is the one.
+HEAD_BASE = XPath("/html/head/base[@href][1]/@href")
 
 
 @lru_cache(maxsize=8)
@@ -54,6 +54,7 @@ class DetailPage:
     author: str | None
     published_text: str | None
     like_count: str | None
+    bad_base: str | None = None  # the page's <base href> when unusable: its URL was the base instead
 
 
 def _first_text(root: lxml.html.HtmlElement, queries: tuple[XPath, ...]) -> str | None:
@@ -64,13 +65,21 @@ def _first_text(root: lxml.html.HtmlElement, queries: tuple[XPath, ...]) -> str 
     return None
 
 
-def base_url(root: lxml.html.HtmlElement, url: str) -> str:
-    """The final response URL, or the page's own ``<head><base href>`` when it is http(s)."""
-    for href in HEAD_BASE(root):
-        candidate = urljoin(url, href.strip())
-        if is_http_url(candidate):
-            return candidate
-    return url
+def base_url(root: lxml.html.HtmlElement, url: str) -> tuple[str, str | None]:
+    """The base of the body's relative URLs, and the page's own base when it was refused.
+
+    The page's ``<head><base href>`` when it is an http(s) URL (relative to ``url``, the final
+    response URL), else ``url``: a base that does not parse, holds a control character or
+    names another scheme costs the page its base, never its body.
+    """
+    hrefs = HEAD_BASE(root)
+    if not hrefs:
+        return url, None
+    href = str(hrefs[0])
+    candidate = None if needs_scrub(href) else join_url(url, href.strip())
+    if candidate is not None and is_http_url(candidate):
+        return candidate, None
+    return url, href
 
 
 def parse_detail(text: str, body_css: str, url: str = "") -> DetailPage:
@@ -84,19 +93,21 @@ def parse_detail(text: str, body_css: str, url: str = "") -> DetailPage:
     ' <p>hi</p>'
     """
     parser = html_parser()
+    text = scrub(text)  # controls and lone surrogates: lxml keeps the first from bytes but refuses them in edits
     try:
-        # Controls and lone surrogates: lxml keeps the first from bytes but refuses them in edits.
-        root = lxml.html.document_fromstring(scrub(text).encode("utf-8"), parser=parser)
+        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
     except ParserError:  # an empty document
         return DetailPage(None, None, None, None, None)
     error = fatal_errors(parser)
     bodies = body_selector(body_css)(root)
+    base, bad_base = base_url(root, url)
     # A copy of the body alone: the item then holds its body, not the whole page, until cleaned.
-    content = ParsedBody(copy.deepcopy(bodies[0]), base_url(root, url), error) if bodies else None
+    content = ParsedBody(copy.deepcopy(bodies[0]), base, error, "&#" in text) if bodies else None
     return DetailPage(
         content_html=content,
         title=_first_text(root, FACTS["title"]),
         author=_first_text(root, FACTS["author"]),
         published_text=_first_text(root, FACTS["published_text"]),
         like_count=_first_text(root, FACTS["like_count"]),
+        bad_base=bad_base,
     )

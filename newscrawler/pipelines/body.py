@@ -1,4 +1,9 @@
-"""Body stage: clean and sanitize ``content_html``, rewrite images through the CORS proxy."""
+"""Body stage: clean and sanitize ``content_html``, rewrite images through the CORS proxy.
+
+A link or image the cleaner had to drop is counted (``body/dropped/<reason>``) and named in one
+line per article; the article is kept. A body too large to store once cleaned
+(``MAX_BODY_BYTES``) is dropped here, before the store stage, whichever store it would reach.
+"""
 
 from __future__ import annotations
 
@@ -9,39 +14,84 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newscrawler.body import BodyCleaner, UnparseableBody
+from newscrawler.body import BodyCleaner, CleanBody, UnparseableBody
+from newscrawler.config import positive_int
 from newscrawler.images import proxied
-from newscrawler.pipelines.guard import guarded
-
 
 logger = logging.getLogger(__name__)
 
 
+def utf8_length(text: str) -> int:
+    """``len(text.encode())`` without a copy of a large text.
+
+    >>> utf8_length("a&amp;"), utf8_length("正文" * 40_000)
+    (6, 240000)
+    """
+    if text.isascii():
+        return len(text)
+    return sum(len(text[i:i + 65536].encode("utf-8", "surrogatepass")) for i in range(0, len(text), 65536))
+
+
+def stored_body_bytes(body: CleanBody) -> int:
+    """What the body puts in the stored document: its HTML, its text and its image URLs, in UTF-8."""
+    return sum(utf8_length(part) for part in (body.html, body.text, *body.image_urls))
+
+
+def take_body(adapter: ItemAdapter) -> str | None:
+    """The item's raw body, which the item no longer holds: the cleaner replaces it.
+
+    A parsed page's body is its element plus a serialized copy (``ParsedBody``); passed on
+    without another reference, the cleaner frees that copy before it serializes the cleaned tree.
+    """
+    body, adapter["content_html"] = adapter.get("content_html"), None
+    return body
+
+
 class BodyPipeline:
-    def __init__(self, cleaner: BodyCleaner, crawler: Crawler | None = None) -> None:
+    def __init__(self, cleaner: BodyCleaner, crawler: Crawler, max_bytes: int) -> None:
         self.cleaner = cleaner
-        self.stats = crawler.stats if crawler is not None else None
+        self.stats = crawler.stats
+        self.max_bytes = max_bytes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BodyPipeline:
         settings = crawler.settings
-        return cls(BodyCleaner(settings.getlist("BODY_DROP_SELECTORS"), settings.get("CORS_PROXY") or ""), crawler)
+        cleaner = BodyCleaner(settings.getlist("BODY_DROP_SELECTORS"), settings.get("CORS_PROXY") or "")
+        return cls(cleaner, crawler, positive_int("MAX_BODY_BYTES", settings.get("MAX_BODY_BYTES")))
 
-    @guarded("body")
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        prefix = self.cleaner.proxy_prefix
+        url = adapter.get("url")
         try:
-            body = self.cleaner.clean(adapter.get("content_html"), adapter.get("url") or "")
+            body = self.cleaner.clean(take_body(adapter), url or "")
         except UnparseableBody as exc:
             # Storing what the parser kept would store a silently truncated article.
             self.stats.inc_value("body/unparseable")
-            logger.warning("Unparseable body on %s: %s", adapter.get("url"), exc)
-            raise DropItem(f"body/unparseable ({exc}): {adapter.get('url')}") from None
+            logger.warning("Unparseable body on %s: %s", url, exc)
+            raise DropItem(f"body/unparseable ({exc}): {url}") from None
+        self.count_dropped(body, url)
+        size = stored_body_bytes(body)
+        if size > self.max_bytes:
+            # MongoDB refuses a document over 16 MB; SQLite would take it: neither store gets it.
+            self.stats.inc_value("body/too_large")
+            logger.warning("Body of %s too large to store: %d bytes once cleaned > MAX_BODY_BYTES (%d); dropped",
+                           url, size, self.max_bytes)
+            raise DropItem(f"body/too_large ({size} bytes > MAX_BODY_BYTES {self.max_bytes}): {url}")
+        prefix = self.cleaner.proxy_prefix
         adapter["content_html"] = body.html
         adapter["content_text"] = body.text
         adapter["image_urls"] = body.image_urls
-        covers = [proxied(url, prefix) for url in adapter.get("cover_images") or []]
+        covers = [proxied(cover, prefix) for cover in adapter.get("cover_images") or []]
         adapter["cover_images"] = covers
         adapter["headimg"] = (body.images or covers or [None])[0]
         return item
+
+    def count_dropped(self, body: CleanBody, url: str | None) -> None:
+        """``body/dropped/<reason>`` per link or image dropped, and one line naming the page."""
+        if not body.dropped:
+            return
+        for (_, reason), count in body.dropped.items():
+            self.stats.inc_value(f"body/dropped/{reason}", count)
+        what = ", ".join(f"{count} {kind}{'s' if count > 1 else ''} ({reason})"
+                         for (kind, reason), count in sorted(body.dropped.items()))
+        logger.warning("Body of %s: dropped %s; the rest of the article is kept", url, what)

@@ -12,7 +12,7 @@ from w3lib.html import remove_tags, replace_entities
 
 from newscrawler.config import check_timezone
 from newscrawler.dates import is_plausible, parse_datetime
-from newscrawler.pipelines.guard import guarded
+from newscrawler.numbers import to_int
 from newscrawler.text import scrub
 
 logger = logging.getLogger(__name__)
@@ -37,21 +37,6 @@ def clean_text(value: Any, strip_markup: bool = False) -> str | None:
     return text or None
 
 
-def to_int(value: Any) -> int | None:
-    """'2344' -> 2344; anything that is not a whole number -> None.
-
-    >>> [to_int(v) for v in ("2344", 7, " 12 ", "", None, "1.2万", True, "²", "9" * 5000)]
-    [2344, 7, 12, None, None, None, None, None, None]
-    """
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    # ASCII digits only ("²".isdigit() is True), and no more than a counter can hold.
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
-
-
 def clean_tags(value: Any) -> list[str]:
     """A list of unique non-empty strings (a comma string is split)."""
     items = value.split(",") if isinstance(value, str) else (value or [])
@@ -70,7 +55,6 @@ class NormalizePipeline:
         check_timezone(zone)
         return cls(crawler, zone)
 
-    @guarded("normalize")
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         now = datetime.now(timezone.utc)

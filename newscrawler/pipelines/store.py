@@ -101,7 +101,7 @@ class StorePipeline:
             url = ItemAdapter(item).get("url")
             self.stats.inc_value("store/lost")
             logger.critical("Could not turn article %s into a document, it is LOST (%s: %s)", url,
-                            type(exc).__name__, exc)
+                            type(exc).__name__, exc, exc_info=True)  # a bug: its traceback
             raise DropItem(f"store failed ({type(exc).__name__}: {exc}): {url}") from None
         await self.batcher.add(doc)
         return item

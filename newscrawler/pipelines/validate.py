@@ -8,7 +8,6 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newscrawler.pipelines.guard import guarded
 
 REQUIRED = ("id", "url", "title", "published_at")
 
@@ -21,7 +20,6 @@ class ValidatePipeline:
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         return cls(crawler)
 
-    @guarded("validate")
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         missing = [name for name in REQUIRED if not adapter.get(name)]

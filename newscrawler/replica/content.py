@@ -53,15 +53,15 @@ HOSTILE_BODY = (
 
 def page_html(
     *, title: str, author: str, time_text: str, body: str | None, charset: str, like: int,
-    meta_charset: bool = True,
+    meta_charset: bool = True, head: str = "",
 ) -> str:
-    """A detail page: page furniture, scripts and ads around ``div.content``."""
+    """A detail page: page furniture, scripts and ads around ``div.content``; ``head``: more in <head>."""
     meta = (
         f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if meta_charset else ""
     )
     content = f'<div class="content">{body}</div>' if body is not None else '<div class="article-missing"></div>'
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head>{meta}
+<html lang="zh-CN"><head>{meta}{head}
 <title>{title}</title>
 <script src="http://static.1sapp.com/js/tongji.js"></script>
 <style>.content img{{max-width:100%}}</style>

@@ -30,6 +30,7 @@ class HostileCase:
     outcome: str
     stat: str = ""
     page: str = "ok"  # ok | nested | deep | meta_refresh | base_href | moved | private | loop | bomb | long_url | huge
+    # ... or a key of PIECE_BODIES, or amp_flood
 
 
 GOOD_ENTRIES = ("990001", "990002", "990003")
@@ -59,6 +60,37 @@ CASES: tuple[HostileCase, ...] = (
 )
 
 
+# --- Issue 17: one bad piece costs only itself; the stored-body cap; two ids, one URL ------------
+# Pages whose body (or head) holds one unusable piece: the piece goes, the article is stored.
+PIECE_BODIES = {
+    "bad_urls": ('<p>坏链接<a href="http://[oops">留下的文字</a>之后</p>'
+                 '<p>坏图<img src="http://[1.2.3]/a.png">好图<img src="good.jpeg"></p>'
+                 '<p><a href="http://html2.qktoutiao.com:99999/x">端口越界</a><a href="more.html">更多</a></p>'),
+    "control_chars": ('<p><a href=" &#14;javascript:alert(6)">控制字符链接</a>'
+                      '<img alt="图&#14;说" src="http://static.1sapp.com/ok.png"></p><p>正文&#27;里的&#1;字符</p>'),
+    "bad_base": '<p>相对地址<a href="more.html">更多</a><img src="pic.jpeg"></p>',
+}
+# 2 MB of '&': 10 MB of '&amp;' once cleaned, over MAX_BODY_BYTES. (The issue's 4.5 MB, cleaned to 22.5 MB
+# and past MongoDB's 16 MB limit, would take this crawl past the memory bound its gzip-bomb test holds.)
+AMP_FLOOD = 2_000_000
+PIECE_HEADS = {"bad_base": '<base href="http://[x">'}
+DUPLICATE_URL = ("http://html2.qktoutiao.com/detail/hostile/990001.html?content_id=990001&key=relisted"
+                 "&pv_id=%7BOTHER%7D&cid=99")
+CASES += (
+    HostileCase("990401", {}, "stored", "body/dropped/bad_url", page="bad_urls"),
+    HostileCase("990402", {}, "stored", "body/dropped/control_char", page="control_chars"),
+    HostileCase("990403", {}, "stored", "qutoutiao/detail/bad_base", page="bad_base"),
+    HostileCase("990404", {}, "dropped", "body/too_large", page="amp_flood"),
+    # Another id listed with 990001's URL (the same canonical URL): stored under its own id.
+    HostileCase("990405", {"url": DUPLICATE_URL}, "stored"),
+)
+
+
+def head_of(page: str) -> str:
+    """Markup the page's ``<head>`` holds besides its usual tags."""
+    return PIECE_HEADS.get(page, "")
+
+
 def path_of(case_sid: str, page: str) -> str:
     return LONG_PATH if page == "long_url" else f"/detail/hostile/{case_sid}.html"
 
@@ -67,6 +99,10 @@ def body_of(page: str) -> str:
     """The ``div.content`` inner HTML of each kind of page."""
     if page in READER_BODIES:
         return READER_BODIES[page]
+    if page in PIECE_BODIES:
+        return PIECE_BODIES[page]
+    if page == "amp_flood":
+        return "<p>" + "&" * AMP_FLOOD + "</p>"
     if page == "nested":
         return "<p>开头</p>" + "<span>" * 400 + "深处的文字" + "<p>结尾的段落</p>"
     if page == "deep":

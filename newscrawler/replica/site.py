@@ -67,6 +67,7 @@ class ReplicaArticle:
     header_charset: bool = True
     status: str = "ok"  # ok | missing (404) | flaky (500 once, then 200)
     trap: str = ""  # a hostile.HostileCase page kind: private, loop, bomb, moved...
+    head: str = ""  # more markup in the page's <head> (a hostile <base>)
     time_text: str = ""
     tags: list[str] = field(default_factory=list)
     covers: list[str] = field(default_factory=list)
@@ -194,6 +195,7 @@ class Site:
             article = self._new_article(
                 cid, source_id=case.sid, host="html2.qktoutiao.com", path=hostile.path_of(case.sid, case.page),
                 body=hostile.body_of(case.page), listing=dict(case.listing), trap=case.page,
+                head=hostile.head_of(case.page),
                 published=datetime(2021, 7, 8, 12, 0, tzinfo=timezone.utc),
             )
             if case.page == "moved":  # where the redirect lands: a page of its own, in another folder
@@ -280,7 +282,7 @@ class Site:
         like = int(_digest(article.source_id, "like")[:3], 16)
         page = content.page_html(
             title=html.escape(article.title), author=article.author, time_text=article.time_text,
-            body=article.body, charset=article.charset, like=like,
+            body=article.body, charset=article.charset, like=like, head=article.head,
         )
         return page.encode(article.charset)
 

@@ -6,29 +6,24 @@ from dataclasses import dataclass, fields
 
 from newscrawler.categories import CATEGORIES
 from newscrawler.errors import ConfigError
+from newscrawler.numbers import to_int
 
 # Arguments Scrapyd adds to every job it schedules: not the operator's to mistype.
 SCHEDULER_ARGUMENTS = frozenset({"_job"})
 
 
 def _positive_int(name: str, value: object) -> int:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"spider argument {name}={value!r}: expected a positive whole number") from None
-    if number < 1:
+    number = to_int(str(value))  # ASCII digits: int() also reads "1_0", "+5" and "١"
+    if number is None or number < 1:
         raise ConfigError(f"spider argument {name}={value!r}: expected a positive whole number")
     return number
 
 
 def _cids(value: object) -> tuple[int, ...]:
-    parts = [p.strip() for p in str(value).split(",") if p.strip()]
-    if not parts:
+    numbers = [to_int(p) for p in str(value).split(",") if p.strip()]
+    if not numbers or None in numbers:
         raise ConfigError(f"spider argument cids={value!r}: expected channel ids such as 255,1,6")
-    try:
-        return tuple(dict.fromkeys(int(p) for p in parts))
-    except ValueError:
-        raise ConfigError(f"spider argument cids={value!r}: expected channel ids such as 255,1,6") from None
+    return tuple(dict.fromkeys(n for n in numbers if n is not None))
 
 
 def _flag(name: str, value: object) -> bool:

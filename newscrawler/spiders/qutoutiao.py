@@ -14,7 +14,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawler.config import validate_settings
-from newscrawler.fingerprints import CANONICAL_URL_META
+from newscrawler.fingerprints import ARTICLE_ID_META, CANONICAL_URL_META
 from newscrawler.frontier import DETAIL_PRIORITY
 from newscrawler.incremental import NEXT_PAGE_META, STORE_ID_META
 from newscrawler.items import article_id
@@ -95,9 +95,9 @@ class QutoutiaoSpider(scrapy.Spider):
         )
 
     def detail_request(self, entry: ListingEntry, cid: int) -> scrapy.Request:
-        # One fingerprint per article, whatever channel or tracking keys listed it:
-        # Scrapy's dupefilter drops the repeats (stat dupefilter/filtered).
-        meta: dict[str, Any] = {CANONICAL_URL_META: entry.canonical_url}
+        # One fingerprint per article (its id and canonical URL), whatever channel or tracking
+        # keys listed it: Scrapy's dupefilter drops the repeats (stat dupefilter/filtered).
+        meta: dict[str, Any] = {CANONICAL_URL_META: entry.canonical_url, ARTICLE_ID_META: article_id(entry.source_id)}
         if not self.args.refresh:  # unmarked, the incremental middleware lets it through
             meta[STORE_ID_META] = article_id(entry.source_id)
         return scrapy.Request(
@@ -173,6 +173,10 @@ class QutoutiaoSpider(scrapy.Spider):
         if page.content_html is None:
             self.crawler.stats.inc_value("qutoutiao/detail/no_body_element")
             logger.warning("No %r element on %s", self.body_selector, response.url)
+        if page.bad_base is not None:
+            self.crawler.stats.inc_value("qutoutiao/detail/bad_base")
+            logger.warning("Unusable <base href=%.200r> on %s: its relative URLs resolve against the page URL",
+                           page.bad_base, response.url)
         self.crawler.stats.inc_value("qutoutiao/detail/parsed")
         yield build_article(entry, cid, page, datetime.now(timezone.utc))
 
