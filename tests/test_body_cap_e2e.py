@@ -48,9 +48,9 @@ def test_a_body_over_the_cap_is_dropped_before_either_store(
     settings = {**crawl_settings(backend, store_settings, request), "RETRY_TIMES": 0}
     result = crawl(settings, cids=str(hostile.HOSTILE_CHANNEL), pages="1", limit="50")
     assert result.stats["body/too_large"] == 1
-    url = f"{PAGE_URL}/detail/hostile/990404.html?content_id=990404"
+    url = f"{PAGE_URL}/detail/hostile/990504.html?content_id=990504"
     assert f"Body of {url} too large to store: " in caplog.text
-    assert [reason for _, reason in result.dropped if "990404" in reason][0].startswith("body/too_large (")
+    assert [reason for _, reason in result.dropped if "990504" in reason][0].startswith("body/too_large (")
     store = open_backend(settings)
     try:
         stored = {doc["source_id"]: doc for doc in store.query(Query())}

@@ -161,40 +161,40 @@ def test_log_holds_no_traceback(run: HostileRun) -> None:
 
 
 def test_one_bad_piece_costs_only_itself(run: HostileRun) -> None:
-    bad = run.item("990401")
+    bad = run.item("990501")
     assert "坏链接留下的文字之后" in bad.content_text and "端口越界" in bad.content_text  # the links' text stays
     assert bad.image_urls == [f"{PAGE_URL}/detail/hostile/good.jpeg"]  # the good image beside the bad one
     assert f'<a href="{PAGE_URL}/detail/hostile/more.html"' in bad.content_html
     assert "[" not in bad.content_html and "99999" not in bad.content_html
     assert run.result.stats["body/dropped/bad_url"] == 3
-    canonical = f"{PAGE_URL}/detail/hostile/990401.html?content_id=990401"
+    canonical = f"{PAGE_URL}/detail/hostile/990501.html?content_id=990501"
     assert f"Body of {canonical}: dropped 1 image (bad_url), 2 links (bad_url)" in run.log
 
-    control = run.item("990402")
+    control = run.item("990502")
     assert "控制字符链接" in control.content_text and "javascript" not in control.content_html
     assert 'alt="图说"' in control.content_html and "正文里的字符" in control.content_text
     assert control.image_urls == ["http://static.1sapp.com/ok.png"]
     assert run.result.stats["body/dropped/control_char"] == 1
 
-    based = run.item("990403")  # <base href="http://[x">: the page's own URL is the base
+    based = run.item("990503")  # <base href="http://[x">: the page's own URL is the base
     assert based.image_urls == [f"{PAGE_URL}/detail/hostile/pic.jpeg"]
     assert f'<a href="{PAGE_URL}/detail/hostile/more.html"' in based.content_html
     assert run.result.stats["qutoutiao/detail/bad_base"] == 1
-    assert f"Unusable <base href='http://[x'> on {PAGE_URL}/detail/hostile/990403.html?" in run.log
+    assert f"Unusable <base href='http://[x'> on {PAGE_URL}/detail/hostile/990503.html?" in run.log
 
 
 def test_body_too_large_to_store_is_dropped_before_the_store(run: HostileRun) -> None:
-    assert "990404" not in run.result.by_source_id()
-    url = f"{PAGE_URL}/detail/hostile/990404.html?content_id=990404"
+    assert "990504" not in run.result.by_source_id()
+    url = f"{PAGE_URL}/detail/hostile/990504.html?content_id=990504"
     size = 6 * hostile.AMP_FLOOD + len("<p></p>")  # each '&' is '&amp;' in the HTML and '&' in the text
-    assert [reason for _, reason in run.result.dropped if "990404" in reason] == [
+    assert [reason for _, reason in run.result.dropped if "990504" in reason] == [
         f"body/too_large ({size} bytes > MAX_BODY_BYTES 8388608): {url}"]
     assert f"Body of {url} too large to store: {size} bytes once cleaned > MAX_BODY_BYTES (8388608)" in run.log
     assert run.result.stats["body/too_large"] == 1
 
 
 def test_two_ids_with_one_url_are_both_stored(run: HostileRun) -> None:
-    first, second = run.item("990001"), run.item("990405")
+    first, second = run.item("990001"), run.item("990505")
     assert first.url == second.url and first.id != second.id
     assert second.content_html == first.content_html  # the page both entries name
     assert run.server.hits["/detail/hostile/990001.html"] == 2  # one request per id: not a URL duplicate

@@ -77,12 +77,12 @@ PIECE_HEADS = {"bad_base": '<base href="http://[x">'}
 DUPLICATE_URL = ("http://html2.qktoutiao.com/detail/hostile/990001.html?content_id=990001&key=relisted"
                  "&pv_id=%7BOTHER%7D&cid=99")
 CASES += (
-    HostileCase("990401", {}, "stored", "body/dropped/bad_url", page="bad_urls"),
-    HostileCase("990402", {}, "stored", "body/dropped/control_char", page="control_chars"),
-    HostileCase("990403", {}, "stored", "qutoutiao/detail/bad_base", page="bad_base"),
-    HostileCase("990404", {}, "dropped", "body/too_large", page="amp_flood"),
+    HostileCase("990501", {}, "stored", "body/dropped/bad_url", page="bad_urls"),
+    HostileCase("990502", {}, "stored", "body/dropped/control_char", page="control_chars"),
+    HostileCase("990503", {}, "stored", "qutoutiao/detail/bad_base", page="bad_base"),
+    HostileCase("990504", {}, "dropped", "body/too_large", page="amp_flood"),
     # Another id listed with 990001's URL (the same canonical URL): stored under its own id.
-    HostileCase("990405", {"url": DUPLICATE_URL}, "stored"),
+    HostileCase("990505", {"url": DUPLICATE_URL}, "stored"),
 )
 
 
