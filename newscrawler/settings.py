@@ -42,6 +42,18 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
 # Log a warning for responses over this many bytes (a page this big is unusual).
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Largest response head (status line and header lines), in bytes, and most header lines
+# (continuation lines count): DOWNLOAD_MAXSIZE bounds bodies only, and a head that never
+# ends took GiBs within one DOWNLOAD_TIMEOUT. 256 KiB is where browsers give up (Chrome);
+# 500 lines is Twisted's own server limit. Over either, the download is cut, counted
+# (qutoutiao/*/error/headers_too_large) and logged.
+DOWNLOAD_MAXHEADERSIZE = 256 * 1024
+DOWNLOAD_MAXHEADERS = 500
+# Scrapy's HTTP/1.1 handler with the two limits above (newscrawler/downloadhandler.py).
+DOWNLOAD_HANDLERS = {
+    "http": "newscrawler.downloadhandler.HeadLimitedDownloadHandler",
+    "https": "newscrawler.downloadhandler.HeadLimitedDownloadHandler",
+}
 # Never follow <meta http-equiv="refresh">: on article pages it is the author's markup, and
 # the listing API is JSON. (HTTP redirects are still followed, within PrivateHostMiddleware.)
 METAREFRESH_ENABLED = False

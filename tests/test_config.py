@@ -57,6 +57,8 @@ LIST = "http://api.1sapp.com/content/outList?cid={cid}&page={page}&limit={limit}
         ({"STORE_WRITE_ATTEMPTS": "0"}, "STORE_WRITE_ATTEMPTS='0'"),
         ({"MONGO_CONNECT_TIMEOUT_MS": "fast"}, "MONGO_CONNECT_TIMEOUT_MS='fast'"),
         ({"DOWNLOAD_MAXSIZE": "5MB"}, "DOWNLOAD_MAXSIZE='5MB'"),
+        ({"DOWNLOAD_MAXHEADERSIZE": "64k"}, "DOWNLOAD_MAXHEADERSIZE='64k'"),
+        ({"DOWNLOAD_MAXHEADERS": 0}, "DOWNLOAD_MAXHEADERS=0"),
         ({"STORE_FLUSH_INTERVAL": "-1"}, "STORE_FLUSH_INTERVAL='-1'"),
         ({"STORE_RETRY_BACKOFF": "nan"}, "STORE_RETRY_BACKOFF='nan'"),
         ({"MONGO_URI": "mongodb://h:99999/"}, "MONGO_URI does not parse"),
@@ -103,6 +105,8 @@ def test_good_settings_pass(settings: dict[str, Any]) -> None:
          "Crawl not started: QUTOUTIAO_LIST_URL="),
         (["-s", "CORS_PROXY=javascript:alert(1)//"], "Crawl not started: CORS_PROXY='javascript:alert(1)//'"),
         (["-s", "MONGO_BATCH_SIZE=abc"], "Crawl not started: MONGO_BATCH_SIZE='abc'"),
+        # Checked before Scrapy builds its download handlers, which would log it and drop http.
+        (["-s", "DOWNLOAD_MAXHEADERS=0"], "Crawl not started: DOWNLOAD_MAXHEADERS='0'"),
     ],
 )
 def test_scrapy_crawl_exits_2_with_one_line(args: list[str], line: str, tmp_path: Any) -> None:
