@@ -54,6 +54,11 @@ DOWNLOAD_HANDLERS = {
     "http": "newscrawler.downloadhandler.HeadLimitedDownloadHandler",
     "https": "newscrawler.downloadhandler.HeadLimitedDownloadHandler",
 }
+# No cookie jar: nothing here needs one, and pages that each set 20 new 4 KB cookies made
+# every later request carry the whole jar (15 MB a request, GiBs of memory, and requests a
+# server refuses). True brings Scrapy's CookiesMiddleware back (and its first Set-Cookie
+# makes tldextract reach for the network and write a cache under HOME).
+COOKIES_ENABLED = False
 # Never follow <meta http-equiv="refresh">: on article pages it is the author's markup, and
 # the listing API is JSON. (HTTP redirects are still followed, within PrivateHostMiddleware.)
 METAREFRESH_ENABLED = False
