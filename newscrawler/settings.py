@@ -220,5 +220,9 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 # No telnet console: an open local port with no use here.
 TELNETCONSOLE_ENABLED = False
+# No remote control either: Scrapy 2.19's HTTP server that runs Python code sent to it (an
+# open local port again), whose job file under HOME also made every crawl with an
+# unwritable HOME log an ERROR with a traceback.
+REMOTE_CONTROL_ENABLED = False
 # Dropped items are logged by reason and URL, without their body.
 LOG_FORMATTER = "newscrawler.logformatter.ArticleLogFormatter"
