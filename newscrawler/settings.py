@@ -69,6 +69,9 @@ ALLOW_PRIVATE_HOSTS = False
 DOWNLOADER_MIDDLEWARES = {
     # Early, so that a refused URL costs nothing (not even a robots.txt request).
     "newscrawler.privatehosts.PrivateHostMiddleware": 50,
+    # A declared charset no browser reads (idna, rot13, utf-32...) gives way to the <meta>,
+    # UTF-8 or detection. Below HttpCompressionMiddleware (590): it sees decoded bodies.
+    "newscrawler.charsets.CharsetMiddleware": 580,
 }
 SPIDER_MIDDLEWARES = {
     # Incremental crawling: skips stored articles (INCREMENTAL_CRAWL_ENABLED, below).

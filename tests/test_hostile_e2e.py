@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from w3lib.encoding import resolve_encoding
 
 from newscrawler.replica import hostile
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
@@ -155,3 +156,18 @@ def test_log_holds_no_traceback(run: HostileRun) -> None:
     # The run is unhealthy (a quarter of its pages fail): its failed monitors are a verdict, not a crash.
     assert run.result.stats["monitors/failed"] >= 1
     assert [r.getMessage() for r in run.records if "Traceback" in r.getMessage()] == []
+
+
+def test_unusable_declared_charsets_are_read_whole(run: HostileRun) -> None:
+    """charset=idna lost the page; rot13 and a <meta> idna failed too; unicode-escape stored mojibake."""
+    for sid, page in (("990401", "charset_idna"), ("990402", "charset_rot13"), ("990403", "charset_meta_idna"),
+                      ("990404", "charset_unicode_escape")):
+        item = run.item(sid)
+        assert item.content_text.strip() == hostile.CHARSET_TEXT, page
+        header, meta, _ = hostile.CHARSET_PAGES[page]
+        source = "its <meta> charset" if meta in ("utf-8", "gbk") else "valid UTF-8"
+        encoding = "gb18030" if meta == "gbk" else "utf-8"
+        line = (f"declares charset {resolve_encoding(header or meta)!r}, which browsers do not read; "
+                f"decoded as {encoding} ({source})")
+        assert any(f"{PAGE_URL}/detail/hostile/{sid}.html?" in r and line in r for r in run.log.splitlines()), page
+    assert run.result.stats["charset/unusable"] == 4
