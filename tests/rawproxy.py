@@ -72,6 +72,8 @@ class _Handler(socketserver.StreamRequestHandler):
             return
         request_line, headers = head
         if request_line.startswith(b"CONNECT ") and self.server.tunnel_to:
+            with self.server.lock:
+                self.server.seen.append(Seen("CONNECT", 0))
             return self.tunnel()
         path = urlsplit(request_line.split(b" ")[1].decode("latin-1")).path
         cookie = b"".join(v for n, v in headers if n.lower() == b"cookie")

@@ -14,6 +14,7 @@ import json
 import re
 import ssl
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -218,12 +219,14 @@ def test_handler_refuses_floods_and_keeps_serving(scheme: str, plain_server: Any
                                                   floods: dict[str, str]) -> None:
     server = plain_server if scheme == "http" else tls_server
     base = f"{scheme.split()[0]}://127.0.0.1:{server.server_address[1]}"
-    meta: dict[str, Any] = {}
-    tunnel = None
-    if scheme.endswith("CONNECT"):
-        tunnel = raw_proxy("http://127.0.0.1:9", tunnel_to=("127.0.0.1", server.server_address[1]))
-        meta["proxy"] = tunnel.__enter__().url
-    try:
+    with ExitStack() as stack:
+        meta: dict[str, Any] = {}
+        tunnel = None
+        if scheme.endswith("CONNECT"):
+            # A proxy that only tunnels (its upstream is never used) to the TLS server.
+            target = ("127.0.0.1", server.server_address[1])
+            tunnel = stack.enter_context(raw_proxy("http://127.0.0.1:9", tunnel_to=target))
+            meta["proxy"] = tunnel.url
         for path, kind in floods.items():
             error = download(base + path, **meta)
             assert isinstance(error, ResponseHeadersTooLarge), (kind, error)
@@ -231,9 +234,8 @@ def test_handler_refuses_floods_and_keeps_serving(scheme: str, plain_server: Any
         page = download(base + "/robots.txt", **meta)  # the same handler, an honest answer
         assert not isinstance(page, Exception), page
         assert page.status == 200 and b"User-agent" in page.body
-    finally:
         if tunnel is not None:
-            tunnel.__exit__(None, None, None)
+            assert [s.path for s in tunnel.seen] == ["CONNECT"] * (len(floods) + 1)  # each went through it
 
 
 # --- A real crawl -------------------------------------------------------------------
