@@ -77,37 +77,45 @@ class HeadGuard(ProtocolWrapper):
         if self.refused is not None:
             return  # what was read after the abort: the protocol must not see it
         if self.in_head:
-            problem = self.scan_head(data)
+            problem, allowed = self.scan_head(data)
             if problem:
+                # The protocol gets the head up to the limit first: a response that fails after
+                # some bytes is not retried by Twisted's pool, one "never received" would be.
+                if allowed:
+                    super().dataReceived(data[:allowed])
                 self.refused = ResponseHeadersTooLarge(problem)
                 self.transport.abortConnection()
                 return
         super().dataReceived(data)
 
-    def scan_head(self, data: bytes) -> str | None:
-        """Count ``data`` into the current head; a description of the limit it breaks, if any."""
+    def scan_head(self, data: bytes) -> tuple[str | None, int]:
+        """Count ``data`` into the current head: the limit it breaks, if any, and how many of its
+        bytes are within the limits."""
         limits = self.factory.limits
         end = len(data)
         position = 0
         while self.in_head and position < end:
             newline = data.find(b"\n", position)
             stop = end if newline < 0 else newline
-            piece = data[position:stop]
-            self.line_bytes += len(piece)
+            taken = stop - position + (newline >= 0)  # this line's bytes in data, its newline included
+            line_before = self.line_bytes
+            self.line_bytes += stop - position
             if len(self.line_start) < 16:
-                self.line_start += piece[: 16 - len(self.line_start)]
-            self.head_bytes += stop - position + (newline >= 0)
+                self.line_start += data[position : min(stop, position + 16 - len(self.line_start))]
             if self.line_bytes > TWISTED_MAX_LINE:
-                return f"a response header line over {TWISTED_MAX_LINE} bytes, the longest Twisted reads"
-            if self.head_bytes > limits.max_bytes:
-                return f"response head over DOWNLOAD_MAXHEADERSIZE ({limits.max_bytes} bytes)"
+                return (f"a response header line over {TWISTED_MAX_LINE} bytes, the longest Twisted reads",
+                        position + TWISTED_MAX_LINE - line_before)
+            if self.head_bytes + taken > limits.max_bytes:
+                return (f"response head over DOWNLOAD_MAXHEADERSIZE ({limits.max_bytes} bytes)",
+                        position + limits.max_bytes - self.head_bytes)
+            self.head_bytes += taken
             if newline < 0:
                 break
             self.end_of_line()
             if self.head_lines > limits.max_lines:
-                return f"response head over DOWNLOAD_MAXHEADERS ({limits.max_lines} header lines)"
+                return f"response head over DOWNLOAD_MAXHEADERS ({limits.max_lines} header lines)", position
             position = newline + 1
-        return None
+        return None, end
 
     def end_of_line(self) -> None:
         line = self.line_start
