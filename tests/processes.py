@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,26 +47,11 @@ def scrapy(*args: str, cwd: Path = ROOT, timeout: int = 240, **extra_env: str) -
 
 
 def scrapy_measured(*args: str, timeout: int = 240, **extra_env: str) -> tuple[subprocess.CompletedProcess[str], int]:
-    """``scrapy(...)``, plus the peak resident memory of that process, in bytes (from wait4)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env=env(**extra_env),
-                                   stdout=out, stderr=err, text=True)
-        timed_out = threading.Event()
-
-        def kill() -> None:
-            timed_out.set()
-            process.kill()
-
-        watchdog = threading.Timer(timeout, kill)
-        watchdog.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)  # not Popen.wait: wait4 reports the memory
-        finally:
-            watchdog.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if timed_out.is_set():
-            raise subprocess.TimeoutExpired(process.args, timeout)
-        out.seek(0)
-        err.seek(0)
-        result = subprocess.CompletedProcess(process.args, process.returncode, out.read(), err.read())
-    return result, usage.ru_maxrss * 1024  # kibibytes on Linux
+    """``scrapy(...)``, plus the peak resident memory of that process alone, in bytes (see tests/peakrss.py)."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "maxrss"
+        run = subprocess.run(
+            [sys.executable, "-m", "tests.peakrss", str(report), sys.executable, "-m", "scrapy", *args],
+            cwd=ROOT, env=env(**extra_env), capture_output=True, text=True, timeout=timeout,
+        )
+        return run, int(report.read_text()) * 1024  # kibibytes on Linux
