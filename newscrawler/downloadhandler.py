@@ -7,8 +7,9 @@ subclass reads that one private attribute, once, and puts a stand-in in front of
 that hands every new connection a ``HeadGuard`` through the pool's public
 ``getConnection(key, endpoint)``. Everything else (proxies, TLS, DOWNLOAD_MAXSIZE,
 timeouts, signals, Scrapy's lenient header parsing) is Scrapy's own handler, unchanged.
-If a Scrapy upgrade renames the attribute, the crawl stops at start with a message
-saying so, rather than running unguarded.
+If a Scrapy upgrade renames the attribute, the handler refuses to start with a message
+saying so: Scrapy logs it and drops http and https, so nothing is fetched unguarded, the
+crawl fails its monitors (exit status 1), and tests/test_download_stack.py fails first.
 """
 
 from __future__ import annotations
