@@ -45,6 +45,23 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
 # Log a warning for responses over this many bytes (a page this big is unusual).
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Largest response head (status line and header lines), in bytes, and most header lines
+# (continuation lines count): DOWNLOAD_MAXSIZE bounds bodies only, and a head that never
+# ends took GiBs within one DOWNLOAD_TIMEOUT. 256 KiB is where browsers give up (Chrome);
+# 500 lines is Twisted's own server limit. Over either, the download is cut, counted
+# (qutoutiao/*/error/headers_too_large) and logged.
+DOWNLOAD_MAXHEADERSIZE = 256 * 1024
+DOWNLOAD_MAXHEADERS = 500
+# Scrapy's HTTP/1.1 handler with the two limits above (newscrawler/downloadhandler.py).
+DOWNLOAD_HANDLERS = {
+    "http": "newscrawler.downloadhandler.HeadLimitedDownloadHandler",
+    "https": "newscrawler.downloadhandler.HeadLimitedDownloadHandler",
+}
+# No cookie jar: nothing here needs one, and pages that each set 20 new 4 KB cookies made
+# every later request carry the whole jar (15 MB a request, GiBs of memory, and requests a
+# server refuses). True brings Scrapy's CookiesMiddleware back (and its first Set-Cookie
+# makes tldextract reach for the network and write a cache under HOME).
+COOKIES_ENABLED = False
 # Never follow <meta http-equiv="refresh">: on article pages it is the author's markup, and
 # the listing API is JSON. (HTTP redirects are still followed, within PrivateHostMiddleware.)
 METAREFRESH_ENABLED = False
@@ -55,6 +72,9 @@ ALLOW_PRIVATE_HOSTS = False
 DOWNLOADER_MIDDLEWARES = {
     # Early, so that a refused URL costs nothing (not even a robots.txt request).
     "newscrawler.privatehosts.PrivateHostMiddleware": 50,
+    # A declared charset no browser reads (idna, rot13, utf-32...) gives way to the <meta>,
+    # UTF-8 or detection. Below HttpCompressionMiddleware (590): it sees decoded bodies.
+    "newscrawler.charsets.CharsetMiddleware": 580,
 }
 SPIDER_MIDDLEWARES = {
     # Incremental crawling: skips stored articles (INCREMENTAL_CRAWL_ENABLED, below).
@@ -230,5 +250,9 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 # No telnet console: an open local port with no use here.
 TELNETCONSOLE_ENABLED = False
+# No remote control either: Scrapy 2.19's HTTP server that runs Python code sent to it (an
+# open local port again), whose job file under HOME also made every crawl with an
+# unwritable HOME log an ERROR with a traceback.
+REMOTE_CONTROL_ENABLED = False
 # Dropped items are logged by reason and URL, without their body.
 LOG_FORMATTER = "newscrawler.logformatter.ArticleLogFormatter"

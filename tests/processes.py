@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,3 +44,14 @@ def scrapy(*args: str, cwd: Path = ROOT, timeout: int = 240, **extra_env: str) -
         [sys.executable, "-m", "scrapy", *args], cwd=cwd, env=env(**extra_env),
         capture_output=True, text=True, timeout=timeout,
     )
+
+
+def scrapy_measured(*args: str, timeout: int = 240, **extra_env: str) -> tuple[subprocess.CompletedProcess[str], int]:
+    """``scrapy(...)``, plus the peak resident memory of that process alone, in bytes (see tests/peakrss.py)."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "maxrss"
+        run = subprocess.run(
+            [sys.executable, "-m", "tests.peakrss", str(report), sys.executable, "-m", "scrapy", *args],
+            cwd=ROOT, env=env(**extra_env), capture_output=True, text=True, timeout=timeout,
+        )
+        return run, int(report.read_text()) * 1024  # kibibytes on Linux

@@ -69,6 +69,8 @@ LIST = "http://api.1sapp.com/content/outList?cid={cid}&page={page}&limit={limit}
         ({"STORE_WRITE_ATTEMPTS": "0"}, "STORE_WRITE_ATTEMPTS='0'"),
         ({"MONGO_CONNECT_TIMEOUT_MS": "fast"}, "MONGO_CONNECT_TIMEOUT_MS='fast'"),
         ({"DOWNLOAD_MAXSIZE": "5MB"}, "DOWNLOAD_MAXSIZE='5MB'"),
+        ({"DOWNLOAD_MAXHEADERSIZE": "64k"}, "DOWNLOAD_MAXHEADERSIZE='64k'"),
+        ({"DOWNLOAD_MAXHEADERS": 0}, "DOWNLOAD_MAXHEADERS=0"),
         ({"STORE_FLUSH_INTERVAL": "-1"}, "STORE_FLUSH_INTERVAL='-1'"),
         ({"STORE_RETRY_BACKOFF": "nan"}, "STORE_RETRY_BACKOFF='nan'"),
         ({"MONGO_URI": "mongodb://h:99999/"}, "MONGO_URI does not parse"),
@@ -117,6 +119,8 @@ def test_good_settings_pass(settings: dict[str, Any]) -> None:
         (["-s", "MONGO_BATCH_SIZE=abc"], "Crawl not started: MONGO_BATCH_SIZE='abc'"),
         (["-a", "cids=1_0"], "Crawl not started: spider argument cids='1_0': expected channel ids such as 255,1,6"),
         (["-a", "pages=١٠"], "Crawl not started: spider argument pages='١٠': expected a positive whole number"),
+        # Checked before Scrapy builds its download handlers, which would log it and drop http.
+        (["-s", "DOWNLOAD_MAXHEADERS=0"], "Crawl not started: DOWNLOAD_MAXHEADERS='0'"),
     ],
 )
 def test_scrapy_crawl_exits_2_with_one_line(args: list[str], line: str, tmp_path: Any) -> None:

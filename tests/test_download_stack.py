@@ -7,6 +7,7 @@ import sys
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from twisted.internet.asyncioreactor import AsyncioSelectorReactor
 
+from newscrawler.downloadhandler import GuardedPool, HeadLimitedDownloadHandler
 from newscrawler.replica.server import ReplicaServer
 from tests.crawling import crawl
 
@@ -18,5 +19,9 @@ def test_asyncio_reactor_and_default_http_handler(via_replica: ReplicaServer) ->
 
     assert isinstance(reactor, AsyncioSelectorReactor)
     handlers = result.crawler.engine.downloader.handlers._handlers  # the handlers the crawl used
-    assert type(handlers["http"]) is HTTP11DownloadHandler
+    # Scrapy's own HTTP/1.1 handler, its connections guarded (newscrawler/downloadhandler.py).
+    for scheme in ("http", "https"):
+        assert type(handlers[scheme]) is HeadLimitedDownloadHandler
+        assert isinstance(handlers[scheme], HTTP11DownloadHandler)
+    assert isinstance(handlers["http"]._pool, GuardedPool)  # the guard is where Scrapy takes its connections
     assert "scrapy.core.downloader.handlers._aiohttp" not in sys.modules

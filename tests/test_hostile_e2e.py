@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from w3lib.encoding import resolve_encoding
 
 from newscrawler.replica import hostile
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
@@ -208,3 +209,18 @@ def test_hostile_input_never_reaches_the_bug_path(run: HostileRun) -> None:
     assert [k for k in stats if k.startswith(("spider_exceptions/", "pipeline_exceptions/"))] == []
     assert "store/lost" not in stats
     assert exit_status(stats, started=True)[0] != EXIT_LOST
+
+
+def test_unusable_declared_charsets_are_read_whole(run: HostileRun) -> None:
+    """charset=idna lost the page; rot13 and a <meta> idna failed too; unicode-escape stored mojibake."""
+    for sid, page in (("990601", "charset_idna"), ("990602", "charset_rot13"), ("990603", "charset_meta_idna"),
+                      ("990604", "charset_unicode_escape")):
+        item = run.item(sid)
+        assert item.content_text.strip() == hostile.CHARSET_TEXT, page
+        header, meta, _ = hostile.CHARSET_PAGES[page]
+        source = "its <meta> charset" if meta in ("utf-8", "gbk") else "valid UTF-8"
+        encoding = "gb18030" if meta == "gbk" else "utf-8"
+        line = (f"declares charset {resolve_encoding(header or meta)!r}, which browsers do not read; "
+                f"decoded as {encoding} ({source})")
+        assert any(f"{PAGE_URL}/detail/hostile/{sid}.html?" in r and line in r for r in run.log.splitlines()), page
+    assert run.result.stats["charset/unusable"] == 4

@@ -43,6 +43,7 @@ def test_failure_reasons_name_the_cause() -> None:
     from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
     from twisted.python.failure import Failure
 
+    from newscrawler.headerguard import ResponseHeadersTooLarge
     from newscrawler.privatehosts import RefusedHost
     from newscrawler.spiders.qutoutiao import failure_message, failure_reason
 
@@ -58,6 +59,7 @@ def test_failure_reasons_name_the_cause() -> None:
         (DownloadCancelledError("Expected to receive 6292394 bytes which is larger than download max size"),
          "too_large"),
         (IgnoreRequest("... exceeded DOWNLOAD_MAXSIZE (5242880 B) during decompression."), "too_large"),
+        (ResponseHeadersTooLarge("response head over DOWNLOAD_MAXHEADERS (500 header lines)"), "headers_too_large"),
         (ValueError("Missing scheme"), "ValueError"),
     ]
     for exc, reason in table:

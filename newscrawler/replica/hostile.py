@@ -57,7 +57,31 @@ CASES: tuple[HostileCase, ...] = (
     HostileCase("990303", {}, "lost", "qutoutiao/detail/error/too_large", page="bomb"),
     HostileCase("990304", {}, "lost", "qutoutiao/detail/error/url_too_long", page="long_url"),
     HostileCase("990305", {}, "lost", "qutoutiao/detail/error/too_large", page="huge"),  # 6 MiB, plainly sent
+    # Declared charsets no browser reads (CHARSET_PAGES below): each page is read whole anyway.
+    HostileCase("990601", {}, "stored", "charset/unusable", page="charset_idna"),
+    HostileCase("990602", {}, "stored", "charset/unusable", page="charset_rot13"),
+    HostileCase("990603", {}, "stored", "charset/unusable", page="charset_meta_idna"),
+    HostileCase("990604", {}, "stored", "charset/unusable", page="charset_unicode_escape"),
 )
+
+# --- Declared charsets no browser reads ---------------------------------------------------
+# Page kind: (Content-Type charset, or None for none; <meta> charset, or None; the body's
+# real encoding). Python has codecs for these labels, browsers do not.
+CHARSET_PAGES: dict[str, tuple[str | None, str | None, str]] = {
+    "charset_idna": ("idna", "utf-8", "utf-8"),  # refuses errors="replace": the page was lost
+    "charset_rot13": ("rot13", "gbk", "gbk"),  # not a text encoding at all; the <meta> is right
+    "charset_meta_idna": (None, "idna", "utf-8"),  # only the <meta> declares, unusably
+    "charset_unicode_escape": ("unicode-escape", None, "utf-8"),  # decoded without error, into mojibake
+}
+CHARSET_TEXT = "声明的字符集浏览器不认，正文照样完好。"
+
+
+def charset_fields(page: str) -> dict[str, Any]:
+    """ReplicaArticle fields of a CHARSET_PAGES page ({} for any other page)."""
+    if page not in CHARSET_PAGES:
+        return {}
+    header, meta, encoding = CHARSET_PAGES[page]
+    return {"charset": encoding, "header_charset": header is not None, "header_label": header, "meta_label": meta}
 
 
 # --- Issue 17: one bad piece costs only itself; the stored-body cap; two ids, one URL ------------
@@ -114,6 +138,8 @@ def body_of(page: str) -> str:
         return '<base href="http://evil.example/"><p>正文<img src="pic.jpeg"></p><p><a href="more.html">更多</a></p>'
     if page == "moved":
         return '<p>搬家了<img src="pic.jpeg"></p>'
+    if page in CHARSET_PAGES:
+        return f"<p>{CHARSET_TEXT}</p>"
     if page == "huge":
         return "<p>" + "长" * (2 * 1024 * 1024) + "</p>"  # 6 MiB in UTF-8: over DOWNLOAD_MAXSIZE
     return "<p>普通的正文段落。</p>"

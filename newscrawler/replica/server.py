@@ -128,7 +128,8 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             trapped = self.trap(article)
             if trapped:
                 return
-        content_type = f"text/html; charset={article.charset.upper()}" if article.header_charset else "text/html"
+        charset = article.header_label or article.charset.upper()
+        content_type = f"text/html; charset={charset}" if article.header_charset else "text/html"
         return self.send(200, content_type, site.detail_html(article))
 
     def requested_host(self, parts: SplitResult) -> str:

@@ -63,8 +63,10 @@ class ReplicaArticle:
     body: str | None
     author: str
     video: bool = False
-    charset: str = "utf-8"
+    charset: str = "utf-8"  # the body's encoding
     header_charset: bool = True
+    header_label: str | None = None  # hostile pages: the Content-Type names this instead
+    meta_label: str | None = None  # hostile pages: the <meta> names this (none when only header_label is set)
     status: str = "ok"  # ok | missing (404) | flaky (500 once, then 200)
     trap: str = ""  # a hostile.HostileCase page kind: private, loop, bomb, moved...
     head: str = ""  # more markup in the page's <head> (a hostile <base>)
@@ -196,7 +198,7 @@ class Site:
                 cid, source_id=case.sid, host="html2.qktoutiao.com", path=hostile.path_of(case.sid, case.page),
                 body=hostile.body_of(case.page), listing=dict(case.listing), trap=case.page,
                 head=hostile.head_of(case.page),
-                published=datetime(2021, 7, 8, 12, 0, tzinfo=timezone.utc),
+                published=datetime(2021, 7, 8, 12, 0, tzinfo=timezone.utc), **hostile.charset_fields(case.page),
             )
             if case.page == "moved":  # where the redirect lands: a page of its own, in another folder
                 self.by_path[f"/detail/moved/2021/{case.sid}.html"] = case.sid
@@ -282,7 +284,8 @@ class Site:
         like = int(_digest(article.source_id, "like")[:3], 16)
         page = content.page_html(
             title=html.escape(article.title), author=article.author, time_text=article.time_text,
-            body=article.body, charset=article.charset, like=like, head=article.head,
+            body=article.body, charset=article.meta_label or article.charset, like=like, head=article.head,
+            meta_charset=article.meta_label is not None or article.header_label is None,
         )
         return page.encode(article.charset)
 

@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 from newscrawler.config import validate_settings
 from newscrawler.fingerprints import ARTICLE_ID_META, CANONICAL_URL_META
 from newscrawler.frontier import DETAIL_PRIORITY
+from newscrawler.headerguard import ResponseHeadersTooLarge
 from newscrawler.incremental import NEXT_PAGE_META, STORE_ID_META
 from newscrawler.items import article_id
 from newscrawler.pages.article import build_article
@@ -33,6 +34,8 @@ def failure_reason(failure: Failure) -> str:
         return f"http_{failure.value.response.status}"
     if failure.check(RefusedHost):
         return "private_host"
+    if failure.check(ResponseHeadersTooLarge):
+        return "headers_too_large"  # over DOWNLOAD_MAXHEADERSIZE or DOWNLOAD_MAXHEADERS
     if failure.check(DownloadCancelledError) or "DOWNLOAD_MAXSIZE" in str(failure.value):
         return "too_large"  # over the limit as announced, or while decompressing
     # Scrapy's RedirectMiddleware and OffsiteMiddleware give no subclass, only their text.
