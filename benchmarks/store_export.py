@@ -13,9 +13,9 @@ from pathlib import Path
 
 from scrapy.settings import Settings
 
-from newscrawler.batchsize import store_batch_size
+from newscrawler.storage.batchsize import store_batch_size
 from newscrawler.exporters.from_store import FORMATS, export_store
-from newscrawler.files import replacing
+from newscrawler.exporters.files import replacing
 from newscrawler.items import Article, article_id
 from newscrawler.replica.site import ReplicaConfig, Site
 from newscrawler.storage import Query, open_store

@@ -11,7 +11,7 @@ from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
 from scrapy.settings import BaseSettings
 
-from newscrawler.batchsize import store_batch_size
+from newscrawler.storage.batchsize import store_batch_size
 from newscrawler.errors import ConfigError
 
 LIST_URL_FIELDS = frozenset({"cid", "page", "limit"})

@@ -14,7 +14,7 @@ NEWSPIDER_MODULE = "newscrawler.spiders"
 # Project commands (`scrapy export`, `scrapy query`, ...) next to Scrapy's own.
 COMMANDS_MODULE = "newscrawler.commands"
 # One article listed with many tracking keys is one request (see fingerprints.py).
-REQUEST_FINGERPRINTER_CLASS = "newscrawler.fingerprints.CanonicalRequestFingerprinter"
+REQUEST_FINGERPRINTER_CLASS = "newscrawler.scheduler.fingerprints.CanonicalRequestFingerprinter"
 
 # --- Politeness: defaults a site operator would accept -----------------------
 # Say who we are and where to complain.
@@ -52,10 +52,10 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # (qutoutiao/*/error/headers_too_large) and logged.
 DOWNLOAD_MAXHEADERSIZE = 256 * 1024
 DOWNLOAD_MAXHEADERS = 500
-# Scrapy's HTTP/1.1 handler with the two limits above (newscrawler/downloadhandler.py).
+# Scrapy's HTTP/1.1 handler with the two limits above (newscrawler/downloader/handler.py).
 DOWNLOAD_HANDLERS = {
-    "http": "newscrawler.downloadhandler.HeadLimitedDownloadHandler",
-    "https": "newscrawler.downloadhandler.HeadLimitedDownloadHandler",
+    "http": "newscrawler.downloader.handler.HeadLimitedDownloadHandler",
+    "https": "newscrawler.downloader.handler.HeadLimitedDownloadHandler",
 }
 # No cookie jar: nothing here needs one, and pages that each set 20 new 4 KB cookies made
 # every later request carry the whole jar (15 MB a request, GiBs of memory, and requests a
@@ -71,17 +71,17 @@ METAREFRESH_ENABLED = False
 ALLOW_PRIVATE_HOSTS = False
 DOWNLOADER_MIDDLEWARES = {
     # Early, so that a refused URL costs nothing (not even a robots.txt request).
-    "newscrawler.privatehosts.PrivateHostMiddleware": 50,
+    "newscrawler.middlewares.privatehosts.PrivateHostMiddleware": 50,
     # A declared charset no browser reads (idna, rot13, utf-32...) gives way to the <meta>,
     # UTF-8 or detection. Below HttpCompressionMiddleware (590): it sees decoded bodies.
-    "newscrawler.charsets.CharsetMiddleware": 580,
+    "newscrawler.middlewares.charsets.CharsetMiddleware": 580,
 }
 SPIDER_MIDDLEWARES = {
     # Incremental crawling: skips stored articles (INCREMENTAL_CRAWL_ENABLED, below).
-    "newscrawler.incremental.IncrementalCrawlMiddleware": 600,
+    "newscrawler.middlewares.incremental.IncrementalCrawlMiddleware": 600,
     # URLLENGTH_LIMIT as Scrapy applies it, but counted and logged at WARNING.
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-    "newscrawler.lostrequests.UrlLengthWarningMiddleware": 800,
+    "newscrawler.middlewares.lostrequests.UrlLengthWarningMiddleware": 800,
 }
 # Readable Chinese in -O feeds instead of \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
@@ -91,12 +91,12 @@ FEED_EXPORTERS = {
     "rss": "newscrawler.exporters.rss.RssItemExporter",
 }
 
-# --- Throughput and memory (see newscrawler/frontier.py, README "Benchmarks") ---
+# --- Throughput and memory (see newscrawler/scheduler/frontier.py, README "Benchmarks") ---
 # A detail page yields one item and a listing page a few requests: Scrapy's default of
 # 100 started 100 asyncio tasks per response to process that one output.
 CONCURRENT_ITEMS = 1
 # Article pages before more listing pages, across hosts: a bounded frontier, flat memory.
-SCHEDULER_PRIORITY_QUEUE = "newscrawler.frontier.DetailsFirstPriorityQueue"
+SCHEDULER_PRIORITY_QUEUE = "newscrawler.scheduler.frontier.DetailsFirstPriorityQueue"
 
 # --- The 趣头条 spider --------------------------------------------------------
 # Listing API URL template; {cid}, {page} and {limit} are filled in.
@@ -178,10 +178,10 @@ DEADLETTER_DIR = os.environ.get("DEADLETTER_DIR", "data/deadletter")
 
 # --- Distributed mode (scrapy-redis) -----------------------------------------
 # Redis/Valkey URL shared by every worker; set, it switches on scrapy-redis's scheduler
-# and dupefilter (newscrawler.distributed); empty, the crawl runs in one process.
+# and dupefilter (newscrawler.scheduler.distributed); empty, the crawl runs in one process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Turns distributed mode on when REDIS_URL is set, and does nothing otherwise.
-ADDONS = {"newscrawler.distributed.DistributedAddon": 0}
+ADDONS = {"newscrawler.scheduler.distributed.DistributedAddon": 0}
 # The shared frontier (a sorted set) and fingerprints (a set), one pair per run.
 SCHEDULER_QUEUE_KEY = "%(spider)s:%(run)s:requests"
 SCHEDULER_DUPEFILTER_KEY = "%(spider)s:%(run)s:dupefilter"
@@ -216,21 +216,21 @@ FEED_HOME_URL = "http://www.qutoutiao.net/"
 FEED_DESCRIPTION = "Articles collected by newscrawler"
 
 # --- Monitoring (spidermon) and progress ----------------------------------------
-# Close monitors (newscrawler/monitors.py) decide the exit status; -s SPIDERMON_ENABLED=0 turns them off.
+# Close monitors (newscrawler/extensions/monitors.py) decide the exit status; -s SPIDERMON_ENABLED=0 turns them off.
 SPIDERMON_ENABLED = True
 # Spidermon runs the monitors; ProgressLog writes the periodic progress line.
 EXTENSIONS = {
-    "newscrawler.monitor_report.CloseMonitors": 500,  # spidermon's extension, tidy report
-    "newscrawler.extensions.ProgressLog": 510,
+    "newscrawler.extensions.monitor_report.CloseMonitors": 500,  # spidermon's extension, tidy report
+    "newscrawler.extensions.progress.ProgressLog": 510,
     # An exception in an item pipeline (a bug) is counted, as Scrapy counts one in a callback.
-    "newscrawler.itemerrors.PipelineExceptionStats": 0,
+    "newscrawler.extensions.itemerrors.PipelineExceptionStats": 0,
 }
 # The suite run when the spider closes.
-SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawler.monitors.CloseMonitorSuite"]
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawler.extensions.monitors.CloseMonitorSuite"]
 # Finish reasons that count as healthy.
 SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
 # Every stored article is checked against this JSON Schema (the contract's types; title, url, published_at, content_html)...
-SPIDERMON_VALIDATION_SCHEMAS = ["newscrawler.monitors.ARTICLE_SCHEMA"]
+SPIDERMON_VALIDATION_SCHEMAS = ["newscrawler.extensions.monitors.ARTICLE_SCHEMA"]
 # ...and any article that fails it fails the crawl.
 SPIDERMON_MAX_ITEM_VALIDATION_ERRORS = 0
 # Most detail pages that may fail (HTTP errors, timeouts), as a share of those requested.
@@ -255,4 +255,4 @@ TELNETCONSOLE_ENABLED = False
 # unwritable HOME log an ERROR with a traceback.
 REMOTE_CONTROL_ENABLED = False
 # Dropped items are logged by reason and URL, without their body.
-LOG_FORMATTER = "newscrawler.logformatter.ArticleLogFormatter"
+LOG_FORMATTER = "newscrawler.extensions.logformatter.ArticleLogFormatter"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scrapy.settings import Settings
 
-from newscrawler.batchsize import store_batch_size
+from newscrawler.storage.batchsize import store_batch_size
 from newscrawler.errors import ConfigError
 
 

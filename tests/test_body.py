@@ -8,7 +8,7 @@ import lxml.html
 import pytest
 
 from newscrawler import settings
-from newscrawler.body import BodyCleaner
+from newscrawler.pages.body import BodyCleaner
 from newscrawler.replica.content import seed_body
 from tests.conftest import FIXTURES
 
@@ -240,14 +240,14 @@ def test_big_bodies_are_cleaned_whole(cleaner: BodyCleaner, fragment: str, last_
 
 
 def test_body_past_huge_tree_limits_is_refused(cleaner: BodyCleaner) -> None:
-    from newscrawler.body import UnparseableBody
+    from newscrawler.pages.body import UnparseableBody
 
     with pytest.raises(UnparseableBody, match="depth"):
         cleaner.clean("<div>" * 3000 + "x" + "</div>" * 3000 + "<p>end</p>", PAGE)
 
 
 def test_parsed_page_body_is_cleaned_without_a_second_parse(cleaner: BodyCleaner) -> None:
-    from newscrawler.body import ParsedBody
+    from newscrawler.pages.body import ParsedBody
     from newscrawler.pages.detail import parse_detail
 
     page = parse_detail(f'<html><body><div class="content">{seed_body()}</div></body></html>', "div.content", PAGE)

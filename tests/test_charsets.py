@@ -1,4 +1,4 @@
-"""Declared charsets are read as a browser reads them (newscrawler/charsets.py).
+"""Declared charsets are read as a browser reads them (newscrawler/middlewares/charsets.py).
 
 A charset that is no web encoding (a Python codec such as idna, rot13, base64, utf-32)
 gives way to the page's <meta>, then UTF-8, then detection; the text comes out whole.
@@ -17,7 +17,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
 from w3lib.encoding import resolve_encoding
 
-from newscrawler.charsets import WEB_ENCODINGS, CharsetMiddleware
+from newscrawler.middlewares.charsets import WEB_ENCODINGS, CharsetMiddleware
 
 TITLE = "惠及2亿人的大好事来了！"
 TEXT = ("国务院办公厅日前印发《关于支持多渠道灵活就业的意见》，其中提到，灵活就业人员可以在就业地"
@@ -62,7 +62,7 @@ def html(body: bytes, charset: str | None) -> HtmlResponse:
 @pytest.mark.parametrize("declared", UNUSABLE + UNKNOWN + [None])
 def test_declared_charset_table(declared: str | None, body: str, caplog: pytest.LogCaptureFixture) -> None:
     data, source = BODIES[body]
-    with caplog.at_level(logging.WARNING, logger="newscrawler.charsets"):
+    with caplog.at_level(logging.WARNING, logger="newscrawler.middlewares.charsets"):
         response, unusable = through_middleware(html(data, declared))
     text = response.text  # never raises
     assert TITLE in text and TEXT in text, (declared, body, response.encoding)

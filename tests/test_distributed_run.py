@@ -18,8 +18,8 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from newscrawler.distributed import DistributedAddon, RunDupeFilter, RunScheduler
-from newscrawler.redis_run import Beat, RunMembership
+from newscrawler.scheduler.distributed import DistributedAddon, RunDupeFilter, RunScheduler
+from newscrawler.scheduler.redis_run import Beat, RunMembership
 from newscrawler.spiders.qutoutiao import QutoutiaoSpider
 from tests.crawling import project_settings_dict
 from tests.processes import scrapy
@@ -41,8 +41,8 @@ def server(valkey_url: str) -> Iterator[redis.Redis]:
     ("redis_url", "cmdline", "scheduler", "persist", "stop_at_known"),
     [
         ("", {}, "scrapy.core.scheduler.Scheduler", False, True),
-        ("redis://127.0.0.1:1/0", {}, "newscrawler.distributed.RunScheduler", True, False),
-        ("redis://127.0.0.1:1/0", {"QUTOUTIAO_STOP_AT_KNOWN_PAGE": True}, "newscrawler.distributed.RunScheduler", True, True),
+        ("redis://127.0.0.1:1/0", {}, "newscrawler.scheduler.distributed.RunScheduler", True, False),
+        ("redis://127.0.0.1:1/0", {"QUTOUTIAO_STOP_AT_KNOWN_PAGE": True}, "newscrawler.scheduler.distributed.RunScheduler", True, True),
     ],
 )
 def test_redis_url_switches_distributed_mode(
@@ -54,7 +54,7 @@ def test_redis_url_switches_distributed_mode(
     assert settings.get("SCHEDULER") == scheduler
     assert settings.getbool("SCHEDULER_PERSIST") is persist
     assert settings.getbool("QUTOUTIAO_STOP_AT_KNOWN_PAGE") is stop_at_known
-    assert (settings.get("DUPEFILTER_CLASS") == "newscrawler.distributed.RunDupeFilter") is bool(redis_url)
+    assert (settings.get("DUPEFILTER_CLASS") == "newscrawler.scheduler.distributed.RunDupeFilter") is bool(redis_url)
 
 
 def test_dupefilter_sees_the_canonical_url(server: redis.Redis) -> None:

@@ -7,7 +7,7 @@ import sys
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from twisted.internet.asyncioreactor import AsyncioSelectorReactor
 
-from newscrawler.downloadhandler import GuardedPool, HeadLimitedDownloadHandler
+from newscrawler.downloader.handler import GuardedPool, HeadLimitedDownloadHandler
 from newscrawler.replica.server import ReplicaServer
 from tests.crawling import crawl
 
@@ -19,7 +19,7 @@ def test_asyncio_reactor_and_default_http_handler(via_replica: ReplicaServer) ->
 
     assert isinstance(reactor, AsyncioSelectorReactor)
     handlers = result.crawler.engine.downloader.handlers._handlers  # the handlers the crawl used
-    # Scrapy's own HTTP/1.1 handler, its connections guarded (newscrawler/downloadhandler.py).
+    # Scrapy's own HTTP/1.1 handler, its connections guarded (newscrawler/downloader/handler.py).
     for scheme in ("http", "https"):
         assert type(handlers[scheme]) is HeadLimitedDownloadHandler
         assert isinstance(handlers[scheme], HTTP11DownloadHandler)

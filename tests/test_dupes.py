@@ -7,7 +7,7 @@ from pathlib import Path
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 
-from newscrawler.fingerprints import CANONICAL_URL_META
+from newscrawler.scheduler.fingerprints import CANONICAL_URL_META
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.urls import canonical_url
 from tests import oracle

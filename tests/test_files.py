@@ -19,7 +19,7 @@ import pytest
 
 from newscrawler import files
 from newscrawler.exporters.hexo import PostTemplate, post_filename
-from newscrawler.files import holds, replacing
+from newscrawler.exporters.files import holds, replacing
 from newscrawler.settings import HEXO_AUTHOR, HEXO_CATEGORIES
 from newscrawler.storage.documents import to_document
 from newscrawler.storage.sqlite import SqliteStore

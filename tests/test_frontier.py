@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 from scrapy.squeues import FifoMemoryQueue
 from scrapy.utils.test import get_crawler
 
-from newscrawler.frontier import DETAIL_PRIORITY, DetailsFirstPriorityQueue
+from newscrawler.scheduler.frontier import DETAIL_PRIORITY, DetailsFirstPriorityQueue
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
 from tests import oracle

@@ -35,8 +35,8 @@ from twisted.internet.threads import blockingCallFromThread
 from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
-from newscrawler.downloadhandler import HeadLimitedDownloadHandler
-from newscrawler.headerguard import TWISTED_MAX_LINE, GuardFactory, HeadGuard, HeadLimits, ResponseHeadersTooLarge
+from newscrawler.downloader.handler import HeadLimitedDownloadHandler
+from newscrawler.downloader.headerguard import TWISTED_MAX_LINE, GuardFactory, HeadGuard, HeadLimits, ResponseHeadersTooLarge
 from newscrawler.replica.server import serve_in_thread
 from newscrawler.replica.site import ReplicaConfig, Site
 from newscrawler.spiders.qutoutiao import QutoutiaoSpider

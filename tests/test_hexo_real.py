@@ -20,7 +20,7 @@ import lxml.html
 import pytest
 
 from newscrawler import settings as project_settings
-from newscrawler.body import sanitize
+from newscrawler.pages.body import sanitize
 from newscrawler.exporters.hexo import PostTemplate, post_filename
 from newscrawler.replica import hostile
 from newscrawler.replica.server import serve_in_thread

@@ -13,7 +13,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from newscrawler.incremental import NEXT_PAGE_META, STORE_ID_META, IncrementalCrawlMiddleware
+from newscrawler.middlewares.incremental import NEXT_PAGE_META, STORE_ID_META, IncrementalCrawlMiddleware
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.signals import run_rejoined
 from tests import oracle

@@ -43,8 +43,8 @@ def test_failure_reasons_name_the_cause() -> None:
     from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
     from twisted.python.failure import Failure
 
-    from newscrawler.headerguard import ResponseHeadersTooLarge
-    from newscrawler.privatehosts import RefusedHost
+    from newscrawler.downloader.headerguard import ResponseHeadersTooLarge
+    from newscrawler.middlewares.privatehosts import RefusedHost
     from newscrawler.spiders.qutoutiao import failure_message, failure_reason
 
     def failed(exc: Exception, **meta: Any) -> Failure:

@@ -11,10 +11,10 @@ import pytest
 from scrapy.utils.test import get_crawler
 from spidermon.contrib.validation import JSONSchemaValidator
 
-from newscrawler.extensions import progress_line
+from newscrawler.extensions.progress import progress_line
 from newscrawler.items import Article
-from newscrawler.monitor_report import CloseMonitors
-from newscrawler.monitors import ARTICLE_SCHEMA
+from newscrawler.extensions.monitor_report import CloseMonitors
+from newscrawler.extensions.monitors import ARTICLE_SCHEMA
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.settings import ITEM_PIPELINES
 from newscrawler.spiders.qutoutiao import QutoutiaoSpider
@@ -131,11 +131,11 @@ def test_spidermon_enabled_off(via_replica: ReplicaServer, caplog: pytest.LogCap
 
 
 def progress_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "newscrawler.extensions"]
+    return [r.getMessage() for r in caplog.records if r.name == "newscrawler.extensions.progress"]
 
 
 def test_progress_log_periodic(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="newscrawler.extensions")
+    caplog.set_level(logging.INFO, logger="newscrawler.extensions.progress")
     crawl({"PROGRESS_LOG_INTERVAL": 0.05}, cids="1,2", pages="3")
     lines = progress_lines(caplog)
     assert len(lines) >= 3  # periodic lines, then the final one
@@ -143,13 +143,13 @@ def test_progress_log_periodic(via_replica: ReplicaServer, caplog: pytest.LogCap
 
 
 def test_progress_log_final_line(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="newscrawler.extensions")
+    caplog.set_level(logging.INFO, logger="newscrawler.extensions.progress")
     stats = crawl({"PROGRESS_LOG_INTERVAL": 3600}, cids="1,2", pages="3").stats
     assert progress_lines(caplog) == [progress_line(stats)]  # no periodic line yet: only the closing one
     assert f"{stats['store/new']} articles stored ({stats['store/new']} new" in progress_line(stats)
 
 
 def test_progress_log_off(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="newscrawler.extensions")
+    caplog.set_level(logging.INFO, logger="newscrawler.extensions.progress")
     crawl({"PROGRESS_LOG_INTERVAL": 0}, cids="1", pages="1")
-    assert not [r for r in caplog.records if r.name == "newscrawler.extensions"]
+    assert not [r for r in caplog.records if r.name == "newscrawler.extensions.progress"]

@@ -7,7 +7,7 @@ from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
-from newscrawler.privatehosts import PrivateHostMiddleware, RefusedHost, is_private_host
+from newscrawler.middlewares.privatehosts import PrivateHostMiddleware, RefusedHost, is_private_host
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newscrawler import settings as project_settings
-from newscrawler.body import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, BodyCleaner, UnparseableBody, sanitize
+from newscrawler.pages.body import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, BodyCleaner, UnparseableBody, sanitize
 from newscrawler.items import Article
 from newscrawler.pages.detail import parse_detail
 from newscrawler.pages.listing import ListingEntry, ListingError, parse_listing

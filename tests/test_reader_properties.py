@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from newscrawler.body import sanitize
+from newscrawler.pages.body import sanitize
 from newscrawler.exporters.hexo import PostTemplate
 from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
 from newscrawler.exporters.rss import RssItemExporter, xml_text

@@ -10,7 +10,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.test import get_crawler
 
 from newscrawler.errors import ConfigError
-from newscrawler.run_identity import run_identity, spider_arguments
+from newscrawler.scheduler.run_identity import run_identity, spider_arguments
 from newscrawler.spiders.qutoutiao import QutoutiaoSpider
 from newscrawler.storage import store_target
 from tests.crawling import project_settings_dict

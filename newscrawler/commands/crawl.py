@@ -23,7 +23,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from newscrawler.errors import ConfigError
-from newscrawler.itemerrors import BUG_STATS
+from newscrawler.extensions.itemerrors import BUG_STATS
 from newscrawler.storage import StoreError
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--port", type=int, default=0, help="replica port; default: a free one")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        from newscrawler.demo import demo_settings
+        from newscrawler.replica.demo import demo_settings
 
         assert self.settings is not None
         demo_settings(self.settings, Path(opts.data_dir))
@@ -30,7 +30,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         # Only this command and `replica` load the replica.
-        from newscrawler.demo import run_demo
+        from newscrawler.replica.demo import run_demo
 
         assert self.crawler_process is not None and self.settings is not None
         self.exitcode = run_demo(self.crawler_process, self.settings, Path(opts.data_dir), opts.port)

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from newscrawler.cli import ProjectCommand
-from newscrawler.batchsize import store_batch_size
+from newscrawler.storage.batchsize import store_batch_size
 
 
 class Command(ProjectCommand):

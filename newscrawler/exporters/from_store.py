@@ -14,8 +14,8 @@ from newscrawler.exporters import feed_metadata
 from newscrawler.exporters.hexo import export_posts
 from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
 from newscrawler.exporters.rss import RssItemExporter
-from newscrawler.files import replacing
-from newscrawler.progress import expected_total, progress
+from newscrawler.exporters.files import replacing
+from newscrawler.commands.progress import expected_total, progress
 from newscrawler.storage import Query, Store, open_store
 from newscrawler.storage.documents import contract_fields, to_json
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
-from newscrawler.body import sanitize
+from newscrawler.pages.body import sanitize
 from newscrawler.dates import rfc1123
-from newscrawler.files import holds, replacing
+from newscrawler.exporters.files import holds, replacing
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from cssselect import HTMLTranslator
 from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XPath
 
-from newscrawler.body import ParsedBody, fatal_errors, html_parser, inner_html
+from newscrawler.pages.body import ParsedBody, fatal_errors, html_parser, inner_html
 from newscrawler.text import needs_scrub, scrub
 from newscrawler.urls import is_http_url, join_url
 

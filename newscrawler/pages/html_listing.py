@@ -8,7 +8,7 @@ import lxml.html
 from lxml.etree import ParserError
 
 from newscrawler.pages.entries import EntryReader, ListingError, ListingPage, lookup_in, next_page_url
-from newscrawler.body import html_parser
+from newscrawler.pages.body import html_parser
 from newscrawler.pages.detail import base_url
 from newscrawler.sources.profile import SourceProfile
 from newscrawler.text import scrub

@@ -14,9 +14,9 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newscrawler.body import BodyCleaner, CleanBody, UnparseableBody
+from newscrawler.pages.body import BodyCleaner, CleanBody, UnparseableBody
 from newscrawler.config import positive_int
-from newscrawler.images import proxied
+from newscrawler.pages.images import proxied
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
 
-from newscrawler.batchsize import store_batch_size
+from newscrawler.storage.batchsize import store_batch_size
 from newscrawler.signals import run_rejoined
 from newscrawler.storage import open_store
 from newscrawler.storage.base import WriteResult

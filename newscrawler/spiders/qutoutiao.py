@@ -14,15 +14,15 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawler.config import validate_settings
-from newscrawler.fingerprints import ARTICLE_ID_META, CANONICAL_URL_META
-from newscrawler.frontier import DETAIL_PRIORITY
-from newscrawler.headerguard import ResponseHeadersTooLarge
-from newscrawler.incremental import NEXT_PAGE_META, STORE_ID_META
+from newscrawler.scheduler.fingerprints import ARTICLE_ID_META, CANONICAL_URL_META
+from newscrawler.scheduler.frontier import DETAIL_PRIORITY
+from newscrawler.downloader.headerguard import ResponseHeadersTooLarge
+from newscrawler.middlewares.incremental import NEXT_PAGE_META, STORE_ID_META
 from newscrawler.items import article_id
 from newscrawler.pages.article import build_article
 from newscrawler.pages.detail import parse_detail
 from newscrawler.pages.listing import ListingEntry, ListingError, parse_listing
-from newscrawler.privatehosts import RefusedHost
+from newscrawler.middlewares.privatehosts import RefusedHost
 from newscrawler.spiders.params import QutoutiaoArgs
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from newscrawler.body import sanitize
+from newscrawler.pages.body import sanitize
 from newscrawler.items import ARTICLE_FIELDS, ARTICLE_TYPES
 from newscrawler.urls import is_http_url
 

@@ -27,7 +27,7 @@ from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.web.client import HTTPConnectionPool, ResponseFailed
 
 from newscrawler.config import positive_int
-from newscrawler.headerguard import GuardedEndpoint, HeadLimits, ResponseHeadersTooLarge
+from newscrawler.downloader.headerguard import GuardedEndpoint, HeadLimits, ResponseHeadersTooLarge
 
 
 class GuardedPool:
@@ -72,7 +72,7 @@ class HeadLimitedDownloadHandler(HTTP11DownloadHandler):
             raise RuntimeError(
                 "HeadLimitedDownloadHandler: this Scrapy version keeps no HTTPConnectionPool in "
                 "HTTP11DownloadHandler._pool, so response heads cannot be bounded; update "
-                "newscrawler/downloadhandler.py for it (or use Scrapy's own header limit, if it has one)"
+                "newscrawler/downloader/handler.py for it (or use Scrapy's own header limit, if it has one)"
             )
         self._pool = GuardedPool(pool, limits)
 

@@ -12,7 +12,7 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 
-from newscrawler.fingerprints import CANONICAL_URL_META
+from newscrawler.scheduler.fingerprints import CANONICAL_URL_META
 
 logger = logging.getLogger(__name__)
 

@@ -31,9 +31,9 @@ from scrapy_redis.scheduler import Scheduler
 
 from newscrawler.config import duration
 from newscrawler.errors import ConfigError
-from newscrawler.redis_outage import UNAVAILABLE, Outage, describe
-from newscrawler.redis_run import Beat, RunMembership
-from newscrawler.run_identity import check_run_name, run_identity, spider_arguments
+from newscrawler.scheduler.redis_outage import UNAVAILABLE, Outage, describe
+from newscrawler.scheduler.redis_run import Beat, RunMembership
+from newscrawler.scheduler.run_identity import check_run_name, run_identity, spider_arguments
 from newscrawler.signals import run_rejoined
 from newscrawler.storage import store_target
 
@@ -49,8 +49,8 @@ class DistributedAddon:
     def update_settings(self, settings: BaseSettings) -> None:
         if not settings.get("REDIS_URL"):
             return
-        settings.set("SCHEDULER", "newscrawler.distributed.RunScheduler", "addon")
-        settings.set("DUPEFILTER_CLASS", "newscrawler.distributed.RunDupeFilter", "addon")
+        settings.set("SCHEDULER", "newscrawler.scheduler.distributed.RunScheduler", "addon")
+        settings.set("DUPEFILTER_CLASS", "newscrawler.scheduler.distributed.RunDupeFilter", "addon")
         # Several workers share the queue: the first to close must not delete it.
         settings.set("SCHEDULER_PERSIST", True, "addon")
         # A dead worker may leave gaps behind listing pages whose articles are all stored,

@@ -1,6 +1,6 @@
 """Spidermon's extension, reporting tidily: a failed monitor is one ERROR line with its reason.
 
-The monitors themselves (what a healthy crawl is) are in ``newscrawler.monitors``.
+The monitors themselves (what a healthy crawl is) are in ``newscrawler.extensions.monitors``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 class TidyMonitorResult(SpiderMonitorResult):
     """Spidermon's log report, with a failed monitor told in one ERROR line: its name and reason.
 
-    Spidermon quotes the failed assertion as a unittest traceback into newscrawler/monitors.py,
+    Spidermon quotes the failed assertion as a unittest traceback into newscrawler/extensions/monitors.py,
     which reads like a crash; a failure is a verdict on the crawl. A monitor that raised
     (status ERROR: a bug in the monitor) keeps its traceback.
     """

@@ -1,6 +1,6 @@
 """Spidermon monitors run when the crawl closes; their verdict decides the exit status.
 
-The report is logged by ``newscrawler.monitor_report`` (``[Spidermon]`` lines) and the outcome
+The report is logged by ``newscrawler.extensions.monitor_report`` (``[Spidermon]`` lines) and the outcome
 lands in the stats: ``monitors/passed``, ``monitors/failed``, ``monitors/warnings`` and
 ``monitors/result``.
 """
@@ -16,7 +16,7 @@ from spidermon.contrib.scrapy.monitors import FinishReasonMonitor, ItemValidatio
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
 
 from newscrawler.errors import ConfigError
-from newscrawler.itemerrors import BUG_STATS
+from newscrawler.extensions.itemerrors import BUG_STATS
 from newscrawler.items import ARTICLE_TYPES
 
 logger = logging.getLogger(__name__)

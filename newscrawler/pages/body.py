@@ -23,7 +23,7 @@ import nh3
 from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XMLSyntaxError
 
-from newscrawler.images import original, proxied_http
+from newscrawler.pages.images import original, proxied_http
 from newscrawler.text import needs_scrub, scrub
 from newscrawler.urls import Resolver
 

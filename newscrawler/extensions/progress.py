@@ -12,7 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 
-from newscrawler.monitors import prefixed_total
+from newscrawler.extensions.monitors import prefixed_total
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Extensions: spidermon's close monitors and their report, progress lines, bug counts, log lines."""

@@ -1,0 +1,1 @@
+"""Spider and downloader middlewares: private hosts, charsets, incremental crawling, lost requests."""

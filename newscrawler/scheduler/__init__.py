@@ -1,0 +1,1 @@
+"""The frontier: request priorities and fingerprints, and the shared Valkey/Redis frontier of a run."""
