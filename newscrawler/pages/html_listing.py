@@ -27,7 +27,7 @@ class HtmlListing:
             root = lxml.html.document_fromstring(scrub(text).encode("utf-8"), parser=html_parser())
         except ParserError:  # an empty document
             raise ListingError("empty_body", "empty page") from None
-        base = base_url(root, url)
+        base, _ = base_url(root, url)  # a refused <base> is the article page's concern: the URL serves
         assert self.listing.entries is not None  # an html profile has them (profile.py)
         rows = [row for row in self.listing.entries.search(root) if isinstance(row, lxml.html.HtmlElement)]
         if not rows:

@@ -231,8 +231,11 @@ class RunScheduler(Scheduler):
                 self.df.log(request, self.spider)
                 return False
         except UNAVAILABLE as exc:
+            # The fingerprint may be in (the reply, not the write, was lost): asking again after the
+            # outage could drop the request for good. Queue it then unasked: at worst it is fetched
+            # twice, and the store keeps one copy.
             self.outage.begin(exc)
-            self.outage.hold(request, seen=False)
+            self.outage.hold(request, seen=True)
             return True
         try:
             self.queue.push(request)
