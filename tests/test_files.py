@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawler import files
+from newscrawler.exporters import files
 from newscrawler.exporters.hexo import PostTemplate, post_filename
 from newscrawler.exporters.files import holds, replacing
 from newscrawler.settings import HEXO_AUTHOR, HEXO_CATEGORIES
