@@ -25,7 +25,8 @@ class Article:
     title: str | None = None
     summary: str | None = None
     author: str | None = None
-    channel_id: int | None = None
+    channel_id: int | str | None = None  # the source profile's channel id, typed as the profile writes it
+    channel: str | None = None  # that channel's name
     category_id: int | None = None
     category: str | None = None
     tags: list[str] = field(default_factory=list)
@@ -54,7 +55,8 @@ ARTICLE_TYPES: dict[str, Any] = {
     "required": list(ARTICLE_FIELDS),
     "properties": {
         "id": _TEXT, "source": _TEXT, "source_id": _TEXT_OR_NULL, "url": _TEXT, "title": _TEXT,
-        "summary": _TEXT_OR_NULL, "author": _TEXT_OR_NULL, "channel_id": _NUMBER_OR_NULL,
+        "summary": _TEXT_OR_NULL, "author": _TEXT_OR_NULL,
+        "channel_id": {"type": ["integer", "string", "null"]}, "channel": _TEXT_OR_NULL,
         "category_id": _NUMBER_OR_NULL, "category": _TEXT_OR_NULL, "tags": _TEXTS,
         "content_type": {"enum": ["article", "video"]}, "published_at": {}, "crawled_at": {},
         "cover_images": _TEXTS, "image_urls": _TEXTS, "headimg": _TEXT_OR_NULL, "content_html": _TEXT,
