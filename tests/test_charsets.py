@@ -111,3 +111,18 @@ def test_any_python_codec_label_never_loses_the_page(label: str, meta: str | Non
     if resolve_encoding(label) not in WEB_ENCODINGS:
         assert TEXT in text, (label, response.encoding)  # a browser ignores the label, and so do we
 
+
+
+@pytest.mark.parametrize("header", [None, "idna", "x-bogus"])
+@pytest.mark.parametrize("meta", ["utf-16", "UTF-16LE", "utf-16be"])
+def test_a_meta_naming_utf16_is_read_as_utf8(header: str | None, meta: str) -> None:
+    """HTML's prescan: a <meta> can only be read in an ASCII-compatible page, so UTF-16 there means UTF-8."""
+    response, counted = through_middleware(html(page(meta).encode("utf-8"), header))
+    assert TEXT in response.text and TITLE in response.text
+    assert counted == 1
+
+
+def test_a_real_utf16_page_keeps_its_bom() -> None:
+    body = page(None).encode("utf-16")  # with its byte order mark
+    response, counted = through_middleware(html(body, None))
+    assert TEXT in response.text and counted == 0

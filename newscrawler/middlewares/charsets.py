@@ -37,6 +37,9 @@ WHATWG_ENCODINGS = (
     "UTF-16BE", "UTF-16LE", "UTF-16",
 )
 WEB_ENCODINGS = frozenset(filter(None, map(resolve_encoding, WHATWG_ENCODINGS)))
+# A <meta> can only be read in an ASCII-compatible encoding, so one naming UTF-16 is wrong about
+# the very bytes it sits in: HTML's prescan reads such a page as UTF-8.
+UTF_16 = frozenset(filter(None, map(resolve_encoding, ("UTF-16", "UTF-16LE", "UTF-16BE"))))
 
 
 def is_web_encoding(codec: str | None) -> bool:
@@ -48,6 +51,16 @@ def is_web_encoding(codec: str | None) -> bool:
     return codec in WEB_ENCODINGS
 
 
+def meta_encoding(body: bytes) -> str | None:
+    """The ``<meta>`` charset as HTML's prescan takes it: a UTF-16 label there means UTF-8.
+
+    >>> meta_encoding(b'<meta charset="utf-16"><p>x</p>'), meta_encoding(b'<meta charset="gbk">')
+    ('utf-8', 'gb18030')
+    """
+    meta = html_body_declared_encoding(body)
+    return "utf-8" if meta in UTF_16 else meta
+
+
 def declared_encoding(response: TextResponse) -> str | None:
     """The codec the response's BOM, Content-Type or ``<meta>`` names (the first that names a known one)."""
     content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
@@ -57,7 +70,7 @@ def declared_encoding(response: TextResponse) -> str | None:
 
 def fallback_encoding(body: bytes) -> tuple[str, str]:
     """The encoding to read a body whose declared charset is unusable, and where it came from."""
-    meta = html_body_declared_encoding(body)
+    meta = meta_encoding(body)
     if meta is not None and is_web_encoding(meta):
         return meta, "its <meta> charset"
     try:
@@ -86,9 +99,13 @@ class CharsetMiddleware:
         if not isinstance(response, TextResponse):
             return response
         declared = declared_encoding(response)
-        if declared is None or is_web_encoding(declared):
+        if declared in UTF_16 and declared != meta_encoding(response.body) and not read_bom(response.body)[0] \
+                and not http_content_type_encoding((response.headers.get(b"Content-Type") or b"").decode("latin-1")):
+            encoding, source = "utf-8", "a <meta> naming UTF-16 is read as UTF-8, as browsers do"
+        elif declared is None or is_web_encoding(declared):
             return response
-        encoding, source = fallback_encoding(response.body)
+        else:
+            encoding, source = fallback_encoding(response.body)
         self.stats.inc_value("charset/unusable")
         logger.warning("%s declares charset %r, which browsers do not read; decoded as %s (%s)",
                        response.url, declared, encoding, source)
