@@ -28,7 +28,7 @@ def pipeline(cls: type, **settings: Any) -> Any:
 
 
 def article(**fields: Any) -> Article:
-    base = dict(id="qutoutiao:1", source_id="1", url="http://h/1.html", title="t", published_at="1625741751000",
+    base = dict(id="qutoutiao:1", source="qutoutiao", source_id="1", url="http://h/1.html", title="t", published_at="1625741751000",
                 crawled_at=NOW, content_html="<p>x</p>")
     return Article(**{**base, **fields})
 
