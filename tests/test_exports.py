@@ -136,7 +136,7 @@ def test_front_matter_reads_back(title: str) -> None:
 def test_filename_never_from_title(tmp_path: Path) -> None:
     doc = to_document(article(7, title="../../etc/passwd: 你好", source_id="7/../x"))
     assert post_filename(doc) == "2026-11-21-qutoutiao-7x-37be7c4d2b.md"
-    export_posts([doc], tmp_path, CATEGORIES, "趣头条")
+    export_posts([doc], tmp_path, {})
     assert [p.name for p in tmp_path.iterdir()] == ["2026-11-21-qutoutiao-7x-37be7c4d2b.md"]
 
 
@@ -216,6 +216,7 @@ def test_feeds_from_a_crawl(tmp_path: Path, name: str, fmt: str) -> None:
 
 
 def test_items_with_awkward_text_still_make_valid_feeds(tmp_path: Path) -> None:
+    from newscrawler.exporters.feedmeta import FeedMeta
     from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
     from newscrawler.exporters.rss import RssItemExporter
 
@@ -223,7 +224,7 @@ def test_items_with_awkward_text_still_make_valid_feeds(tmp_path: Path) -> None:
     video = article(2, content_html="", content_text="", summary=None)
     for cls, name in ((JsonFeedItemExporter, "f.json"), (RssItemExporter, "f.xml")):
         with (tmp_path / name).open("wb") as file:
-            exporter = cls(file, "t", "http://h/", "d")
+            exporter = cls(file, FeedMeta("t", "http://h/", "d"))
             exporter.start_exporting()
             exporter.export_item(odd)
             exporter.export_item(video)
