@@ -219,6 +219,8 @@ EXTENSIONS = {
     "newscrawler.extensions.progress.ProgressLog": 510,
     # An exception in an item pipeline (a bug) is counted, as Scrapy counts one in a callback.
     "newscrawler.extensions.itemerrors.PipelineExceptionStats": 0,
+    # HEXO_* or FEED_TITLE/FEED_HOME_URL/FEED_DESCRIPTION given: the crawl stops at start, naming the replacement.
+    "newscrawler.exporters.removed.RemovedExportSettings": 0,
 }
 # The suite run when the spider closes.
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawler.extensions.monitors.CloseMonitorSuite"]

@@ -17,7 +17,6 @@ from scrapy.exporters import BaseItemExporter
 
 from newscrawler.exporters import export_all
 from newscrawler.exporters.feedmeta import FeedMeta, crawl_feed_meta
-from newscrawler.exporters.removed import check_removed
 from newscrawler.storage.documents import iso
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -53,7 +52,6 @@ class JsonFeedItemExporter(BaseItemExporter):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> JsonFeedItemExporter:
-        check_removed(crawler.settings)
         return cls(file, crawl_feed_meta(crawler), **kwargs)
 
     def start_exporting(self) -> None:

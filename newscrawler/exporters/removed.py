@@ -1,8 +1,16 @@
-"""Export settings that are gone: each is one line naming what replaced it (exit status 2)."""
+"""Export settings that are gone: each is one line naming what replaced it (exit status 2).
+
+``scrapy export`` checks them before it opens the store; a crawl (whose ``-O`` feeds used
+FEED_TITLE and its kin) checks them at start through ``RemovedExportSettings``, an extension
+that does nothing else.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
 from newscrawler.errors import RemovedSetting
 
@@ -22,3 +30,12 @@ def check_removed(settings: Any) -> None:
         if settings.get(name) is not None:
             raise RemovedSetting(f"{name} is no longer a setting: use {replacement} (a profile in "
                                  "SOURCES_DIR replaces the bundled one of its name; README, Exports)")
+
+
+class RemovedExportSettings:
+    """Stops a crawl given a removed export setting (one line, exit status 2); else not kept."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RemovedExportSettings:
+        check_removed(crawler.settings)
+        raise NotConfigured("no removed export setting given")

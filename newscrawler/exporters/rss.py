@@ -21,7 +21,6 @@ from scrapy.exporters import BaseItemExporter
 from newscrawler.dates import rfc1123
 from newscrawler.exporters import export_all
 from newscrawler.exporters.feedmeta import FeedMeta, crawl_feed_meta
-from newscrawler.exporters.removed import check_removed
 
 # Characters XML 1.0 cannot carry at all, even escaped (C0 controls, U+FFFE/U+FFFF, lone
 # surrogates), and the C1 controls, which it asks documents to avoid (2.2) and feed readers turn
@@ -70,7 +69,6 @@ class RssItemExporter(BaseItemExporter):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> RssItemExporter:
-        check_removed(crawler.settings)
         return cls(file, crawl_feed_meta(crawler), **kwargs)
 
     def start_exporting(self) -> None:
