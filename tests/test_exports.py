@@ -204,13 +204,16 @@ def test_feeds_from_a_crawl(tmp_path: Path, name: str, fmt: str) -> None:
                      "-s", f"NEWSCRAWLER_DB={tmp_path / 'db.sqlite3'}", "-s", f"DEADLETTER_DIR={tmp_path / 'dl'}",
                      http_proxy=url)
     assert run.returncode == 0, run.stderr[-2000:]
+    # A crawl's feed is of its one source: titled from the source's profile.
     if fmt == "jsonfeed":
         feed = json.loads(out.read_text(encoding="utf-8"))
         validate_json_feed(feed)
+        assert (feed["title"], feed["home_page_url"]) == ("趣头条", "http://home.qutoutiao.net")
         ids = {i["id"] for i in feed["items"]}
     else:
         parsed = feedparser.parse(out.read_bytes(), sanitize_html=False)
         assert not parsed.bozo
+        assert (parsed.feed.title, parsed.feed.link) == ("趣头条", "http://home.qutoutiao.net")
         ids = {e.id for e in parsed.entries}
     assert ids == {f"qutoutiao:{sid}" for sid in oracle.expected(Site(), cids=(1,), pages=1)["stored"]}
 

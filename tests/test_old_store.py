@@ -131,11 +131,16 @@ def test_old_sqlite_store_opens_migrated_and_answers_as_before(tmp_path: Path) -
         indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
         assert indexes == {"articles_published_at", "articles_source_published_at",
                            "articles_source_channel_published_at", "articles_channel_published_at"}
-    again = SqliteStore(db)  # up to date: opening it writes nothing
-    try:
-        assert again.db.total_changes == 0 and again.count() == len(rows)
-    finally:
-        again.close()
+    # Up to date, it opens with one read: no write, no wait for the write lock (a crawl writing
+    # beside it holds that lock; a store that took it to check would wait, then fail).
+    with sqlite3.connect(db, isolation_level=None) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        again = SqliteStore(db)
+        try:
+            assert again.db.total_changes == 0 and again.count() == len(rows)
+        finally:
+            again.close()
+            writer.execute("ROLLBACK")
 
 
 def test_old_mongodb_store_opens_migrated_and_answers_as_before(mongo_uri: str, mongo_db: str) -> None:
