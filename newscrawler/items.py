@@ -95,6 +95,20 @@ def channel_id_from_text(text: str, words: typing.Collection[int | str] = ()) ->
     return text if CHANNEL_WORD.fullmatch(text) else None
 
 
+def channel_id_of(value: Any) -> int | str | None:
+    """A channel id as the contract holds it, typed as the source's profile wrote it: a whole
+    number stays a number and a word a word (the word "1" is not the number 1); else None.
+
+    >>> channel_id_of(255), channel_id_of("tech"), channel_id_of("1"), channel_id_of(True), channel_id_of("推荐")
+    (255, 'tech', '1', None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and CHANNEL_WORD.fullmatch(value)):
+        return value
+    return None
+
+
 @dataclass(frozen=True)
 class Contract:
     """What the rules of one article class come to: read once, used by every stage."""

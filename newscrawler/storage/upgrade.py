@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from newscrawler.items import channel_id_of
 from newscrawler.sources.registry import load_profiles
 from newscrawler.storage.documents import with_defaults
 
@@ -42,11 +43,10 @@ def channel_name(names: ChannelNames, source: Any, channel_id: Any) -> str | Non
     >>> channel_name(names, "qutoutiao", True) is None
     True
     """
-    if isinstance(channel_id, bool) or not isinstance(channel_id, (int, str)) or not isinstance(source, str):
+    channel_id = channel_id_of(channel_id)  # a dict finds True under 1: only ints and words are ids
+    if channel_id is None or not isinstance(source, str):
         return None
-    channels = names.get(source, {})
-    # A dict finds 1 under "1"'s hash never, but finds True under 1: bools are refused above.
-    return channels.get(channel_id)
+    return names.get(source, {}).get(channel_id)
 
 
 def upgrade(doc: dict[str, Any], names: ChannelNames) -> dict[str, Any]:
