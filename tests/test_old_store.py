@@ -218,3 +218,25 @@ def test_a_store_from_before_newest_wins_is_migrated_too(tmp_path: Path) -> None
     with sqlite3.connect(db) as raw:
         crawled = raw.execute("SELECT crawled_at, json_extract(doc, '$.crawled_at') FROM articles").fetchall()
     assert crawled and all(column and column[:19] == doc[:19] for column, doc in crawled)
+
+
+@pytest.mark.parametrize("with_profiles", [True, False])
+def test_mongodb_migration_names_channels_by_source_and_typed_id(with_profiles: bool, mongo_uri: str, mongo_db: str,
+                                                                 tmp_path: Path) -> None:
+    """One pipeline update: the number 1 and the word "1" of different sources get their own names;
+    with no profile to name them (an empty registry), the field is there and null."""
+    from newscrawler.storage.upgrade import channel_names
+    from tests.sources_sample import write_sources_dir
+
+    lacking = [{"_id": f"{source}:{n}", "id": f"{source}:{n}", "source": source, "channel_id": channel}
+               for n, (source, channel) in enumerate([("qutoutiao", 1), ("zaker", 1), ("wordy", "1"), ("wordy", 1),
+                                                      ("dockone", None)])]
+    with MongoClient(mongo_uri) as client:
+        client[mongo_db].articles.insert_many(lacking)
+    names = channel_names(write_sources_dir(tmp_path / "sources")) if with_profiles else {}
+    with MongoClient(mongo_uri, tz_aware=True) as client:
+        MongoStore(client, mongo_db, "articles", "the test server", names=names).close()
+    with MongoClient(mongo_uri) as client:
+        found = {d["_id"]: (d["channel"], d["tags"], d["content_type"]) for d in client[mongo_db].articles.find()}
+    expected = ["热点", "国内", "头条", None, None] if with_profiles else [None] * 5
+    assert found == {doc["_id"]: (name, [], "article") for doc, name in zip(lacking, expected)}

@@ -109,18 +109,22 @@ class MongoStore(Store):
 
     def _migrate(self) -> None:
         """Documents from before ``channel`` (without the field) get their channel's name, and every
-        contract field they lack its default, as ``storage.upgrade`` reads them. Idempotent; once
-        done, the collection is noted up to date and the next writer only looks that up."""
+        contract field they lack its default, as ``storage.upgrade`` reads them: one pipeline update,
+        one pass over the collection. Idempotent; once done, the collection is noted up to date and
+        the next writer only looks that up."""
         if self.schema.find_one({"_id": SCHEMA_ID, "version": {"$gte": SCHEMA_VERSION}}) is not None:
             return
-        if self.collection.find_one({"channel": {"$exists": False}}, {"_id": 1}) is not None:
-            for source, channels in self.names.items():
-                for channel_id, name in channels.items():
-                    self.collection.update_many(
-                        {"source": source, "channel_id": channel_id, "channel": {"$exists": False}},
-                        {"$set": {"channel": name}})
-            for name in (name for name in ARTICLE_FIELDS if name not in CONTRACT.required):
-                self.collection.update_many({name: {"$exists": False}}, {"$set": {name: CONTRACT.default(name)}})
+        optional = [name for name in ARTICLE_FIELDS if name not in CONTRACT.required]
+        branches = [{"case": {"$and": [{"$eq": ["$source", source]}, {"$eq": ["$channel_id", channel_id]}]},
+                     "then": {"$literal": name}}
+                    for source, channels in self.names.items() for channel_id, name in channels.items()]
+        named = {"$switch": {"branches": branches, "default": None}} if branches else None  # $switch needs one
+        defaults = {name: named if name == "channel" else {"$literal": CONTRACT.default(name)} for name in optional}
+        filled = {name: {"$cond": [{"$eq": [{"$type": f"${name}"}, "missing"]}, value, f"${name}"]}
+                  for name, value in defaults.items()}
+        lacking = {"$or": [{name: {"$exists": False}} for name in optional]}
+        if self.collection.find_one(lacking, {"_id": 1}) is not None:  # none in a new collection
+            self.collection.update_many(lacking, [{"$set": filled}])
         self.schema.update_one({"_id": SCHEMA_ID}, {"$set": {"version": SCHEMA_VERSION}}, upsert=True)
 
     def _raise_if_auth(self, exc: PyMongoError) -> None:

@@ -163,9 +163,10 @@ class SqliteStore(Store):
                     self.db.execute(TABLE.format(name="articles"))
                 else:
                     self._migrate_table(columns)
-                    self._migrate_documents()
                 for statement in filter(str.strip, INDEXES.split(";")):
                     self.db.execute(statement)
+                if columns:  # with the indexes: each channel's update finds its rows by them
+                    self._migrate_documents()
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self.db.execute("COMMIT")
         except BaseException:
