@@ -13,7 +13,6 @@ from pymongo.write_concern import WriteConcern
 from scrapy.settings import BaseSettings
 
 from newscrawler.errors import ConfigError
-from newscrawler.items import ARTICLE_FIELDS, CONTRACT
 from newscrawler.storage.base import Query, Rejected, Store, StoreError, WriteResult, chunked, latest_per_id
 from newscrawler.storage.mongouri import check, redact, scrub, write_concern
 from newscrawler.storage.upgrade import ChannelNames, channel_names, upgrade
@@ -60,6 +59,11 @@ def upsert(doc: dict[str, Any], now: datetime) -> UpdateOne:
                      [{"$replaceWith": {"$cond": [same, "$$ROOT", replacement]}}], upsert=True)
 
 
+def _switch(branches: list[dict[str, Any]]) -> Any:
+    """An aggregation ``$switch`` over ``branches``, null when none matches (or there is none)."""
+    return {"$switch": {"branches": branches, "default": None}} if branches else None
+
+
 def seen_again(doc: dict[str, Any]) -> UpdateOne:
     """Same content crawled later: only ``crawled_at`` moves on, so an older copy can never win after it.
 
@@ -92,11 +96,14 @@ class MongoStore(Store):
             self._prepare()
 
     def _prepare(self) -> None:
-        """Indexes, and documents from older versions migrated; a writer does it when it opens."""
+        """Documents from older versions migrated, and the indexes; a writer does it when it opens.
+
+        The migration first: it touches every old document once, and no new index needs updating meanwhile.
+        """
         try:
+            self._migrate()
             for keys in INDEXES:
                 self.collection.create_index(keys)
-            self._migrate()
         except OperationFailure as exc:
             self._raise_if_auth(exc)
             logger.error("%s refused to create indexes or migrate older documents: %s", self.description,
@@ -108,23 +115,21 @@ class MongoStore(Store):
                          self.description, mongo_cause(exc))
 
     def _migrate(self) -> None:
-        """Documents from before ``channel`` (without the field) get their channel's name, and every
-        contract field they lack its default, as ``storage.upgrade`` reads them: one pipeline update,
-        one pass over the collection. Idempotent; once done, the collection is noted up to date and
-        the next writer only looks that up."""
+        """Documents from before ``channel`` (without the field) get their channel's name from their
+        source's profile, null when it has none: one pipeline update, one pass over the collection.
+        (A contract field a document lacks otherwise is filled in as it is read: storage.upgrade.)
+        Idempotent; once done, the collection is noted up to date and the next writer only looks
+        that up."""
         if self.schema.find_one({"_id": SCHEMA_ID, "version": {"$gte": SCHEMA_VERSION}}) is not None:
             return
-        optional = [name for name in ARTICLE_FIELDS if name not in CONTRACT.required]
-        branches = [{"case": {"$and": [{"$eq": ["$source", source]}, {"$eq": ["$channel_id", channel_id]}]},
-                     "then": {"$literal": name}}
-                    for source, channels in self.names.items() for channel_id, name in channels.items()]
-        named = {"$switch": {"branches": branches, "default": None}} if branches else None  # $switch needs one
-        defaults = {name: named if name == "channel" else {"$literal": CONTRACT.default(name)} for name in optional}
-        filled = {name: {"$cond": [{"$eq": [{"$type": f"${name}"}, "missing"]}, value, f"${name}"]}
-                  for name, value in defaults.items()}
-        lacking = {"$or": [{name: {"$exists": False}} for name in optional]}
-        if self.collection.find_one(lacking, {"_id": 1}) is not None:  # none in a new collection
-            self.collection.update_many(lacking, [{"$set": filled}])
+        # The source, then its channel id ($eq keeps 1 and "1" apart); $switch needs one branch at least.
+        named = _switch([{"case": {"$eq": ["$source", source]},
+                          "then": _switch([{"case": {"$eq": ["$channel_id", channel_id]}, "then": {"$literal": name}}
+                                           for channel_id, name in channels.items()])}
+                         for source, channels in self.names.items()])
+        unnamed = {"channel": {"$exists": False}}
+        if self.collection.find_one(unnamed, {"_id": 1}) is not None:  # none in a new collection
+            self.collection.update_many(unnamed, [{"$set": {"channel": named}}])
         self.schema.update_one({"_id": SCHEMA_ID}, {"$set": {"version": SCHEMA_VERSION}}, upsert=True)
 
     def _raise_if_auth(self, exc: PyMongoError) -> None:

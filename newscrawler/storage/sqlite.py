@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
@@ -14,7 +13,6 @@ from typing import Any
 
 from newscrawler.storage.base import (Query, Rejected, Store, StoreError, StoreGone, WriteResult, chunked,
                                       latest_per_id)
-from newscrawler.items import ARTICLE_FIELDS, CONTRACT
 from newscrawler.storage.causes import cause
 from newscrawler.storage.documents import from_json, iso, to_json
 from newscrawler.storage.upgrade import ChannelNames, channel_names, upgrade
@@ -189,18 +187,15 @@ class SqliteStore(Store):
             self.db.execute("ALTER TABLE articles_migrating RENAME TO articles")
 
     def _migrate_documents(self) -> None:
-        """Documents from before ``channel`` (without the field) get their channel's name, and every
-        contract field they lack its default, as ``storage.upgrade`` reads them."""
+        """Documents from before ``channel`` (without the field) get their channel's name from their
+        source's profile, null when it has none. (A contract field a document lacks otherwise is
+        filled in as it is read: storage.upgrade.)"""
         unnamed = "json_type(doc, '$.channel') IS NULL"  # no such field (a JSON null is 'null')
         for source, channels in self.names.items():
             for channel_id, name in channels.items():
                 self.db.execute(f"UPDATE articles SET doc = json_set(doc, '$.channel', ?) "
                                 f"WHERE source = ? AND channel_id = ? AND {unnamed}", (name, source, channel_id))
-        optional = [name for name in ARTICLE_FIELDS if name not in CONTRACT.required]
-        paths = ", ".join(f"'$.{name}', json(?)" for name in optional)
-        lacking = " OR ".join(f"json_type(doc, '$.{name}') IS NULL" for name in optional)
-        self.db.execute(f"UPDATE articles SET doc = json_insert(doc, {paths}) WHERE {lacking}",
-                        [json.dumps(CONTRACT.default(name)) for name in optional])
+        self.db.execute(f"UPDATE articles SET doc = json_set(doc, '$.channel', NULL) WHERE {unnamed}")
 
     def check_file(self) -> None:
         """StoreGone unless the path still names the file this store opened.

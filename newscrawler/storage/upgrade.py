@@ -2,10 +2,11 @@
 
 Since issue 18 an article names its channel (``channel``) beside its id. A document written
 before lacks the field: it gets its channel's name from its source's profile (the registry:
-bundled profiles and ``SOURCES_DIR``), and any other contract field it lacks its default. The
-stores do this once, when they open (``SqliteStore``, ``MongoStore``), and every document read
-or replayed goes through ``upgrade`` too, so one a store could not migrate (a MongoDB reader
-may not write) reads the same.
+bundled profiles and ``SOURCES_DIR``). The stores write that once, when they open
+(``SqliteStore``, ``MongoStore``). Every document read or replayed goes through ``upgrade``
+too, which also gives any other contract field a document lacks its default: one a store could
+not migrate (a MongoDB reader may not write) reads the same, and so does a field added to the
+contract later.
 """
 
 from __future__ import annotations
