@@ -20,6 +20,7 @@ import feedparser
 import pytest
 
 from newscrawler.cli import main
+from newscrawler.commands.progress import expected_total
 from newscrawler.exporters.feedmeta import FeedMeta
 from newscrawler.exporters.hexo import PostTemplate, post_filename
 from newscrawler.exporters.jsonfeed import render_jsonfeed
@@ -105,6 +106,17 @@ def test_sqlite_keeps_the_number_and_the_word_apart(kind: str, channel: int | st
         assert db.execute("SELECT count(*) FROM articles WHERE channel_id = ?", (channel,)).fetchone() == (1,)
         other = "1" if channel == 1 else 1
         assert db.execute("SELECT count(*) FROM articles WHERE channel_id = ?", (other,)).fetchone() == (0,)
+
+
+@pytest.mark.parametrize(("query", "total"), [(Query(), len(ARTICLES)), (Query(limit=3), 3), (Query(source="zaker"), None),
+                                              (Query(channel="tech"), None), (Query(tag="民生", limit=2), None)])
+def test_the_progress_bar_knows_its_end_only_without_filters(query: Query, total: int | None, tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    try:
+        store.write([to_document(a) for a in ARTICLES], T0)
+        assert expected_total(store, query) == total
+    finally:
+        store.close()
 
 
 # --- feeds per source and channel ----------------------------------------------------------------------
