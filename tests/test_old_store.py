@@ -240,3 +240,29 @@ def test_mongodb_migration_names_channels_by_source_and_typed_id(with_profiles: 
         found = {d["_id"]: d["channel"] for d in client[mongo_db].articles.find()}
     expected = ["热点", "国内", "头条", None, None] if with_profiles else [None] * 5
     assert found == {doc["_id"]: name for doc, name in zip(lacking, expected)}
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_dead_letters_from_before_channel_replay(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Dead letters the old code spooled (its documents, as JSON lines) replay into today's store:
+    ``channel`` is optional on the way in, named from the profile."""
+    from newscrawler.storage.deadletter import append_lines
+    from newscrawler.storage.replay import replay
+    from tests.stores import make_store
+
+    with sqlite3.connect(f"file:{OLD / 'old.sqlite3'}?mode=ro", uri=True) as db:
+        lines = [json.dumps({**json.loads(doc), "content_hash": digest}, ensure_ascii=False)
+                 for doc, digest in db.execute("SELECT doc, content_hash FROM articles")]
+    assert not any('"channel"' in line for line in lines)
+    append_lines(tmp_path / "dl" / "deadletter-20210708T000000Z-1.jsonl", lines)
+    store = make_store(kind, tmp_path, request)
+    try:
+        report = replay(store, tmp_path / "dl")
+        assert report.ok and report.written.new == len(lines) == 52
+        assert {(d["channel_id"], d["channel"]) for d in store.query(Query())} == {(1, "热点"), (2, "搞笑"), (6, "娱乐")}
+        # Written so: what a plain sqlite3 or pymongo reader sees has the name too.
+        raw = (store.reader.execute("SELECT json_extract(doc, '$.channel') FROM articles").fetchall() if kind == "sqlite"
+               else [(d["channel"],) for d in store.collection.find({}, {"channel": 1})])
+        assert sorted(set(raw)) == [("娱乐",), ("搞笑",), ("热点",)]
+    finally:
+        store.close()
