@@ -194,20 +194,22 @@ def test_the_bundled_profiles_hold_issue_18s_front_matter() -> None:
 def test_each_source_front_matter_as_hexo_reads_it(source: str, hexo_worker: HexoWorker) -> None:
     categories, author, style = FRONT[source]
     doc = {"title": "标题", "headimg": "", "published_at": PUBLISHED, "content_html": "<p>正文</p>"}
-    post = hexo_worker.render(f"2018-03-19-{source}-1.md", PostTemplate.of(source, PROFILES[source]).render(doc))
+    text = PostTemplate.of(source, PROFILES[source]).render(doc)
+    post = hexo_worker.render(f"2018-03-19-{source}-1.md", text)
     assert (post.front["categories"], post.front["author"]) == (categories, author)
     assert post.front["date"] == hexo_date(PUBLISHED, style, PROFILES[source].timezone)
-    if style == "rfc1123":
-        assert post.front["date"] == "Mon, 19 Mar 2018 02:59:00 GMT"
+    # As issue 18 writes them: the seed's RFC 1123, or Beijing's wall clock.
+    written = "Mon, 19 Mar 2018 02:59:00 GMT" if style == "rfc1123" else "2018-03-19 10:59:00"
+    assert f"\ndate: {written}\n" in text
 
 
-def test_exported_posts_carry_their_own_sources_front_matter(many_sources: list[str], tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str],
+def test_exported_posts_carry_their_own_sources_front_matter(many_sources: list[str], sources_dir: Path,
+                                                             tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                              hexo_worker: HexoWorker) -> None:
     """``scrapy export hexo`` over a store of many sources: each post, read by Hexo, is its source's."""
     out = tmp_path / "posts"
     run(capsys, "export", "hexo", "--out", str(out), *many_sources)
-    wordy = load_profiles(many_sources[-1].partition("=")[2]).by_name["wordy"]
+    wordy = load_profiles(sources_dir).by_name["wordy"]
     fronts = {**FRONT, "wordy": (list(wordy.hexo.categories), wordy.hexo.author, "local"),
               "myfeed": (["myfeed"], "myfeed", "rfc1123")}  # no profile: filed under its name
     by_name = {post_filename(to_document(a)): a for a in ARTICLES}
