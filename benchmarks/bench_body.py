@@ -51,7 +51,7 @@ PAGES: dict[str, Callable[[], str]] = {
 def through_body_stage(stage: BodyPipeline, html: str) -> str:
     """The spider's parse then the body stage; what became of the article."""
     detail = parse_detail(html, "div.content", URL)
-    article = Article(id="qutoutiao:1", url=URL, title="t", content_html=detail.content_html,
+    article = Article(id="qutoutiao:1", source="qutoutiao", url=URL, title="t", content_html=detail.content_html,
                       crawled_at=datetime.now(timezone.utc))
     try:
         stage.process_item(article)

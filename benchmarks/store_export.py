@@ -42,7 +42,8 @@ def articles(count: int) -> list[Article]:
         body = model.body.strip()
         source_id = str(1_000_000 + n)
         items.append(Article(
-            id=article_id(source_id), source_id=source_id, url=f"http://{model.host}/detail/{source_id}.html",
+            id=article_id("qutoutiao", source_id), source="qutoutiao", source_id=source_id,
+            url=f"http://{model.host}/detail/{source_id}.html",
             title=f"{html.unescape(model.title)} {n}", summary=None, author=model.author, channel_id=model.cid,
             category_id=1, category="热点", tags=list(model.tags), published_at=START - timedelta(minutes=n),
             crawled_at=START, cover_images=list(model.covers), image_urls=[], headimg=None,

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from scrapy.cmdline import execute
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
-from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.utils.log import configure_logging
 
-from newscrawler.errors import ConfigError
+from newscrawler.errors import ConfigError, RemovedSetting
 from newscrawler.storage import Query, StoreError
 from newscrawler.storage.causes import cause
 from newscrawler.storage.options import OptionError, parse_query
@@ -28,16 +28,27 @@ from newscrawler.storage.options import OptionError, parse_query
 SETTINGS_MODULE = "newscrawler.settings"
 
 
-def store_query(args: argparse.Namespace) -> Query:
-    """The validated filters (storage.options); OptionError names the bad one (exit status 2)."""
-    return parse_query(args.since, args.until, args.channel, args.tag, args.limit)
+def store_query(args: argparse.Namespace, settings: BaseSettings) -> Query:
+    """The validated filters (storage.options); OptionError names the bad one (exit status 2).
+
+    ``--channel`` is typed by ``--source``'s profile (bundled or in SOURCES_DIR), when it has one.
+    """
+    channels = None
+    if args.source is not None and args.channel is not None:
+        from newscrawler.sources.registry import sources_dir
+        from newscrawler.storage.upgrade import channel_names
+
+        channels = channel_names(sources_dir(settings))
+    return parse_query(args.since, args.until, args.channel, args.tag, args.limit, args.source, channels)
 
 
 def add_filters(parser: argparse.ArgumentParser) -> None:
     # Dates and limit are checked by storage.options, the same for both stores and every command.
     parser.add_argument("--since", help="published at or after (ISO 8601, UTC unless a zone is given)")
     parser.add_argument("--until", help="published before (ISO 8601)")
-    parser.add_argument("--channel", help="channel id, e.g. 255")
+    parser.add_argument("--source", help="one source's articles, by its name, e.g. qutoutiao")
+    parser.add_argument("--channel", help="channel id, a whole number or a word, e.g. 255 (typed by --source's "
+                                          "profile: see README, Querying)")
     parser.add_argument("--tag", help="articles carrying this tag")
     parser.add_argument("--limit", help="at most this many (a positive integer), newest first (default: all)")
 
@@ -73,7 +84,7 @@ class ProjectCommand(ScrapyCommand):
         configure_logging(self.settings)
         try:
             self.exitcode = self.execute(opts)
-        except OptionError as exc:  # a bad --limit, --since or --until: one line, exit status 2
+        except (OptionError, RemovedSetting) as exc:  # a bad option, a setting that is gone: one line, exit 2
             print(f"error: {exc}", file=sys.stderr)
             self.exitcode = 2
         except self.reported_errors as exc:

@@ -206,14 +206,9 @@ REDIS_OUTAGE_TIMEOUT = 300.0
 REDIS_RUN_NAME = ""
 
 # --- Exports ----------------------------------------------------------------
-# Categories listed in every Hexo post's front matter.
-HEXO_CATEGORIES = ["新媒体", "趣头条", "分类"]
-# Author written in Hexo front matter.
-HEXO_AUTHOR = "趣头条"
-# Title, home page and description of the JSON Feed and RSS channel.
-FEED_TITLE = "趣头条 (newscrawler)"
-FEED_HOME_URL = "http://www.qutoutiao.net/"
-FEED_DESCRIPTION = "Articles collected by newscrawler"
+# Hexo front matter and a feed's title and home page come from each source's profile
+# (hexo: categories, author, date_style; title; home_url). HEXO_CATEGORIES, HEXO_AUTHOR,
+# FEED_TITLE, FEED_HOME_URL and FEED_DESCRIPTION are gone: given, they stop the export.
 
 # --- Monitoring (spidermon) and progress ----------------------------------------
 # Close monitors (newscrawler/extensions/monitors.py) decide the exit status; -s SPIDERMON_ENABLED=0 turns them off.
@@ -224,6 +219,8 @@ EXTENSIONS = {
     "newscrawler.extensions.progress.ProgressLog": 510,
     # An exception in an item pipeline (a bug) is counted, as Scrapy counts one in a callback.
     "newscrawler.extensions.itemerrors.PipelineExceptionStats": 0,
+    # HEXO_* or FEED_TITLE/FEED_HOME_URL/FEED_DESCRIPTION given: the crawl stops at start, naming the replacement.
+    "newscrawler.exporters.removed.RemovedExportSettings": 0,
 }
 # The suite run when the spider closes.
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawler.extensions.monitors.CloseMonitorSuite"]

@@ -78,7 +78,7 @@ def test_the_issues_page_is_over_the_default_cap() -> None:
     page = page_html(title="t", author="a", time_text="", body="<p>" + "&" * 4_500_000 + "</p>", charset="utf-8",
                      like=1)
     assert len(page.encode()) < project_settings_dict()["DOWNLOAD_MAXSIZE"]
-    item = Article(id="qutoutiao:1", url="http://h.cn/1.html", title="t",
+    item = Article(id="qutoutiao:1", source="qutoutiao", url="http://h.cn/1.html", title="t",
                    content_html=parse_detail(page, "div.content", "http://h.cn/1.html").content_html)
     with pytest.raises(DropItem, match=r"^body/too_large \(27000007 bytes > MAX_BODY_BYTES 8388608\): http://h.cn/1"):
         stage.process_item(item)
@@ -93,7 +93,7 @@ def test_a_body_at_the_default_cap_fits_mongodb(mongo_uri: str, mongo_db: str) -
     images = [f"http://static.1sapp.com/qupost/img/{n:07d}.jpeg" for n in range(20_000)]
     text = "正文" * 100_000
     html_bytes = cap - sum(len(u) for u in images) - len(text.encode())
-    article = Article(id="qutoutiao:1", url="http://h.cn/1.html", title="标" * 10_000, summary="摘" * 10_000,
+    article = Article(id="qutoutiao:1", source="qutoutiao", url="http://h.cn/1.html", title="标" * 10_000, summary="摘" * 10_000,
                       published_at=datetime(2021, 7, 8, tzinfo=timezone.utc), crawled_at=datetime.now(timezone.utc),
                       content_html="&amp;" * (html_bytes // 5), content_text=text, image_urls=images,
                       tags=["标签"] * 50, cover_images=images[:100], content_type="article")

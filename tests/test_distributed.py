@@ -134,7 +134,7 @@ def kill_after_a_quarter(victim: Worker, replica: str, expected: int) -> None:
 def taken(replica: str) -> set[str]:
     """Store ids of the articles whose pages ``replica`` was asked for."""
     site = Site(CONFIG)
-    return {article_id(site.by_path[path]) for path in detail_hits(replica, CONFIG)}
+    return {article_id("qutoutiao", site.by_path[path]) for path in detail_hits(replica, CONFIG)}
 
 
 def test_killed_worker_is_recovered_by_the_next_run(redis_url: str, store: SharedStore) -> None:

@@ -136,7 +136,7 @@ def test_front_matter_reads_back(title: str) -> None:
 def test_filename_never_from_title(tmp_path: Path) -> None:
     doc = to_document(article(7, title="../../etc/passwd: 你好", source_id="7/../x"))
     assert post_filename(doc) == "2026-11-21-qutoutiao-7x-37be7c4d2b.md"
-    export_posts([doc], tmp_path, CATEGORIES, "趣头条")
+    export_posts([doc], tmp_path, {})
     assert [p.name for p in tmp_path.iterdir()] == ["2026-11-21-qutoutiao-7x-37be7c4d2b.md"]
 
 
@@ -204,18 +204,22 @@ def test_feeds_from_a_crawl(tmp_path: Path, name: str, fmt: str) -> None:
                      "-s", f"NEWSCRAWLER_DB={tmp_path / 'db.sqlite3'}", "-s", f"DEADLETTER_DIR={tmp_path / 'dl'}",
                      http_proxy=url)
     assert run.returncode == 0, run.stderr[-2000:]
+    # A crawl's feed is of its one source: titled from the source's profile.
     if fmt == "jsonfeed":
         feed = json.loads(out.read_text(encoding="utf-8"))
         validate_json_feed(feed)
+        assert (feed["title"], feed["home_page_url"]) == ("趣头条", "http://home.qutoutiao.net")
         ids = {i["id"] for i in feed["items"]}
     else:
         parsed = feedparser.parse(out.read_bytes(), sanitize_html=False)
         assert not parsed.bozo
+        assert (parsed.feed.title, parsed.feed.link) == ("趣头条", "http://home.qutoutiao.net")
         ids = {e.id for e in parsed.entries}
     assert ids == {f"qutoutiao:{sid}" for sid in oracle.expected(Site(), cids=(1,), pages=1)["stored"]}
 
 
 def test_items_with_awkward_text_still_make_valid_feeds(tmp_path: Path) -> None:
+    from newscrawler.exporters.feedmeta import FeedMeta
     from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
     from newscrawler.exporters.rss import RssItemExporter
 
@@ -223,7 +227,7 @@ def test_items_with_awkward_text_still_make_valid_feeds(tmp_path: Path) -> None:
     video = article(2, content_html="", content_text="", summary=None)
     for cls, name in ((JsonFeedItemExporter, "f.json"), (RssItemExporter, "f.xml")):
         with (tmp_path / name).open("wb") as file:
-            exporter = cls(file, "t", "http://h/", "d")
+            exporter = cls(file, FeedMeta("t", "http://h/", "d"))
             exporter.start_exporting()
             exporter.export_item(odd)
             exporter.export_item(video)

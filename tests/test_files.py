@@ -20,7 +20,7 @@ import pytest
 from newscrawler.exporters import files
 from newscrawler.exporters.hexo import PostTemplate, post_filename
 from newscrawler.exporters.files import holds, replacing
-from newscrawler.settings import HEXO_AUTHOR, HEXO_CATEGORIES
+from newscrawler.sources.registry import load_profiles
 from newscrawler.storage.documents import to_document
 from newscrawler.storage.sqlite import SqliteStore
 from tests.processes import ROOT, env
@@ -43,7 +43,8 @@ def one_article_db(tmp_path: Path) -> Path:
 
 def expected_post() -> tuple[str, bytes]:
     doc = to_document(article(1))
-    return post_filename(doc), PostTemplate(HEXO_CATEGORIES, HEXO_AUTHOR).render(doc).encode("utf-8")
+    template = PostTemplate.of("qutoutiao", load_profiles().by_name["qutoutiao"])
+    return post_filename(doc), template.render(doc).encode("utf-8")
 
 
 def run(*args: str, db: Path, limit_memory: bool = False) -> subprocess.CompletedProcess[str]:

@@ -65,7 +65,7 @@ def test_a_name_taken_by_another_article_is_a_failure_not_an_overwrite(tmp_path:
 
     monkeypatch.setattr(hexo, "post_filename", lambda doc: "same.md")
     first, second = to_document(article(1)), to_document(article(2))
-    result = hexo.export_posts([first, second], tmp_path, ["c"], "a")
+    result = hexo.export_posts([first, second], tmp_path, {})
     assert (result.written, result.failed) == (1, 1)
     text = (tmp_path / "same.md").read_text(encoding="utf-8")
     assert first["title"] in text and second["title"] not in text

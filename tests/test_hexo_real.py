@@ -19,12 +19,12 @@ import feedparser
 import lxml.html
 import pytest
 
-from newscrawler import settings as project_settings
 from newscrawler.pages.body import sanitize
 from newscrawler.exporters.hexo import PostTemplate, post_filename
 from newscrawler.replica import hostile
 from newscrawler.replica.server import serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
+from newscrawler.sources.registry import load_profiles
 from newscrawler.storage import Query
 from newscrawler.storage.sqlite import SqliteStore
 from tests.conftest import FIXTURES
@@ -35,6 +35,7 @@ from tests.test_body import PROXY
 from tests.test_exports import ADVERSARIAL
 
 SEED_POST = FIXTURES / "qutoutiao-hexo-post.md"
+QUTOUTIAO = load_profiles().by_name["qutoutiao"]
 
 
 def body_of(post: str) -> str:
@@ -137,8 +138,8 @@ def test_hexo_reads_the_front_matter_back(exported: HostileExport) -> None:
     for name, doc in exported.docs.items():
         front = exported.pages[name].get_element_by_id("front")
         assert front.get("data-title") == doc["title"], name
-        assert front.get("data-author") == project_settings.HEXO_AUTHOR
-        assert [c.get("data-name") for c in front.find_class("category")] == project_settings.HEXO_CATEGORIES
+        assert front.get("data-author") == QUTOUTIAO.hexo.author == "趣头条"
+        assert [c.get("data-name") for c in front.find_class("category")] == list(QUTOUTIAO.hexo.categories)
         assert front.get("data-headimg") == front.get("data-thumbnail") == (doc.get("headimg") or "")
         assert front.get("data-comments") == "false"
     titles = {doc["title"] for doc in exported.docs.values()}

@@ -28,7 +28,7 @@ def pipeline(cls: type, **settings: Any) -> Any:
 
 
 def article(**fields: Any) -> Article:
-    base = dict(id="qutoutiao:1", source_id="1", url="http://h/1.html", title="t", published_at="1625741751000",
+    base = dict(id="qutoutiao:1", source="qutoutiao", source_id="1", url="http://h/1.html", title="t", published_at="1625741751000",
                 crawled_at=NOW, content_html="<p>x</p>")
     return Article(**{**base, **fields})
 
@@ -48,7 +48,12 @@ def article(**fields: Any) -> Article:
          {"stats": {"read": 2344, "comment": 3, "share": 0, "like": None}}),
         ({"stats": {"read": "1.2万"}}, {"stats": {"read": None, "comment": None, "share": None, "like": None}}),
         # typed here; the category is named once, by pages/article.py
-        ({"channel_id": "255", "category_id": "13", "category": "体育"}, {"channel_id": 255, "category_id": 13, "category": "体育"}),
+        ({"channel_id": 255, "category_id": "13", "category": "体育"}, {"channel_id": 255, "category_id": 13, "category": "体育"}),
+        # a channel id is typed by the source's profile: a word stays a word, even the word "1"
+        ({"channel_id": "tech"}, {"channel_id": "tech"}),
+        ({"channel_id": "1"}, {"channel_id": "1"}),
+        ({"channel_id": True}, {"channel_id": None}),
+        ({"channel_id": "a b"}, {"channel_id": None}),
         ({"published_at": "1479213961897"}, {"published_at": datetime(2016, 11, 15, 12, 46, 1, 897000, tzinfo=timezone.utc)}),
         ({"published_at": 1479219748}, {"published_at": datetime(2016, 11, 15, 14, 22, 28, tzinfo=timezone.utc)}),
         ({"published_at": "3小时前"}, {"published_at": datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)}),

@@ -28,8 +28,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
 
 def article(n: int, **fields: Any) -> Article:
     base = Article(
-        id=f"qutoutiao:{n}", source_id=str(n), url=f"http://h/{n}.html", title=f"标题 {n}",
-        summary=None, author="新华社", channel_id=1 + n % 2, category_id=1, category="热点",
+        id=f"qutoutiao:{n}", source="qutoutiao", source_id=str(n), url=f"http://h/{n}.html", title=f"标题 {n}",
+        summary=None, author="新华社", channel_id=1 + n % 2, channel=("热点", "搞笑")[n % 2], category_id=1, category="热点",
         tags=["民生", f"t{n}"], published_at=T0 - timedelta(days=n), crawled_at=T0 + timedelta(microseconds=123456),
         cover_images=[], image_urls=[f"http://s/{n}.jpg"], headimg=None, content_html=f"<p>正文 {n}</p>",
         content_text=f"正文 {n}", stats={"read": n, "comment": 0, "share": 0, "like": None},

@@ -52,13 +52,14 @@ def scraped_ids(feed: Path) -> set[str]:
 # --- MongoDB: the write concern -----------------------------------------------------------------
 
 class WriteConcerns(monitoring.CommandListener):
-    """The writeConcern of every update command the client sent."""
+    """The writeConcern of every update command the client sent to the articles (not to the
+    store's note of its documents' version, "articles.schema", written with the same concern)."""
 
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "update":
+        if event.command_name == "update" and event.command["update"] == "articles":
             self.sent.append(dict(event.command.get("writeConcern", {})))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:

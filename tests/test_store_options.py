@@ -25,7 +25,10 @@ BAD_OPTIONS = [
     (["--since", "last tuesday"], "--since 'last tuesday': not an ISO 8601 date"),
     (["--since", "2026-11-28", "--until", "2026-11-01"], "--since '2026-11-28' is after --until '2026-11-01'"),
     (["--channel", str(2**64)], f"--channel '{2**64}': out of range"),
-    (["--channel", "推荐"], "--channel '推荐': expected a channel id (an integer)"),
+    (["--channel", "推荐"], "--channel '推荐': expected a channel id (a whole number, or a word of letters, digits"),
+    (["--channel", "a b"], "--channel 'a b': expected a channel id"),
+    (["--source", "趣头条"], "--source '趣头条': expected a source's name (lowercase letters, digits and _"),
+    (["--source", "Qutoutiao"], "--source 'Qutoutiao': expected a source's name"),
 ]
 
 
@@ -50,7 +53,7 @@ def test_bad_options_are_refused_before_the_store(args: list[str], message: str)
     options = dict(zip(args[::2], args[1::2], strict=True))
     with pytest.raises(ValueError, match="^" + re.escape(message)):
         parse_query(since=options.get("--since"), until=options.get("--until"), channel=options.get("--channel"),
-                    limit=options.get("--limit"))
+                    limit=options.get("--limit"), source=options.get("--source"))
 
 
 @pytest.mark.parametrize("kind", BACKENDS)

@@ -75,7 +75,7 @@ class SharedStore:
 
 def ids_of(source_ids: set[str]) -> list[str]:
     """The store ids of the replica's articles, as ``ids()`` lists them."""
-    return sorted(article_id(source_id) for source_id in source_ids)
+    return sorted(article_id("qutoutiao", source_id) for source_id in source_ids)
 
 
 @dataclass

@@ -13,7 +13,7 @@ class Command(ProjectCommand):
         return "Write stored articles as Hexo posts, JSON Feed, RSS or JSON Lines"
 
     def syntax(self) -> str:
-        return "{" + ",".join(FORMATS) + "} --out PATH [--since DATE] [--until DATE] [--channel ID] [--tag TAG] [--limit N]"
+        return "{" + ",".join(FORMATS) + "} --out PATH [--since DATE] [--until DATE] [--source NAME] [--channel ID] [--tag TAG] [--limit N]"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -22,6 +22,6 @@ class Command(ProjectCommand):
         add_filters(parser)
 
     def execute(self, opts: argparse.Namespace) -> int:
-        report = export_store(opts.format, self.settings, store_query(opts), opts.out)
+        report = export_store(opts.format, self.settings, store_query(opts, self.settings), opts.out)
         print(report)
         return 1 if report.failed else 0  # an article that could not be exported

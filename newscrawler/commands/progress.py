@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import IO, Any
 
 from tqdm import tqdm
@@ -24,7 +25,7 @@ def progress(iterable: Any = None, *, desc: str, total: int | None = None, unit:
 
 def expected_total(store: Store, query: Query) -> int | None:
     """How many articles ``query`` gives, when that is cheap to know (no filter but a limit)."""
-    if query.since or query.until or query.channel is not None or query.tag:
-        return None  # a bar without an end: count and rate only
+    if replace(query, limit=None) != Query():  # any filter: a bar without an end, count and rate only
+        return None
     count = store.count()
     return min(count, query.limit) if query.limit is not None else count

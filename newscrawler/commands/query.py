@@ -13,7 +13,7 @@ class Command(ProjectCommand):
         return "Print stored articles as JSON Lines, newest first"
 
     def syntax(self) -> str:
-        return "[--since DATE] [--until DATE] [--channel ID] [--tag TAG] [--limit N] [--out FILE]"
+        return "[--since DATE] [--until DATE] [--source NAME] [--channel ID] [--tag TAG] [--limit N] [--out FILE]"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -24,7 +24,7 @@ class Command(ProjectCommand):
         from newscrawler.exporters.from_store import query_lines, write_query
         from newscrawler.storage import open_store
 
-        query = store_query(opts)  # bad options are refused before any store is opened
+        query = store_query(opts, self.settings)  # bad options are refused before any store is opened
         store = open_store(self.settings, create=False)  # a mistyped path is an error, not a new database
         try:
             if opts.out:

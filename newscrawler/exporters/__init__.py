@@ -1,10 +1,23 @@
-"""Exports: Hexo posts, JSON Feed 1.1 and RSS 2.0 (the feeds are also Scrapy feed exporters)."""
+"""Exports: Hexo posts, JSON Feed 1.1 and RSS 2.0 (the feeds are also Scrapy feed exporters).
+
+Each format has one renderer, a function of (articles, feed metadata) -> bytes
+(``jsonfeed.render_jsonfeed``, ``rss.render_rss``), streamed to a file by its item exporter.
+"""
 
 from __future__ import annotations
 
-from scrapy.settings import BaseSettings
+from collections.abc import Iterable
+from typing import Any
+
+from scrapy.exporters import BaseItemExporter
 
 
-def feed_metadata(settings: BaseSettings) -> tuple[str, str, str]:
-    """Title, home page and description, in the order both feed exporters take them."""
-    return settings.get("FEED_TITLE"), settings.get("FEED_HOME_URL"), settings.get("FEED_DESCRIPTION")
+def export_all(exporter: BaseItemExporter, items: Iterable[Any]) -> int:
+    """Run ``exporter`` over ``items``, start to finish; the number of items."""
+    exporter.start_exporting()
+    count = 0
+    for item in items:
+        exporter.export_item(item)
+        count += 1
+    exporter.finish_exporting()
+    return count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,14 +11,18 @@ from typing import IO
 from scrapy.exporters import BaseItemExporter, JsonLinesItemExporter
 from scrapy.settings import BaseSettings
 
-from newscrawler.exporters import feed_metadata
+from newscrawler.commands.progress import expected_total, progress
+from newscrawler.exporters import export_all
+from newscrawler.exporters.feedmeta import FeedMeta, feed_meta, profiles_of
+from newscrawler.exporters.files import replacing
 from newscrawler.exporters.hexo import export_posts
 from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
+from newscrawler.exporters.removed import check_removed
 from newscrawler.exporters.rss import RssItemExporter
-from newscrawler.exporters.files import replacing
-from newscrawler.commands.progress import expected_total, progress
 from newscrawler.storage import Query, Store, open_store
 from newscrawler.storage.documents import contract_fields, to_json
+
+logger = logging.getLogger(__name__)
 
 FORMATS = ("hexo", "jsonfeed", "rss", "jsonl")
 
@@ -31,31 +36,33 @@ class ExportReport:
         return self.text
 
 
-def _exporter(kind: str, file: IO[bytes], settings: BaseSettings) -> BaseItemExporter:
+def _exporter(kind: str, file: IO[bytes], meta: FeedMeta) -> BaseItemExporter:
     if kind == "jsonl":
         return JsonLinesItemExporter(file, encoding="utf-8")
-    exporter_class = JsonFeedItemExporter if kind == "jsonfeed" else RssItemExporter
-    return exporter_class(file, *feed_metadata(settings))
+    return (JsonFeedItemExporter if kind == "jsonfeed" else RssItemExporter)(file, meta)
 
 
 def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Path) -> ExportReport:
-    """Export what ``query`` selects; never creates a missing SQLite database (StoreError)."""
+    """Export what ``query`` selects; never creates a missing SQLite database (StoreError).
+
+    Hexo posts take their front matter from their own source's profile; a feed of one source
+    (``query.source``) its title and home page.
+    """
+    check_removed(settings)
     out = Path(out)
+    profiles = profiles_of(settings)
+    for error in profiles.errors:  # the bundled profile of that name (if any) is used instead
+        logger.warning("Source profile not used: %s", error)
     store = open_store(settings, create=False)
     try:
         docs = progress(store.query(query), desc=f"export {kind}", total=expected_total(store, query))
         if kind == "hexo":
-            result = export_posts(docs, out, settings.getlist("HEXO_CATEGORIES"), settings.get("HEXO_AUTHOR"))
+            result = export_posts(docs, out, profiles.by_name)
             return ExportReport(f"Hexo posts in {out}/: {result.written} written, {result.unchanged} unchanged, "
                                 f"{result.failed} failed", result.failed)
-        count = 0
+        meta = feed_meta(profiles.by_name, query.source, query.channel)
         with replacing(out, devices=True) as file:
-            exporter = _exporter(kind, file, settings)
-            exporter.start_exporting()
-            for doc in docs:
-                exporter.export_item(contract_fields(doc))
-                count += 1
-            exporter.finish_exporting()
+            count = export_all(_exporter(kind, file, meta), (contract_fields(doc) for doc in docs))
         return ExportReport(f"{kind} in {out}: {count} articles")
     finally:
         store.close()

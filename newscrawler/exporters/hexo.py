@@ -1,5 +1,10 @@
 """Hexo posts, in the exact format of shared/seed/qutoutiao-hexo-post.md, inert for Hexo.
 
+Each post's front matter is its source's: the categories, author and date style of the source
+profile's ``hexo`` section (``PostTemplate.of``). An article whose source has no profile (a
+``scrapy crawl feed -a name=x`` crawl) is filed under its source's name: categories ``[x]``,
+author ``x``, dates in RFC 1123.
+
 Hexo renders a post's content with hexo-renderer-marked and its Nunjucks tag engine, then its
 filters. Each field is written so that these passes read it as plain content (see ``inert``
 and ``_front``), and what Hexo renders is the sanitized body: ``tests/test_hexo_real.py``
@@ -11,17 +16,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from newscrawler.pages.body import sanitize
-from newscrawler.dates import rfc1123
+from newscrawler.dates import local_time, rfc1123
 from newscrawler.exporters.files import holds, replacing
+from newscrawler.pages.body import sanitize
+from newscrawler.sources.profile import DEFAULT_TIMEZONE, SourceProfile
 
 logger = logging.getLogger(__name__)
 
@@ -137,15 +143,36 @@ def inert(html: str) -> str:
     return _TAG_TO_FIX.sub(_fix_values, _references(sanitize(html), _IN_CONTENT))
 
 
+# The Hexo date styles a profile may name (hexo.date_style).
+DATE_STYLES = ("rfc1123", "local")
+
+
 class PostTemplate:
-    """The front matter every post of an export shares (categories, author), dumped once.
+    """The front matter every post of one source shares (categories, author, date style), dumped once.
 
     PyYAML's emitter is pure Python: a dump per line made 7 per post, 81 % of an export.
     """
 
-    def __init__(self, categories: Iterable[str], author: str) -> None:
+    def __init__(self, categories: Iterable[str], author: str, date_style: str = "rfc1123",
+                 timezone_name: str = DEFAULT_TIMEZONE) -> None:
+        if date_style not in DATE_STYLES:
+            raise ValueError(f"date style {date_style!r}: expected one of {', '.join(DATE_STYLES)}")
         self.categories = "categories: \n" + "".join(" - " + _lines(c=_front(c))[len("c: "):] for c in categories)
         self.author = _lines(author=_front(author))
+        self.date_style = date_style
+        self.timezone = timezone_name
+
+    @classmethod
+    def of(cls, source: str, profile: SourceProfile | None) -> PostTemplate:
+        """The front matter of ``source``'s posts: its profile's, else filed under its name."""
+        if profile is None:
+            return cls([source], source)
+        return cls(profile.hexo.categories, profile.hexo.author, profile.hexo.date_style, profile.timezone)
+
+    def date(self, published: datetime) -> str:
+        """``Thu, 08 Jul 2021 10:55:51 GMT`` (rfc1123, the seed's), or ``2021-07-08 18:55:51`` in the
+        source's time zone (local), which Hexo reads as a time in the site's own zone."""
+        return rfc1123(published) if self.date_style == "rfc1123" else local_time(published, self.timezone)
 
     def render(self, doc: dict[str, Any]) -> str:
         # One dump per post; the thumbnail repeats the headimg value as written.
@@ -157,11 +184,24 @@ class PostTemplate:
             "headimg: ", headimg,
             self.author,
             "comments: false\n",
-            f"date: {rfc1123(doc['published_at'])}\n",
+            f"date: {self.date(doc['published_at'])}\n",
             "thumbnail: ", headimg,
         ]
         body = inert(doc.get("content_html") or "")
         return "\n---\n" + "".join(front) + "---\n\n<div>   \n" + body + "  \n</div>\n" + " " * 12
+
+
+class PostTemplates:
+    """One PostTemplate per source, made on first use."""
+
+    def __init__(self, profiles: Mapping[str, SourceProfile]) -> None:
+        self.profiles = profiles
+        self.made: dict[str, PostTemplate] = {}
+
+    def __getitem__(self, source: str) -> PostTemplate:
+        if source not in self.made:
+            self.made[source] = PostTemplate.of(source, self.profiles.get(source))
+        return self.made[source]
 
 
 @dataclass
@@ -171,11 +211,13 @@ class HexoResult:
     failed: int = 0
 
 
-def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path, categories: Iterable[str], author: str) -> HexoResult:
-    """Write one post per article; a file whose bytes would not change is not touched."""
+def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path,
+                 profiles: Mapping[str, SourceProfile]) -> HexoResult:
+    """Write one post per article, with its source's front matter (``profiles``, by name); a file
+    whose bytes would not change is not touched."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    template = PostTemplate(categories, author)
+    templates = PostTemplates(profiles)
     result = HexoResult()
     owners: dict[str, str] = {}  # file name -> article id, so that no post overwrites another
     for doc in docs:
@@ -184,7 +226,7 @@ def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path, categories
             if owners.setdefault(name, doc["id"]) != doc["id"]:
                 raise ValueError(f"{name} is already the post of {owners[name]}")
             path = out / name
-            data = template.render(doc).encode("utf-8")
+            data = templates[doc["source"]].render(doc).encode("utf-8")
             if holds(path, data):
                 result.unchanged += 1
                 continue

@@ -1,15 +1,22 @@
-"""JSON Feed 1.1 (https://jsonfeed.org/version/1.1) as a Scrapy item exporter."""
+"""JSON Feed 1.1 (https://jsonfeed.org/version/1.1): one renderer, for ``scrapy export`` and crawls.
+
+``render_jsonfeed(articles, meta)`` gives the bytes; ``JsonFeedItemExporter`` writes the same
+bytes as a stream (``-O feed.json:jsonfeed`` in a crawl, ``scrapy export jsonfeed``).
+"""
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterable
 from typing import IO, Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exporters import BaseItemExporter
 
-from newscrawler.exporters import feed_metadata
+from newscrawler.exporters import export_all
+from newscrawler.exporters.feedmeta import FeedMeta, crawl_feed_meta
 from newscrawler.storage.documents import iso
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -35,22 +42,23 @@ def feed_item(item: Any) -> dict[str, Any]:
 
 
 class JsonFeedItemExporter(BaseItemExporter):
-    """``-O feed.json:jsonfeed``: streams items, so large crawls stay small in memory."""
+    """Streams items, so large exports stay small in memory."""
 
-    def __init__(self, file: IO[bytes], title: str = "newscrawler", home_page_url: str | None = None,
-                 description: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, file: IO[bytes], meta: FeedMeta | None = None, **kwargs: Any) -> None:
         super().__init__(dont_fail=True, **kwargs)
         self.file = file
-        self.header = {"version": VERSION, "title": title, "home_page_url": home_page_url, "description": description}
+        self.meta = meta or FeedMeta()
         self.first = True
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> JsonFeedItemExporter:
-        return cls(file, *feed_metadata(crawler.settings), **kwargs)
+        return cls(file, crawl_feed_meta(crawler), **kwargs)
 
     def start_exporting(self) -> None:
-        header = {k: v for k, v in self.header.items() if v}
-        opening = json.dumps(header, ensure_ascii=False)[:-1] + ', "items": [\n'
+        meta = self.meta
+        header = {"version": VERSION, "title": meta.title, "home_page_url": meta.home_url,
+                  "description": meta.description}
+        opening = json.dumps({k: v for k, v in header.items() if v}, ensure_ascii=False)[:-1] + ', "items": [\n'
         self.file.write(opening.encode("utf-8"))
 
     def export_item(self, item: Any) -> None:
@@ -60,3 +68,10 @@ class JsonFeedItemExporter(BaseItemExporter):
 
     def finish_exporting(self) -> None:
         self.file.write(b"\n]}\n")
+
+
+def render_jsonfeed(articles: Iterable[Any], meta: FeedMeta) -> bytes:
+    """The JSON Feed of ``articles`` (items or stored documents, in order)."""
+    out = io.BytesIO()
+    export_all(JsonFeedItemExporter(out, meta), articles)
+    return out.getvalue()

@@ -1,8 +1,14 @@
-"""RSS 2.0 as a Scrapy item exporter, written with lxml's incremental XML writer."""
+"""RSS 2.0, written with lxml's incremental XML writer: one renderer, for ``scrapy export`` and crawls.
+
+``render_rss(articles, meta)`` gives the bytes; ``RssItemExporter`` writes the same bytes as a
+stream (``-O feed.xml:rss`` in a crawl, ``scrapy export rss``).
+"""
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterable
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from typing import IO, Any
@@ -13,7 +19,8 @@ from scrapy.crawler import Crawler
 from scrapy.exporters import BaseItemExporter
 
 from newscrawler.dates import rfc1123
-from newscrawler.exporters import feed_metadata
+from newscrawler.exporters import export_all
+from newscrawler.exporters.feedmeta import FeedMeta, crawl_feed_meta
 
 # Characters XML 1.0 cannot carry at all, even escaped (C0 controls, U+FFFE/U+FFFF, lone
 # surrogates), and the C1 controls, which it asks documents to avoid (2.2) and feed readers turn
@@ -49,28 +56,30 @@ def rss_item(item: Any) -> etree._Element:
 
 
 class RssItemExporter(BaseItemExporter):
-    """``-O feed.xml:rss``: one ``<item>`` per article, streamed."""
+    """One ``<item>`` per article, streamed. ``built_at`` is the ``lastBuildDate`` (now by default)."""
 
-    def __init__(self, file: IO[bytes], title: str = "newscrawler", link: str = "", description: str = "",
+    def __init__(self, file: IO[bytes], meta: FeedMeta | None = None, built_at: datetime | None = None,
                  **kwargs: Any) -> None:
         super().__init__(dont_fail=True, **kwargs)
         self.file = file
-        self.channel = {"title": title, "link": link, "description": description}
+        self.meta = meta or FeedMeta()
+        self.built_at = built_at
         self.stack = ExitStack()
         self.writer: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> RssItemExporter:
-        return cls(file, *feed_metadata(crawler.settings), **kwargs)
+        return cls(file, crawl_feed_meta(crawler), **kwargs)
 
     def start_exporting(self) -> None:
         self.writer = self.stack.enter_context(etree.xmlfile(self.file, encoding="utf-8"))
         self.writer.write_declaration()
         self.stack.enter_context(self.writer.element("rss", version="2.0"))
         self.stack.enter_context(self.writer.element("channel"))
-        for tag, text in self.channel.items():
+        meta = self.meta
+        for tag, text in (("title", meta.title), ("link", meta.home_url or ""), ("description", meta.description)):
             self.writer.write(_element(tag, text))
-        self.writer.write(_element("lastBuildDate", rfc1123(datetime.now(timezone.utc))))
+        self.writer.write(_element("lastBuildDate", rfc1123(self.built_at or datetime.now(timezone.utc))))
         self.writer.write(_element("generator", "newscrawler"))
 
     def export_item(self, item: Any) -> None:
@@ -78,3 +87,10 @@ class RssItemExporter(BaseItemExporter):
 
     def finish_exporting(self) -> None:
         self.stack.close()
+
+
+def render_rss(articles: Iterable[Any], meta: FeedMeta, built_at: datetime | None = None) -> bytes:
+    """The RSS of ``articles`` (items or stored documents, in order)."""
+    out = io.BytesIO()
+    export_all(RssItemExporter(out, meta, built_at), articles)
+    return out.getvalue()

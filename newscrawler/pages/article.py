@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from newscrawler.categories import CATEGORIES
-from newscrawler.items import SOURCE, Article, article_id
+from newscrawler.items import Article, article_id
 from newscrawler.pages.detail import DetailPage
 from newscrawler.pages.listing import ListingEntry
+
+# The one source these pages read until profiles build articles (issue 18).
+SOURCE = "qutoutiao"
 
 
 def _category_id(entry: ListingEntry) -> int | None:
@@ -26,7 +29,7 @@ def build_article(
     """
     category_id = _category_id(entry)
     return Article(
-        id=article_id(entry.source_id),
+        id=article_id(SOURCE, entry.source_id),
         source=SOURCE,
         source_id=entry.source_id,
         url=entry.canonical_url,

@@ -12,6 +12,7 @@ from w3lib.html import remove_tags, replace_entities
 
 from newscrawler.config import check_timezone
 from newscrawler.dates import is_plausible, parse_datetime
+from newscrawler.items import channel_id_of
 from newscrawler.numbers import to_int
 from newscrawler.text import scrub
 
@@ -71,8 +72,9 @@ class NormalizePipeline:
         adapter["author"] = clean_text(adapter.get("author"))
         # source_id is typed where the listing is parsed (unescaped once, like the id it must match).
         adapter["tags"] = clean_tags(adapter.get("tags"))
-        for name in ("channel_id", "category_id"):
-            adapter[name] = to_int(adapter.get(name))
+        # A channel id is the profile's own, number or word: kept as typed (items.channel_id_of).
+        adapter["channel_id"] = channel_id_of(adapter.get("channel_id"))
+        adapter["category_id"] = to_int(adapter.get("category_id"))
         stats = adapter.get("stats") or {}
         adapter["stats"] = {key: to_int(stats.get(key)) for key in STAT_KEYS}
         adapter["cover_images"] = [u.strip() for u in adapter.get("cover_images") or [] if u and u.strip()]

@@ -8,11 +8,12 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-
-REQUIRED = ("id", "url", "title", "published_at")
+from newscrawler.items import missing_fields
 
 
 class ValidatePipeline:
+    """Drops an article missing a field the contract requires (``items.Article``'s ``required``)."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
 
@@ -22,9 +23,7 @@ class ValidatePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        missing = [name for name in REQUIRED if not adapter.get(name)]
-        if adapter.get("content_type") == "article" and not (adapter.get("content_html") or "").strip():
-            missing.append("content_html")
+        missing = missing_fields(adapter)
         if missing:
             for name in missing:
                 self.stats.inc_value(f"validate/missing/{name}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from newscrawler.errors import ConfigError
 from newscrawler.sources.profile import ProfileError, SourceProfile, load_profile
@@ -65,3 +66,12 @@ def load_profiles(sources_dir: str | Path | None = None) -> Profiles:
                 logger.info("Source profile %s from %s replaces the one in %s", profile.name, path, replaced.path)
             found.by_name[profile.name] = profile
     return found
+
+
+# Where SOURCES_DIR points when the settings do not say (relative to the working directory).
+DEFAULT_SOURCES_DIR = "sources"
+
+
+def sources_dir(settings: Any) -> str:
+    """The SOURCES_DIR setting, ``sources`` when it is not set."""
+    return settings.get("SOURCES_DIR") or DEFAULT_SOURCES_DIR

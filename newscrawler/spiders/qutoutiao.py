@@ -100,9 +100,9 @@ class QutoutiaoSpider(scrapy.Spider):
     def detail_request(self, entry: ListingEntry, cid: int) -> scrapy.Request:
         # One fingerprint per article (its id and canonical URL), whatever channel or tracking
         # keys listed it: Scrapy's dupefilter drops the repeats (stat dupefilter/filtered).
-        meta: dict[str, Any] = {CANONICAL_URL_META: entry.canonical_url, ARTICLE_ID_META: article_id(entry.source_id)}
+        meta: dict[str, Any] = {CANONICAL_URL_META: entry.canonical_url, ARTICLE_ID_META: article_id(self.name, entry.source_id)}
         if not self.args.refresh:  # unmarked, the incremental middleware lets it through
-            meta[STORE_ID_META] = article_id(entry.source_id)
+            meta[STORE_ID_META] = article_id(self.name, entry.source_id)
         return scrapy.Request(
             entry.url,
             callback=self.parse_article,

@@ -20,13 +20,17 @@ def open_store(settings: BaseSettings, create: bool = True) -> Store:
     Readers (``query``, exports) pass ``create=False``: a mistyped SQLite path is then a
     StoreError naming it, not a new empty database.
     """
+    from newscrawler.sources.registry import sources_dir
+    from newscrawler.storage.upgrade import channel_names
+
+    names = channel_names(sources_dir(settings))  # the profiles' channels, for older documents
     if settings.get("MONGO_URI"):
         from newscrawler.storage.mongo import MongoStore
 
-        return MongoStore.from_settings(settings, create)
+        return MongoStore.from_settings(settings, create, names)
     from newscrawler.storage.sqlite import SqliteStore
 
-    return SqliteStore(settings.get("NEWSCRAWLER_DB"), create=create)
+    return SqliteStore(settings.get("NEWSCRAWLER_DB"), create=create, names=names)
 
 
 def store_target(settings: BaseSettings) -> str:

@@ -6,7 +6,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newscrawler.storage.upgrade import ChannelNames
 
 
 class StoreError(Exception):
@@ -54,7 +57,8 @@ class Query:
 
     since: datetime | None = None
     until: datetime | None = None
-    channel: int | None = None
+    source: str | None = None
+    channel: int | str | None = None  # typed: the number 1 and the word "1" are different ids
     tag: str | None = None
     limit: int | None = None
 
@@ -79,6 +83,7 @@ class Store(ABC):
 
     description: str
     durability: str  # what a counted write survives, in words, for the log line at start
+    names: ChannelNames  # the source profiles' channel names, for documents from before ``channel``
 
     @abstractmethod
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:

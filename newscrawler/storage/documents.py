@@ -11,20 +11,20 @@ from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, article_schema
 from newscrawler.pages.body import sanitize
-from newscrawler.items import ARTICLE_FIELDS, ARTICLE_TYPES
 from newscrawler.urls import is_http_url
 
-DATE_FIELDS = ("published_at", "crawled_at", "first_seen_at", "updated_at")
-# What counts as a change worth rewriting; counters and crawl time do not.
-HASHED_FIELDS = ("title", "content_html", "image_urls", "tags", "published_at")
+# The store's own bookkeeping beside the contract's fields.
+BOOKKEEPING_DATES = ("first_seen_at", "updated_at")
+DATE_FIELDS = (*CONTRACT.dates, *BOOKKEEPING_DATES)
 # Fields a reader's browser loads or follows: http(s) only, as the pipelines write them.
-URL_FIELDS = ("url", "headimg", "cover_images", "image_urls")
+URL_FIELDS = CONTRACT.urls
 STORABLE_FIELDS = frozenset(ARTICLE_FIELDS) | {"content_hash"}
 # The integers both stores hold (SQLite's INTEGER, BSON's int64): a larger one is refused by
 # their encoders, so it is a bad document, not a store failure.
 INT64 = range(-(2**63), 2**63)
-CONTRACT = Draft202012Validator(ARTICLE_TYPES)
+SCHEMA = Draft202012Validator(article_schema())
 
 
 def iso(value: datetime) -> str:
@@ -87,13 +87,24 @@ def from_json(text: str) -> dict[str, Any]:
     return doc
 
 
+def with_defaults(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with every optional contract field it lacks set to the field's default: a field
+    added to the contract after ``doc`` was written (a dead letter, an old stored copy) is
+    optional on the way in. A required field it lacks stays missing (check_storable says so)."""
+    for name in ARTICLE_FIELDS:
+        if name not in doc and name not in CONTRACT.required:
+            doc[name] = CONTRACT.default(name)
+    return doc
+
+
 def check_storable(doc: dict[str, Any]) -> None:
-    """BadDocument unless ``doc`` (read by from_json) is what the pipelines store: the contract's
-    fields and types, http(s) URLs, and a body the sanitizer leaves as it is."""
+    """BadDocument unless ``doc`` (read by from_json, its missing fields filled by with_defaults)
+    is what the pipelines store: the contract's schema (items.article_schema), http(s) URLs, and
+    a body the sanitizer leaves as it is."""
     unknown = sorted(set(doc) - STORABLE_FIELDS)
     if unknown:
         raise BadDocument(f"unknown field {unknown[0]}")
-    error = best_match(CONTRACT.iter_errors(doc))
+    error = best_match(SCHEMA.iter_errors(doc))
     if error is not None:
         raise BadDocument(_contract_reason(error))
     for name, value in doc.items():
@@ -136,8 +147,15 @@ def _check_encodable(where: str, value: Any) -> None:
 def _contract_reason(error: ValidationError) -> str:
     """The reason without the value (a poisoned value may be megabytes long): field and expectation."""
     where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)[1:]
+    field = error.absolute_path[0] if error.absolute_path else None
     if error.validator == "required":
         return f"missing {next(name for name in error.validator_value if name not in error.instance)}"
+    if error.validator == "pattern" and field in URL_FIELDS:
+        return f"{where} is not an http(s) URL"
+    if error.validator == "pattern":
+        return f"empty {where}"
+    if error.validator == "not" and field in DATE_FIELDS:  # null where a date is required
+        return f"missing {where}" if error.instance is None else f"bad date in {where}"
     if error.validator == "type":
         expected = error.validator_value
         return f"bad type in {where}: expected {' or '.join([expected] if isinstance(expected, str) else expected)}"
@@ -147,7 +165,7 @@ def _contract_reason(error: ValidationError) -> str:
 
 
 def content_hash(doc: dict[str, Any]) -> str:
-    material = to_json({name: doc.get(name) for name in HASHED_FIELDS})
+    material = to_json({name: doc.get(name) for name in CONTENT_FIELDS})
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

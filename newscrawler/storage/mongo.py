@@ -15,14 +15,23 @@ from scrapy.settings import BaseSettings
 from newscrawler.errors import ConfigError
 from newscrawler.storage.base import Query, Rejected, Store, StoreError, WriteResult, chunked, latest_per_id
 from newscrawler.storage.mongouri import check, redact, scrub, write_concern
+from newscrawler.storage.upgrade import ChannelNames, channel_names, upgrade
 
 logger = logging.getLogger(__name__)
 
+# Newest first by date, within a source, within a source's channel, within a channel id alone;
+# articles by tag.
 INDEXES = (
     [("published_at", DESCENDING)],
+    [("source", ASCENDING), ("published_at", DESCENDING)],
+    [("source", ASCENDING), ("channel_id", ASCENDING), ("published_at", DESCENDING)],
     [("channel_id", ASCENDING), ("published_at", DESCENDING)],
     [("tags", ASCENDING)],
 )
+# The version of the documents' shape; a writer brings older collections up to it (migrate) and
+# notes it in the collection "<collection>.schema", so that an up-to-date one costs one lookup.
+SCHEMA_VERSION = 1
+SCHEMA_ID = "documents"
 # Ids per $in lookup: keeps each query far below the 16 MB command limit.
 LOOKUP_CHUNK = 1000
 DUPLICATE_KEY = 11000
@@ -50,6 +59,11 @@ def upsert(doc: dict[str, Any], now: datetime) -> UpdateOne:
                      [{"$replaceWith": {"$cond": [same, "$$ROOT", replacement]}}], upsert=True)
 
 
+def _switch(branches: list[dict[str, Any]]) -> Any:
+    """An aggregation ``$switch`` over ``branches``, null when none matches (or there is none)."""
+    return {"$switch": {"branches": branches, "default": None}} if branches else None
+
+
 def seen_again(doc: dict[str, Any]) -> UpdateOne:
     """Same content crawled later: only ``crawled_at`` moves on, so an older copy can never win after it.
 
@@ -67,26 +81,56 @@ def mongo_cause(exc: PyMongoError) -> str:
 
 class MongoStore(Store):
     def __init__(self, client: Any, database: str, collection: str, where: str, indexes: bool = True,
-                 concern: WriteConcern | None = None, durability: str = "the client's write concern") -> None:
+                 concern: WriteConcern | None = None, durability: str = "the client's write concern",
+                 names: ChannelNames | None = None) -> None:
         self.client = client
         # Writes wait for what ``concern`` asks (journaled by default, see from_settings), so the
         # counts of a write are of what the server made durable.
         self.collection = client.get_database(database, write_concern=concern)[collection]
+        self.schema = self.collection.database[f"{collection}.schema"]
         self.description = f"MongoDB at {where} ({database}.{collection})"
         self.durability = f"MongoDB write concern {durability}"
+        # Channel names for documents from before ``channel`` (storage.upgrade).
+        self.names = channel_names() if names is None else names
         if indexes:  # writers only: readers must not change the collection
-            self._create_indexes()
+            self._prepare()
 
-    def _create_indexes(self) -> None:
+    def _prepare(self) -> None:
+        """Documents from older versions migrated, and the indexes; a writer does it when it opens.
+
+        The migration first: it touches every old document once, and no new index needs updating meanwhile.
+        """
         try:
+            self._migrate()
             for keys in INDEXES:
                 self.collection.create_index(keys)
         except OperationFailure as exc:
             self._raise_if_auth(exc)
-            logger.error("%s refused to create indexes: %s", self.description, mongo_cause(exc))
+            logger.error("%s refused to create indexes or migrate older documents: %s", self.description,
+                         mongo_cause(exc))
         except PyMongoError as exc:
-            # Not fatal: writes retry, then spool to the dead-letter folder.
-            logger.error("%s is unreachable, indexes not checked: %s", self.description, mongo_cause(exc))
+            # Not fatal: writes retry, then spool to the dead-letter folder; readers upgrade what
+            # they read (storage.upgrade), and the next writer migrates.
+            logger.error("%s is unreachable, indexes not checked, older documents not migrated: %s",
+                         self.description, mongo_cause(exc))
+
+    def _migrate(self) -> None:
+        """Documents from before ``channel`` (without the field) get their channel's name from their
+        source's profile, null when it has none: one pipeline update, one pass over the collection.
+        (A contract field a document lacks otherwise is filled in as it is read: storage.upgrade.)
+        Idempotent; once done, the collection is noted up to date and the next writer only looks
+        that up."""
+        if self.schema.find_one({"_id": SCHEMA_ID, "version": {"$gte": SCHEMA_VERSION}}) is not None:
+            return
+        # The source, then its channel id ($eq keeps 1 and "1" apart); $switch needs one branch at least.
+        named = _switch([{"case": {"$eq": ["$source", source]},
+                          "then": _switch([{"case": {"$eq": ["$channel_id", channel_id]}, "then": {"$literal": name}}
+                                           for channel_id, name in channels.items()])}
+                         for source, channels in self.names.items()])
+        unnamed = {"channel": {"$exists": False}}
+        if self.collection.find_one(unnamed, {"_id": 1}) is not None:  # none in a new collection
+            self.collection.update_many(unnamed, [{"$set": {"channel": named}}])
+        self.schema.update_one({"_id": SCHEMA_ID}, {"$set": {"version": SCHEMA_VERSION}}, upsert=True)
 
     def _raise_if_auth(self, exc: PyMongoError) -> None:
         """A wrong user or password is fatal at start: one line naming the host, never the password."""
@@ -110,7 +154,8 @@ class MongoStore(Store):
         return write_concern(uri, journal)
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings, create: bool = True) -> MongoStore:
+    def from_settings(cls, settings: BaseSettings, create: bool = True,
+                      names: ChannelNames | None = None) -> MongoStore:
         uri = settings.get("MONGO_URI")
         concern, durability = cls.check_settings(settings, create)
         try:
@@ -125,7 +170,7 @@ class MongoStore(Store):
             raise ConfigError(f"MONGO_URI {redact(uri)} is not usable: {type(exc).__name__}: "
                               f"{scrub(str(exc), uri)}") from None
         return cls(client, settings.get("MONGO_DATABASE"), settings.get("MONGO_COLLECTION"), redact(uri), create,
-                   concern, durability)
+                   concern, durability, names)
 
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
         docs = latest_per_id(docs)
@@ -202,7 +247,9 @@ class MongoStore(Store):
             dates["$lt"] = query.until
         if dates:
             spec["published_at"] = dates
-        if query.channel is not None:
+        if query.source is not None:
+            spec["source"] = query.source
+        if query.channel is not None:  # BSON compares types: 1 matches the number only, "1" the word only
             spec["channel_id"] = query.channel
         if query.tag:
             spec["tags"] = query.tag
@@ -213,7 +260,7 @@ class MongoStore(Store):
         try:
             for doc in cursor:
                 rows += 1
-                yield doc
+                yield upgrade(doc, self.names)
         except PyMongoError as exc:
             self._raise_if_auth(exc)
             raise StoreError(f"{self.description}: reading failed after {rows} articles: "

@@ -5,9 +5,16 @@ The same checks run for both stores, so a bad value gets the same answer from SQ
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Mapping
 from datetime import datetime, timezone
 
+from newscrawler.items import channel_id_from_text
+from newscrawler.sources.schema import PROFILE_SCHEMA
 from newscrawler.storage.base import Query
+
+# What a source is called: a profile's name (the feed spider's -a name too).
+SOURCE_NAME = re.compile(PROFILE_SCHEMA["properties"]["name"]["pattern"])
 
 class OptionError(ValueError):
     """A bad command-line option value; the message names the option and the value."""
@@ -38,17 +45,35 @@ def parse_limit(text: str) -> int:
     return value
 
 
-def parse_channel(text: str) -> int:
-    """``--channel``: a channel id, which both stores hold as a signed 64-bit integer.
+def parse_source(text: str) -> str:
+    """``--source``: a source's name, as its profile (or ``scrapy crawl feed -a name=``) spells it.
 
-    >>> parse_channel("255")
-    255
+    >>> parse_source("qutoutiao")
+    'qutoutiao'
+    >>> parse_source("趣头条")
+    Traceback (most recent call last):
+    ...
+    newscrawler.storage.options.OptionError: --source '趣头条': expected a source's name (lowercase letters, digits and _, such as qutoutiao)
     """
-    try:
-        value = int(text)
-    except ValueError:
-        raise OptionError(f"--channel {text!r}: expected a channel id (an integer)") from None
-    if not -MAX_LIMIT - 1 <= value <= MAX_LIMIT:
+    if not SOURCE_NAME.fullmatch(text):
+        raise OptionError(f"--source {text!r}: expected a source's name (lowercase letters, digits and _, "
+                          "such as qutoutiao)")
+    return text
+
+
+def parse_channel(text: str, channels: Collection[int | str] = ()) -> int | str:
+    """``--channel``: a channel id, a whole number (both stores hold a signed 64-bit integer) or a
+    word. A whole number is the number, unless ``channels`` (the ids of ``--source``'s profile)
+    holds it as a word only: the stores keep the number 1 and the word "1" apart.
+
+    >>> parse_channel("255"), parse_channel("tech"), parse_channel("1", {"1", "2"})
+    (255, 'tech', '1')
+    """
+    value = channel_id_from_text(text, channels)
+    if value is None:
+        raise OptionError(f"--channel {text!r}: expected a channel id (a whole number, or a word of letters, "
+                          "digits, _ . -)")
+    if isinstance(value, int) and not -MAX_LIMIT - 1 <= value <= MAX_LIMIT:
         raise OptionError(f"--channel {text!r}: out of range (a signed 64-bit integer)")
     return value
 
@@ -76,13 +101,20 @@ def parse_date(option: str, text: str) -> datetime:
 
 def parse_query(
     since: str | None = None, until: str | None = None, channel: str | None = None, tag: str | None = None,
-    limit: str | None = None,
+    limit: str | None = None, source: str | None = None,
+    channels: Mapping[str, Collection[int | str]] | None = None,
 ) -> Query:
-    """The store query the command-line options describe; OptionError names the bad option."""
+    """The store query the command-line options describe; OptionError names the bad option.
+
+    ``channels`` (source -> its profile's channel ids) types ``--channel`` for ``--source``.
+    """
+    source_name = parse_source(source) if source is not None else None
+    known = (channels or {}).get(source_name, ()) if source_name is not None else ()
     query = Query(
         since=parse_date("--since", since) if since is not None else None,
         until=parse_date("--until", until) if until is not None else None,
-        channel=parse_channel(channel) if channel is not None else None,
+        source=source_name,
+        channel=parse_channel(channel, known) if channel is not None else None,
         tag=tag,
         limit=parse_limit(limit) if limit is not None else None,
     )

@@ -17,6 +17,7 @@ from newscrawler.storage.causes import cause
 from newscrawler.storage.deadletter import ERROR_KEY, RejectedFile, claim, pending_files, release
 from newscrawler.storage.documents import BadDocument, check_storable, from_json, to_json_line
 from newscrawler.storage.isolation import is_outage, write_isolated
+from newscrawler.storage.upgrade import upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,8 @@ def _store_lines(store: Store, path: Path, file: TextIO, rejected: RejectedFile,
         try:
             doc = from_json(text)
             doc.pop(ERROR_KEY, None)  # why the store rejected it once: the spooler's note, not article data
+            # Written before a field joined the contract: that field is optional on the way in.
+            upgrade(doc, store.names)
             check_storable(doc)  # the folder is a trust boundary: hand-edited or foreign lines stop here
         except BadDocument as exc:
             _set_aside(rejected, report, path, number, str(exc), text)

@@ -15,24 +15,38 @@ from newscrawler.storage.base import (Query, Rejected, Store, StoreError, StoreG
                                       latest_per_id)
 from newscrawler.storage.causes import cause
 from newscrawler.storage.documents import from_json, iso, to_json
+from newscrawler.storage.upgrade import ChannelNames, channel_names, upgrade
 
 logger = logging.getLogger(__name__)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
+# PRAGMA user_version of a database whose table, indexes and documents are as this module
+# writes them; older ones are migrated when they open (migrate).
+SCHEMA_VERSION = 1
+
+# channel_id has no declared type, hence no type affinity: an integer id is stored and compared
+# as an integer and a word as text, so 1 never matches "1" (an INTEGER column would store the
+# word "1" as 1, and compare a text "1" equal to it).
+TABLE = """
+CREATE TABLE {name} (
     id TEXT PRIMARY KEY,
     source TEXT NOT NULL,
-    channel_id INTEGER,
+    channel_id,                 -- int or text, as the source profile types it (see above)
     published_at TEXT,          -- ISO 8601 UTC, comparable as text
     content_hash TEXT NOT NULL,
     first_seen_at TEXT NOT NULL,
     updated_at TEXT,
     doc TEXT NOT NULL,          -- the article as JSON, item contract field names
     crawled_at TEXT             -- fixed-width UTC: the newest crawl wins
-);
+)
+"""
+COLUMNS = "id, source, channel_id, published_at, content_hash, first_seen_at, updated_at, doc, crawled_at"
+# Newest first by date, within a source, within a source's channel, within a channel id alone.
+INDEXES = """
 CREATE INDEX IF NOT EXISTS articles_published_at ON articles (published_at DESC);
+CREATE INDEX IF NOT EXISTS articles_source_published_at ON articles (source, published_at DESC);
+CREATE INDEX IF NOT EXISTS articles_source_channel_published_at ON articles (source, channel_id, published_at DESC);
 CREATE INDEX IF NOT EXISTS articles_channel_published_at ON articles (channel_id, published_at DESC);
-CREATE INDEX IF NOT EXISTS articles_source ON articles (source);
+DROP INDEX IF EXISTS articles_source;
 """
 
 # first_seen_at is set on insert only; updated_at on update only. The WHERE repeats the
@@ -86,9 +100,11 @@ class SqliteStore(Store):
     durability = (f"SQLite journal_mode={JOURNAL_MODE}, synchronous={SYNCHRONOUS}: a batch counts once its "
                   "commit is on disk")
 
-    def __init__(self, path: str | Path, create: bool = True) -> None:
+    def __init__(self, path: str | Path, create: bool = True, names: ChannelNames | None = None) -> None:
         self.path = Path(path)
         self.description = f"SQLite at {self.path}"
+        # Channel names for documents from before ``channel`` (storage.upgrade).
+        self.names = channel_names() if names is None else names
         if not create and not self.path.is_file():
             raise StoreError(f"{self.description}: no such database file (check NEWSCRAWLER_DB)")
         try:
@@ -120,8 +136,8 @@ class SqliteStore(Store):
             try:
                 self.db.execute(f"PRAGMA journal_mode={JOURNAL_MODE}")
                 self.db.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
-                self.db.executescript(SCHEMA)
-                self._migrate()
+                if self._version() < SCHEMA_VERSION:  # one read on an up-to-date database
+                    self._migrate()
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() >= deadline:
@@ -129,15 +145,57 @@ class SqliteStore(Store):
                 time.sleep(pause)
                 pause = min(pause * 2, 0.25)
 
+    def _version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
     def _migrate(self) -> None:
-        """Databases made before newest-wins lack ``crawled_at``: add it, filled from each document."""
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
-        if "crawled_at" in columns:
-            return
-        self.db.execute("ALTER TABLE articles ADD COLUMN crawled_at TEXT")
-        for row_id, doc in self.db.execute("SELECT id, doc FROM articles").fetchall():
-            self.db.execute("UPDATE articles SET crawled_at = ? WHERE id = ?",
-                            (crawl_time(from_json(doc).get("crawled_at")), row_id))
+        """Create the table, or bring one made by an older version up to date, in one transaction.
+
+        Another process may be migrating too: the version is read again under the write lock.
+        """
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._version() < SCHEMA_VERSION:
+                columns = {row[1]: row[2] for row in self.db.execute("PRAGMA table_info(articles)")}
+                if not columns:
+                    self.db.execute(TABLE.format(name="articles"))
+                else:
+                    self._migrate_table(columns)
+                for statement in filter(str.strip, INDEXES.split(";")):
+                    self.db.execute(statement)
+                if columns:  # with the indexes: each channel's update finds its rows by them
+                    self._migrate_documents()
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _migrate_table(self, columns: dict[str, str]) -> None:
+        """Tables made before newest-wins lack ``crawled_at``: added, filled from each document.
+        Tables made before issue 18 declare ``channel_id`` INTEGER, which turns the word id "1"
+        into 1: rebuilt with the column untyped (SQLite cannot change a column's type in place)."""
+        if "crawled_at" not in columns:
+            self.db.execute("ALTER TABLE articles ADD COLUMN crawled_at TEXT")
+            for row_id, doc in self.db.execute("SELECT id, doc FROM articles").fetchall():
+                self.db.execute("UPDATE articles SET crawled_at = ? WHERE id = ?",
+                                (crawl_time(from_json(doc).get("crawled_at")), row_id))
+        if columns.get("channel_id"):
+            self.db.execute(TABLE.format(name="articles_migrating"))
+            self.db.execute(f"INSERT INTO articles_migrating ({COLUMNS}) SELECT {COLUMNS} FROM articles")
+            self.db.execute("DROP TABLE articles")  # its indexes with it
+            self.db.execute("ALTER TABLE articles_migrating RENAME TO articles")
+
+    def _migrate_documents(self) -> None:
+        """Documents from before ``channel`` (without the field) get their channel's name from their
+        source's profile, null when it has none. (A contract field a document lacks otherwise is
+        filled in as it is read: storage.upgrade.)"""
+        unnamed = "json_type(doc, '$.channel') IS NULL"  # no such field (a JSON null is 'null')
+        for source, channels in self.names.items():
+            for channel_id, name in channels.items():
+                self.db.execute(f"UPDATE articles SET doc = json_set(doc, '$.channel', ?) "
+                                f"WHERE source = ? AND channel_id = ? AND {unnamed}", (name, source, channel_id))
+        self.db.execute(f"UPDATE articles SET doc = json_set(doc, '$.channel', NULL) WHERE {unnamed}")
 
     def check_file(self) -> None:
         """StoreGone unless the path still names the file this store opened.
@@ -235,7 +293,10 @@ class SqliteStore(Store):
         if query.until:
             where.append("published_at < ?")
             params.append(column_date(query.until))
-        if query.channel is not None:
+        if query.source is not None:
+            where.append("source = ?")
+            params.append(query.source)
+        if query.channel is not None:  # typed: 1 matches the number only, "1" the word only
             where.append("channel_id = ?")
             params.append(query.channel)
         if query.tag:
@@ -249,7 +310,7 @@ class SqliteStore(Store):
         rows = 0
         try:
             for doc, first_seen_at, updated_at in self.reader.execute(sql, params):
-                article = from_json(doc)
+                article = upgrade(from_json(doc), self.names)
                 article["first_seen_at"] = datetime.fromisoformat(first_seen_at)
                 article["updated_at"] = datetime.fromisoformat(updated_at) if updated_at else None
                 rows += 1
