@@ -6,8 +6,9 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from newscrawler.pages.entries import EntryReader, ListingError, ListingPage, lookup_in, next_page_url
-from newscrawler.pages.fields import text_field
+from scrapy.http import Response, TextResponse
+
+from newscrawler.pages.entries import EntryReader, ListingError, ListingPage, lookup_in, next_page_url, text_field
 from newscrawler.sources.profile import SourceProfile
 
 
@@ -27,6 +28,11 @@ class JsonListing:
         self.listing = profile.listing
         self.reader = EntryReader(profile, html=False)
 
+    def parse_response(self, response: Response, now: datetime) -> ListingPage:
+        """One listing response: text decoded by its declared charset, anything else read as UTF-8."""
+        body = response.text if isinstance(response, TextResponse) else response.body
+        return self.parse(body, response.url, now)
+
     def parse(self, body: str | bytes, url: str, now: datetime | None = None) -> ListingPage:
         """Entries of one page; ListingError when the page cannot be used at all."""
         doc = self.document(body)
@@ -34,6 +40,8 @@ class JsonListing:
         assert self.listing.entries is not None  # a json profile has them (profile.py)
         raw_entries = self.listing.entries.search(doc)
         page = ListingPage()
+        if raw_entries is None and not isinstance(doc, dict):
+            raise ListingError("unexpected_shape", f"top level is a {type(doc).__name__}, not an object")
         if raw_entries is None or raw_entries == []:
             return page  # past the last page some APIs answer "data": [] or nothing
         if not isinstance(raw_entries, list):

@@ -10,7 +10,6 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from w3lib.html import remove_tags, replace_entities
 
-from newscrawler.config import check_timezone
 from newscrawler.dates import is_plausible, parse_datetime
 from newscrawler.numbers import to_int
 from newscrawler.text import scrub
@@ -44,16 +43,28 @@ def clean_tags(value: Any) -> list[str]:
     return list(dict.fromkeys(t for t in tags if t))
 
 
+def channel_id(value: Any) -> int | str | None:
+    """A profile's channel id as the profile types it: a whole number, or a word.
+
+    >>> [channel_id(v) for v in (13, "13", "tech", " ", None, True, 1.5)]
+    [13, 13, 'tech', None, None, None, None]
+    """
+    if isinstance(value, str) and value.strip() and to_int(value) is None:
+        return value.strip()
+    return to_int(value) if not isinstance(value, float) else None
+
+
 class NormalizePipeline:
-    def __init__(self, crawler: Crawler, page_timezone: str) -> None:
+    """The page objects read dates in their source's time zone (its profile's), so a date reaches this
+    stage as a datetime; text still here names its zone or counts back from the crawl ("3小时前"), and
+    text naming neither is read as UTC."""
+
+    def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
-        self.page_timezone = page_timezone
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
-        zone = crawler.settings.get("PAGE_TIMEZONE")
-        check_timezone(zone)
-        return cls(crawler, zone)
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -61,7 +72,7 @@ class NormalizePipeline:
         crawled_at = parse_datetime(adapter.get("crawled_at"), now) or now
         adapter["crawled_at"] = crawled_at
         raw_published = adapter.get("published_at")
-        published = parse_datetime(raw_published, crawled_at, self.page_timezone)
+        published = parse_datetime(raw_published, crawled_at, "UTC")
         adapter["published_at"] = published if published and is_plausible(published, crawled_at) else None
         if raw_published not in (None, "") and adapter["published_at"] is None:
             self.stats.inc_value("normalize/unparsed_date")
@@ -71,8 +82,8 @@ class NormalizePipeline:
         adapter["author"] = clean_text(adapter.get("author"))
         # source_id is typed where the listing is parsed (unescaped once, like the id it must match).
         adapter["tags"] = clean_tags(adapter.get("tags"))
-        for name in ("channel_id", "category_id"):
-            adapter[name] = to_int(adapter.get(name))
+        adapter["channel_id"] = channel_id(adapter.get("channel_id"))
+        adapter["category_id"] = to_int(adapter.get("category_id"))
         stats = adapter.get("stats") or {}
         adapter["stats"] = {key: to_int(stats.get(key)) for key in STAT_KEYS}
         adapter["cover_images"] = [u.strip() for u in adapter.get("cover_images") or [] if u and u.strip()]

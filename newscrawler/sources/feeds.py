@@ -41,9 +41,10 @@ def feed_profile(name: str, url: str, json_feed: bool, body_css: str | None = No
     article: dict[str, Any] = {"fetch": bool(body_css)}
     if body_css:
         article["body"] = body_css
-    listing: dict[str, Any] = {"kind": "feed", "url": url, "fields": {}}
+    template = url.replace("{", "{{").replace("}", "}}")  # the feed's URL as it is, not a template
+    listing: dict[str, Any] = {"kind": "feed", "url": template, "fields": {}}
     if json_feed:
-        listing = {"kind": "json", "url": url, "entries": "items", "fields": JSON_FEED_FIELDS,
+        listing = {"kind": "json", "url": template, "entries": "items", "fields": JSON_FEED_FIELDS,
                    "paging": {"kind": "next", "next": "next_url"}}
     return profile_from_data({
         "name": name,
