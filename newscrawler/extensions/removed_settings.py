@@ -36,4 +36,4 @@ class RemovedSettings:
         # TRANSITIONAL (issue 19 moves each check into its component's from_crawler): the spider no
         # longer checks the project's settings, so they are checked here, at start, until then.
         validate_settings(crawler.settings)
-        raise NotConfigured("no removed setting given")
+        raise NotConfigured

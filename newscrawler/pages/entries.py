@@ -54,6 +54,17 @@ def text_field(value: Any) -> Checked:
     return None, "wrong_type"
 
 
+def html_field(value: Any) -> Checked:
+    """A body is a string: a number is not one, nor a list.
+
+    >>> [html_field(v) for v in ("<p>x</p>", None, 42, ["<p>"])]
+    [('<p>x</p>', None), (None, None), (None, 'wrong_type'), (None, 'wrong_type')]
+    """
+    if value is None or isinstance(value, str):
+        return text_field(value)
+    return None, "wrong_type"
+
+
 def id_field(value: Any) -> Checked:
     """A non-empty string or integer: trimmed, entities unescaped once.
 
@@ -237,7 +248,8 @@ class EntryReader(FieldReader):
         if source_id is None:
             problems["invalid/id"] += 1
             return None
-        text = {name: self.value(name, lookup, url, problems, text_field) for name in TEXT_FIELDS}
+        text = {name: self.value(name, lookup, url, problems, html_field if name == "content_html" else text_field)
+                for name in TEXT_FIELDS}
         counts = {name: self.value(name, lookup, url, problems, text_field) for name in COUNT_FIELDS}
         return ListingEntry(
             source_id=source_id,

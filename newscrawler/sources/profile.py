@@ -48,7 +48,9 @@ FEED_FIELDS: dict[str, Any] = {
     "summary": "summary",
     "author": ["author", "author_detail.name"],
     "tags": "tags[].term",
-    "published_at": [{"path": "published_parsed", "format": "parsed"}, {"path": "updated_parsed", "format": "parsed"}],
+    # feedparser's parsed times, else the text it could not parse (read, or counted as unreadable)
+    "published_at": [{"path": "published_parsed", "format": "parsed"}, {"path": "updated_parsed", "format": "parsed"},
+                     {"path": "(!published_parsed && !updated_parsed && published) || null", "format": "text"}],
     "content_html": ["content[?type=='text/html' || type=='application/xhtml+xml'].value | [0]", "content[0].value",
                      "summary"],
 }
