@@ -15,8 +15,8 @@ from newscrawler.sources.profile import SourceProfile
 def store_id(source: str, native_id: str) -> str:
     """The store key of an article: its source (the profile's name), then the source's own id.
 
-    >>> store_id("zaker", "5b0f5ae2")
-    'zaker:5b0f5ae2'
+    >>> store_id("news", "5b0f5ae2")
+    'news:5b0f5ae2'
     """
     return f"{source}:{native_id}"
 
@@ -24,10 +24,13 @@ def store_id(source: str, native_id: str) -> str:
 def channel_key(profile: SourceProfile, value: str | None) -> int | str | None:
     """The profile's channel id ``value`` names (a category given as text), typed as the profile types it.
 
-    >>> from newscrawler.sources.registry import load_profiles
-    >>> zaker = load_profiles().get("zaker")
-    >>> channel_key(zaker, " 13"), channel_key(zaker, "体育"), channel_key(zaker, None)
-    (13, None, None)
+    >>> from newscrawler.sources.profile import profile_from_data
+    >>> news = profile_from_data({"name": "news", "listing": {
+    ...     "kind": "html", "url": "http://news.example/{channel}", "channels": {13: "科技", "sport": "体育"},
+    ...     "entries": "li", "fields": {"id": "a::text", "url": "a::attr(href)"}}, "article": {"body": "article"},
+    ...     "hexo": {"categories": ["news"], "author": "news"}}, "news.yaml")
+    >>> channel_key(news, " 13"), channel_key(news, "sport"), channel_key(news, "体育"), channel_key(news, None)
+    (13, 'sport', None, None)
     """
     text = (value or "").strip()
     number = to_int(text)
@@ -40,7 +43,7 @@ def channel_key(profile: SourceProfile, value: str | None) -> int | str | None:
 def category_of(profile: SourceProfile, value: str | None) -> tuple[int | None, str | None]:
     """``category_id`` and ``category`` from an entry's ``category`` value.
 
-    A profile's channel id (趣头条's ``type``) is the category id, named by that channel's name;
+    A profile's channel id (an API whose entries name their channel) is the category id, named by that channel's name;
     any other number is an id without a known name, and other text is the category's name.
     """
     text = (value or "").strip()

@@ -76,9 +76,12 @@ class ArticlePageReader:
     """One profile's article pages; built once per crawl.
 
     >>> from datetime import timezone
-    >>> from newscrawler.sources.registry import load_profiles
-    >>> reader = ArticlePageReader(load_profiles().get("woshipm"))
-    >>> page = reader.parse('<h1>标题</h1><div class="grap"><p>正文</p></div>', "http://www.woshipm.com/pmd/1.html",
+    >>> from newscrawler.sources.profile import profile_from_data
+    >>> reader = ArticlePageReader(profile_from_data({"name": "news", "listing": {
+    ...     "kind": "feed", "url": "http://news.example/feed.xml", "fields": {}},
+    ...     "article": {"fetch": True, "body": [".content", ".grap"], "fields": {"title": "h1::text"}},
+    ...     "hexo": {"categories": ["news"], "author": "news"}}, "news.yaml"))
+    >>> page = reader.parse('<h1>标题</h1><div class="grap"><p>正文</p></div>', "http://news.example/1.html",
     ...                     datetime(2026, 1, 1, tzinfo=timezone.utc))
     >>> page.content_html, page.title
     ('<p>正文</p>', '标题')

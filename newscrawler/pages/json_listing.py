@@ -15,13 +15,16 @@ from newscrawler.sources.profile import SourceProfile
 class JsonListing:
     """One profile's JSON listing pages; built once per crawl.
 
-    >>> from newscrawler.sources.registry import load_profiles
-    >>> listing = JsonListing(load_profiles().get("woshipm"))
+    >>> from newscrawler.sources.profile import profile_from_data
+    >>> listing = JsonListing(profile_from_data({"name": "news", "listing": {
+    ...     "kind": "json", "url": "http://news.example/api/list/{page}", "entries": "payload", "fields": {
+    ...         "id": "id", "url": "permalink", "published_at": {"path": "date", "format": "%Y/%m/%d"}}},
+    ...     "article": {"body": "article"}, "hexo": {"categories": ["news"], "author": "news"}}, "news.yaml"))
     >>> page = listing.parse('{"payload": [{"id": 7, "title": "PM", "permalink": "/pmd/7.html", '
-    ...                      '"date": "2021/07/08"}]}', "http://www.woshipm.com/__api/v1/stream-list")
+    ...                      '"date": "2021/07/08"}]}', "http://news.example/api/list/1")
     >>> entry = page.entries[0]
     >>> entry.source_id, entry.url, entry.published_at.isoformat()
-    ('7', 'http://www.woshipm.com/pmd/7.html', '2021-07-07T16:00:00+00:00')
+    ('7', 'http://news.example/pmd/7.html', '2021-07-07T16:00:00+00:00')
     """
 
     def __init__(self, profile: SourceProfile) -> None:

@@ -114,10 +114,14 @@ class SourceArgs:
     ) -> SourceArgs:
         """Every ``-a`` argument, checked; an unknown name is a ConfigError listing the valid ones.
 
-        >>> from newscrawler.sources.registry import load_profiles
-        >>> SourceArgs.parse(load_profiles().get("qutoutiao"), cids="255, 1,6", pages="2").channels
+        >>> from newscrawler.sources.profile import profile_from_data
+        >>> news = profile_from_data({"name": "news", "listing": {
+        ...     "kind": "json", "url": "http://news.example/list?c={channel}&p={page}", "channels": {255: "推荐", 1: "热点"},
+        ...     "entries": "items", "fields": {"id": "id", "url": "url"}}, "article": {"body": "article"},
+        ...     "hexo": {"categories": ["news"], "author": "news"}}, "news.yaml")
+        >>> SourceArgs.parse(news, cids="255, 1,6", pages="2").channels
         (255, 1, 6)
-        >>> SourceArgs.parse(load_profiles().get("qutoutiao"), cid="1")
+        >>> SourceArgs.parse(news, cid="1")
         Traceback (most recent call last):
         ...
         newscrawler.errors.ConfigError: unknown spider argument -a cid: valid ones are channels, cids, pages, limit, refresh, url
