@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from lxml.etree import ParserError, XPath
 from scrapy.http import TextResponse
 
 from newscrawler.pages.body import BodyOptions, ParsedBody, fatal_errors, html_parser
-from newscrawler.pages.entries import FieldReader, lookup_in, text_field
+from newscrawler.pages.entries import FieldReader, ListingEntry, lookup_in, text_field
 from newscrawler.sources.profile import SourceProfile
 from newscrawler.text import needs_scrub, scrub
 from newscrawler.urls import is_http_url, join_url
@@ -67,6 +68,13 @@ def base_url(root: lxml.html.HtmlElement, url: str) -> tuple[str, str | None]:
     return url, href
 
 
+def known_facts(entry: ListingEntry) -> frozenset[str]:
+    """The page facts its listing entry already gives: the page's are not read (a date costs a parse)."""
+    given = {"title": entry.title, "summary": entry.summary, "author": entry.author, "tags": entry.tags,
+             "published_at": entry.published_at, "like": entry.counts.get("like")}
+    return frozenset(name for name, value in given.items() if value)
+
+
 def body_options(profile: SourceProfile) -> BodyOptions:
     """The profile's cleaning options, carried by each body to the body stage."""
     return BodyOptions(lazy_images=profile.article.lazy_images, drop=profile.article.drop)
@@ -92,12 +100,15 @@ class ArticlePageReader:
         self.facts = FieldReader(profile.article.fields, profile.timezone, html=True)
         self.options = body_options(profile)
 
-    def parse_response(self, response: TextResponse, now: datetime) -> DetailPage:
+    def parse_response(self, response: TextResponse, now: datetime, known: Collection[str] = ()) -> DetailPage:
         """One article page, decoded by its declared charset (the spider refuses pages that are not text)."""
-        return self.parse(response.text, response.url, now)
+        return self.parse(response.text, response.url, now, known)
 
-    def parse(self, text: str, url: str, now: datetime) -> DetailPage:
-        """The body and facts of already-decoded HTML, in one parse; ``url`` is the final response URL."""
+    def parse(self, text: str, url: str, now: datetime, known: Collection[str] = ()) -> DetailPage:
+        """The body and facts of already-decoded HTML, in one parse; ``url`` is the final response URL.
+
+        Facts named in ``known`` (the listing gave them: ``known_facts``) are left unread.
+        """
         parser = html_parser()
         text = scrub(text)  # controls and lone surrogates: lxml keeps the first from bytes but refuses them in edits
         try:
@@ -110,15 +121,16 @@ class ArticlePageReader:
         # A copy of the body alone: the item then holds its body, not the whole page, until cleaned.
         content = ParsedBody(copy.deepcopy(body), base, error, "&#" in text, self.options) if body is not None else None
         lookup, problems = lookup_in(root), Counter[str]()
-        facts = {name: self.facts.value(name, lookup, url, problems, text_field) for name in TEXT_FACTS}
+        facts = {name: self.facts.value(name, lookup, url, problems, text_field) for name in TEXT_FACTS
+                 if name not in known}
         return DetailPage(
             content_html=content,
-            title=facts["title"],
-            summary=facts["summary"],
-            author=facts["author"],
-            published_at=self.facts.date(lookup, url, now, problems),
-            tags=tuple(self.facts.values("tags", lookup, url, problems)),
-            like=facts["like"],
+            title=facts.get("title"),
+            summary=facts.get("summary"),
+            author=facts.get("author"),
+            published_at=self.facts.date(lookup, url, now, problems) if "published_at" not in known else None,
+            tags=tuple(self.facts.values("tags", lookup, url, problems)) if "tags" not in known else (),
+            like=facts.get("like"),
             bad_base=bad_base,
             problems=problems,
         )

@@ -279,7 +279,8 @@ class EntryReader(FieldReader):
             if not text.strip():
                 continue
             try:
-                url = unescape_url(urljoin(base_url, unescape_url(text)))
+                # the base is a fetched URL and the reference made safe: their join needs no second pass
+                url = urljoin(base_url, unescape_url(text))
             except ValueError:  # an unclosed IPv6 bracket, a bad port
                 continue
             if is_http_url(url):

@@ -2,12 +2,13 @@
 profile's own (``page_object``, the escape hatch for a site its keys cannot describe).
 
 Every page object is built from the profile once per crawl and turns one response into data:
-``parse_response(response, now)`` gives a ``ListingPage`` (listings) or a ``DetailPage`` (article
-pages). The spider only calls it.
+``parse_response(response, now)`` gives a ``ListingPage`` (listings), ``parse_response(response,
+now, known)`` a ``DetailPage`` (article pages; ``known``: the facts the listing already gave). The spider only calls it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -29,7 +30,8 @@ class ListingPageObject(Protocol):
 
 
 class ArticlePageObject(Protocol):
-    def parse_response(self, response: TextResponse, now: datetime) -> DetailPage: ...
+    # ``known``: the facts the listing entry already gives, which the page object need not read
+    def parse_response(self, response: TextResponse, now: datetime, known: Collection[str] = ()) -> DetailPage: ...
 
 
 def listing_page_object(profile: SourceProfile) -> ListingPageObject:

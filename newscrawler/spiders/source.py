@@ -24,6 +24,7 @@ from newscrawler.errors import ConfigError
 from newscrawler.middlewares.incremental import NEXT_PAGE_META, STORE_ID_META
 from newscrawler.middlewares.lostrequests import failure_message, failure_reason
 from newscrawler.pages.article import build_article, store_id
+from newscrawler.pages.detail import known_facts
 from newscrawler.pages.entries import ListingEntry, ListingError, ListingPage
 from newscrawler.pages.kinds import ArticlePageObject, ListingPageObject, article_page_object, listing_page_object
 from newscrawler.scheduler.fingerprints import ARTICLE_ID_META, CANONICAL_URL_META
@@ -192,7 +193,7 @@ class SourceSpider(scrapy.Spider):
             logger.error("Detail page %s is not text (%s); skipped", response.url, response.headers.get("Content-Type"))
             return
         now = datetime.now(timezone.utc)
-        page = self.article_pages.parse_response(response, now)
+        page = self.article_pages.parse_response(response, now, known_facts(entry))
         if page.content_html is None:
             self.count("detail/no_body_element")
             logger.warning("No body element (%s) on %s", self.body_queries(), response.url)
