@@ -100,6 +100,9 @@ def test_fields_are_the_published_ones(site: Any, name: str) -> None:
         assert item.content_html and item.content_text and item.image_urls
     if name == "zaker":  # the page's tags (.lebel-list a)
         assert all(items[a["id"]].tags == a["tags"] for a in truth[name])
+    if name == "woshipm":  # lazy images (article.lazy_images: data-original), never the grey placeholder
+        for item in items.values():
+            assert len(item.image_urls) == 3 and not any("grey.gif" in u for u in item.image_urls), item.image_urls
 
 
 def test_dockone_and_woshipm_times(site: Any) -> None:

@@ -90,3 +90,44 @@ def test_an_unreadable_sources_dir_leaves_the_bundled_profiles(tmp_path: Path, c
     loader = SourceSpiderLoader.from_settings(Settings({"SPIDER_MODULES": ["newscrawler.spiders"],
                                                         "SOURCES_DIR": str(tmp_path / "file")}))
     assert sorted(loader.list()) == BUNDLED
+
+
+ESCAPE_HATCH = """name: archive
+listing:
+  kind: html
+  url: http://feeds.example.com/archives/
+  paging: {kind: next, next: "a.extend.next::attr(href)"}
+  entries: article.archive-article
+  fields:
+    url: "h2 a::attr(href)"
+    id: {url_pattern: '/posts/(\\d+)'}
+    title: "h2 a::text"
+    published_at: {css: "time::attr(datetime)", format: rfc3339}
+  page_object: %s
+article:
+  body: .entry-content
+  page_object: %s
+hexo: {categories: [x], author: x}
+"""
+
+
+def test_page_objects_of_your_own(tmp_path: Path, via_replica: object) -> None:
+    """The escape hatch: a profile names the classes that read its listing and its article pages."""
+    text = ESCAPE_HATCH % ("tests.pageobjects.MarkedListing", "tests.pageobjects:MarkedArticlePage")
+    folder = sources_dir(tmp_path / "sources", archive=text)
+    result = crawl({"SOURCES_DIR": str(folder), "ITEM_PIPELINES": {}}, spider="archive")
+    assert len(result.items) == 20
+    assert all(i.title.startswith("[listing] ") and i.author == "[article page]" for i in result.items)
+
+
+@pytest.mark.parametrize(("listing", "message"), [
+    ("tests.pageobjects.Missing", "listing.page_object: 'tests.pageobjects.Missing': cannot be imported (NameError"),
+    ("tests.nosuchmodule.Reader", "listing.page_object: 'tests.nosuchmodule.Reader': cannot be imported "
+                                  "(ModuleNotFoundError"),
+    ("tests.pageobjects.NOT_CALLABLE", "listing.page_object: 'tests.pageobjects.NOT_CALLABLE': is not a class or function"),
+])
+def test_a_page_object_that_cannot_be_used_stops_the_crawl(tmp_path: Path, listing: str, message: str) -> None:
+    folder = sources_dir(tmp_path / "sources", archive=ESCAPE_HATCH % (listing, "tests.pageobjects.MarkedArticlePage"))
+    with pytest.raises(ConfigError) as info:
+        crawl({"SOURCES_DIR": str(folder), "ITEM_PIPELINES": {}}, spider="archive")
+    assert message in str(info.value) and "\n" not in str(info.value)
