@@ -46,7 +46,8 @@ def test_bundled_profiles_and_the_feed_spider(tmp_path: Path) -> None:
 
 
 def test_scrapy_list_shows_sources_dir_and_reports_a_bad_file(tmp_path: Path) -> None:
-    folder = sources_dir(tmp_path / "sources", blog=BLOG, broken=BROKEN, dockone="name: dockone\nlisting: 5\n")
+    folder = sources_dir(tmp_path / "sources", blog=BLOG, broken=BROKEN, dockone="name: dockone\nlisting: 5\n",
+                         feed="name: feed\n")  # no profile takes the feed spider's name
     run = scrapy("list", SOURCES_DIR=str(folder))
     assert run.returncode == 0, run.stderr
     # the blog is added; a bad file is left out (a bad dockone.yaml hides the bundled one: it meant to replace it)
@@ -54,6 +55,7 @@ def test_scrapy_list_shows_sources_dir_and_reports_a_bad_file(tmp_path: Path) ->
     assert f"Source profile left out: {folder / 'broken.yaml'}: listing.kind: 'xml': expected one of json, html, feed" \
         in run.stderr
     assert f"Source profile left out: {folder / 'dockone.yaml'}: " in run.stderr
+    assert f"Source profile left out: {folder / 'feed.yaml'}: " in run.stderr
     assert "Traceback" not in run.stderr
 
 
@@ -69,12 +71,15 @@ def test_crawling_a_bad_profile_is_one_line_and_exit_2(tmp_path: Path, name: str
 
 def test_the_other_profiles_still_crawl(tmp_path: Path, via_replica: object, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)
-    folder = sources_dir(tmp_path / "sources", blog=BLOG, broken=BROKEN)
+    folder = sources_dir(tmp_path / "sources", blog=BLOG, broken=BROKEN, feed="name: feed\n")
     result = crawl({"SOURCES_DIR": str(folder), "ITEM_PIPELINES": {}}, spider="blog")
     assert len(result.items) == 20 and {item.source for item in result.items} == {"blog"}
     assert result.stats["blog/listing/pages"] == 1
     with pytest.raises(ConfigError, match="broken.yaml: listing.kind: 'xml'"):
         crawl({"SOURCES_DIR": str(folder), "ITEM_PIPELINES": {}}, spider="broken")
+    feed = crawl({"SOURCES_DIR": str(folder), "ITEM_PIPELINES": {}}, spider="feed",
+                 url="http://feeds.example.com/atom.xml", name="news")
+    assert len(feed.items) == 20  # a bad feed.yaml never stands in for the feed spider
 
 
 def test_a_sources_dir_profile_replaces_a_bundled_one(tmp_path: Path, via_replica: object) -> None:

@@ -51,12 +51,14 @@ class SourceSpiderLoader(SpiderLoader):
             name: profile_spider(profile) for name, profile in profiles.by_name.items()
         }
         self.unusable: dict[str, type[SourceSpider]] = {}
+        spiders = set(super().list())
         for error in profiles.errors:
             logger.warning("Source profile left out: %s", error)
             name = Path(error.path).stem
             # A bad file of a bundled profile's name was meant to replace it: crawling it must not
-            # quietly crawl the bundled one.
-            self.unusable[name] = unusable_profile_spider(name, error)
+            # quietly crawl the bundled one. (A feed.yaml cannot take the feed spider's name.)
+            if name not in spiders:
+                self.unusable[name] = unusable_profile_spider(name, error)
 
     def load(self, spider_name: str) -> type[Spider]:
         if spider_name in self.unusable:

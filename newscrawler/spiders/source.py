@@ -44,7 +44,7 @@ class SourceSpider(scrapy.Spider):
     profile_error: ClassVar[ConfigError | None] = None  # a profile file that could not be used
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Every -a argument is ours to check (parse_arguments): none becomes a stray attribute.
+        # Every -a argument is ours to check (setup): none becomes a stray attribute.
         self.raw_args = dict(kwargs)
         super().__init__(*args)
 
