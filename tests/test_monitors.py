@@ -162,3 +162,13 @@ def test_progress_log_off(via_replica: ReplicaServer, caplog: pytest.LogCaptureF
     caplog.set_level(logging.INFO, logger=PERIODIC_LOG)
     crawl({"LOGSTATS_INTERVAL": 0}, cids="1", pages="1")
     assert progress_lines(caplog) == []
+
+
+def test_urls_skipped_for_length_count_as_failed_pages(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    """Scrapy's UrlLengthMiddleware skips them (urllength/request_ignored_count): lost pages, in the ratio."""
+    caplog.set_level(logging.INFO)
+    # listing URLs (64 characters) pass; every article URL (over 100) is skipped
+    stats = crawl({"URLLENGTH_LIMIT": 100}, cids="1", pages="2").stats
+    assert stats["urllength/request_ignored_count"] >= 10 and stats["qutoutiao/listing/pages"] == 2
+    assert stats["monitors/result"] == "failed"
+    assert "Detail error ratio is below MONITOR_MAX_DETAIL_ERROR_RATIO... FAIL" in caplog.text
