@@ -17,7 +17,8 @@ class Command(ProjectCommand):
         return "Show what a source profile reads from a saved listing page (and article page); fetches nothing"
 
     def syntax(self) -> str:
-        return "<profile name or file> <saved listing> [<saved article page>] [--url URL] [--article-url URL] [--now TIME]"
+        return ("<profile name or file> <saved listing> [<saved article page>] "
+                "[--url URL] [--article-url URL] [--now TIME]")
 
     def long_desc(self) -> str:
         return ("Read a saved listing page (a JSON answer, an HTML page or a feed, as the profile's listing.kind says) "
@@ -28,7 +29,8 @@ class Command(ProjectCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         # not "profile": Scrapy's own --profile (cProfile) writes to that name
-        parser.add_argument("source", metavar="profile", help="a profile's name (bundled or in SOURCES_DIR) or a profile file")
+        parser.add_argument("source", metavar="profile",
+                            help="a profile's name (bundled or in SOURCES_DIR) or a profile file")
         parser.add_argument("listing", help="a saved listing page: the API's JSON, the HTML page or the feed")
         parser.add_argument("article", nargs="?", help="a saved article page (optional)")
         parser.add_argument("--url", help="where the listing was saved from (relative links resolve against it); "

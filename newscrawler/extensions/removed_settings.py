@@ -1,7 +1,8 @@
 """Settings this project no longer reads: given anyway (``-s``, a Scrapyd job), the crawl does not start.
 
 Silently ignored, an old ``-s QUTOUTIAO_LIST_URL=<mirror>`` would crawl the real site instead of
-the mirror. The ConfigError names the setting and what replaced it (exit status 2).
+the mirror. The ConfigError names the setting and what replaced it (exit status 2). Until issue
+19 gives each component its own settings check, the project's settings are checked here too.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ REMOVED: dict[str, str] = {
     "QUTOUTIAO_BODY_SELECTOR": "the profile's article.body",
     "QUTOUTIAO_STOP_AT_KNOWN_PAGE": "INCREMENTAL_STOP_AT_KNOWN_PAGE",
     "PAGE_TIMEZONE": "the profile's timezone",
-    "PROGRESS_LOG_INTERVAL": "LOGSTATS_INTERVAL (Scrapy's LogStats and PeriodicLog; PERIODIC_LOG_STATS says which stats)",
+    "PROGRESS_LOG_INTERVAL": "LOGSTATS_INTERVAL (Scrapy's LogStats and PeriodicLog; PERIODIC_LOG_STATS says "
+                             "which stats)",
 }
 
 

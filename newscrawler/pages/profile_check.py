@@ -100,8 +100,8 @@ def first_listing_url(profile: SourceProfile) -> str:
     return template.format(channel=channel, page=1, limit=profile.listing.paging.per_page)
 
 
-def saved(file: str, url: str, profile: SourceProfile | None, content_type: str | None = None) -> Response:
-    """The saved file as the response it came in (its type told by the profile's kind, or by the file)."""
+def saved(file: str, url: str, profile: SourceProfile | None) -> Response:
+    """The saved file as the response it came in: a listing of the profile's kind, else an HTML page."""
     path = Path(file)
     try:
         with path.open("rb") as handle:
@@ -110,7 +110,7 @@ def saved(file: str, url: str, profile: SourceProfile | None, content_type: str 
         raise ConfigError(f"{file}: cannot be read ({exc.strerror or exc})") from None
     if len(body) > MAX_FILE_BYTES:
         raise ConfigError(f"{file}: larger than {MAX_FILE_BYTES} bytes")
-    kind = content_type or (CONTENT_TYPES[profile.listing.kind] if profile is not None else "text/html")
+    kind = CONTENT_TYPES[profile.listing.kind] if profile is not None else "text/html"
     headers = {"Content-Type": kind}
     return responsetypes.from_args(headers=headers, url=url, body=body)(url=url, headers=headers, body=body)
 
@@ -173,7 +173,8 @@ def report_article(profile: SourceProfile, file: str, url: str, now: datetime, o
         if rule is None:
             continue
         value = value.isoformat() if isinstance(value, datetime) else value
-        out.write(f"  {name}: {shown(value) if value else 'matched nothing (' + ', '.join(a.query.text for a in rule if a.query) + ')'}\n")
+        queries = ", ".join(a.query.text for a in rule if a.query)
+        out.write(f"  {name}: {shown(value) if value else f'matched nothing ({queries})'}\n")
     if page.bad_base is not None:
         out.write(f"  <base href={page.bad_base!r}> is unusable: relative URLs resolve against the page URL\n")
     for problem, count in sorted(page.problems.items()):
