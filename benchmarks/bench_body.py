@@ -1,7 +1,7 @@
 """Seconds for one huge page through the detail parse and the body stage, per page shape.
 
 Prints figures; asserts nothing. Each page is under DOWNLOAD_MAXSIZE and goes through what a
-crawl runs on it: ``parse_detail`` (the spider's parse of the page), then the body stage
+crawl runs on it: the article page reader (the spider's parse of the page, by the 趣头条 profile), then the body stage
 (``BodyPipeline.process_item`` with the project's settings: cleaning, image rewriting, nh3, text
 and the stored-size check). The reactor would be blocked for that long.
 
@@ -24,12 +24,14 @@ from scrapy.exceptions import DropItem  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
 from newscrawler.items import Article  # noqa: E402
-from newscrawler.pages.detail import parse_detail  # noqa: E402
+from newscrawler.pages.detail import ArticlePageReader  # noqa: E402
 from newscrawler.pipelines.body import BodyPipeline  # noqa: E402
 from newscrawler.replica import content  # noqa: E402
+from newscrawler.sources.registry import load_profiles  # noqa: E402
 from tests.crawling import project_settings_dict  # noqa: E402
 
 URL = "http://html2.qktoutiao.com/detail/2021/07/08/1.html"
+READER = ArticlePageReader(load_profiles().get("qutoutiao"))
 
 
 def page(body: str) -> str:
@@ -50,7 +52,7 @@ PAGES: dict[str, Callable[[], str]] = {
 
 def through_body_stage(stage: BodyPipeline, html: str) -> str:
     """The spider's parse then the body stage; what became of the article."""
-    detail = parse_detail(html, "div.content", URL)
+    detail = READER.parse(html, URL, datetime.now(timezone.utc))
     article = Article(id="qutoutiao:1", source="qutoutiao", url=URL, title="t", content_html=detail.content_html,
                       crawled_at=datetime.now(timezone.utc))
     try:
@@ -64,7 +66,7 @@ def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     logging.disable(logging.WARNING)  # the stage's own lines (a page dropped as too large) are not figures
     stage = BodyPipeline.from_crawler(get_crawler(settings_dict=project_settings_dict()))
-    print(f"# The body path: parse_detail + the body stage, one page at a time, median of {repeats}")
+    print(f"# The body path: the article page reader + the body stage, one page at a time, median of {repeats}")
     print("  (CPU seconds, then wall seconds: other processes on the machine stretch the wall time; goal <= 2 s)")
     for name, build in PAGES.items():
         html = build()

@@ -1,4 +1,4 @@
-"""The no-op twin of the qutoutiao spider: the same requests, nothing parsed, no items.
+"""The no-op twin of the qutoutiao spider (its profile's): the same requests, nothing parsed, no items.
 
 It knows the replica's site (``-a replica=CHANNELS,PAGES,PER_PAGE[,SEED]``, plus ``-a cids``,
 ``-a pages`` and ``-a limit`` as the real spider gets them), so the listing entries are read
@@ -19,8 +19,10 @@ from scrapy.http import Response
 
 from newscrawler.scheduler.fingerprints import CANONICAL_URL_META
 from newscrawler.scheduler.frontier import DETAIL_PRIORITY
-from newscrawler.pages.listing import ListingError, parse_listing
+from newscrawler.pages.entries import ListingError
+from newscrawler.pages.json_listing import JsonListing
 from newscrawler.replica.site import ReplicaConfig, Site
+from newscrawler.sources.registry import load_profiles
 
 
 def replica_config(value: str) -> ReplicaConfig:
@@ -40,7 +42,8 @@ class NoopTwinSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NoopTwinSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.list_url = crawler.settings.get("QUTOUTIAO_LIST_URL")
+        profile = load_profiles(crawler.settings.get("SOURCES_DIR")).get("qutoutiao")
+        spider.list_url, spider.listing = profile.listing.url, JsonListing(profile)
         spider.plan = spider.read_plan()
         return spider
 
@@ -53,7 +56,7 @@ class NoopTwinSpider(scrapy.Spider):
                     plan[cid, page] = None
                     break
                 try:
-                    listing = parse_listing(self.site.listing(cid, page, self.limit)[2])
+                    listing = self.listing.parse(self.site.listing(cid, page, self.limit)[2], self.list_url)
                 except ListingError:
                     plan[cid, page] = []  # the real spider logs it and goes on to the next page
                     continue
@@ -65,7 +68,7 @@ class NoopTwinSpider(scrapy.Spider):
             yield self.listing_request(cid, 1)
 
     def listing_request(self, cid: int, page: int) -> scrapy.Request:
-        url = self.list_url.format(cid=cid, page=page, limit=self.limit)
+        url = self.list_url.format(channel=cid, page=page, limit=self.limit)
         return scrapy.Request(url, callback=self.parse_listing, errback=self.failed, cb_kwargs={"cid": cid, "page": page})
 
     def parse_listing(self, response: Response, cid: int, page: int) -> Iterator[scrapy.Request]:

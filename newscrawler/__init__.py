@@ -1,1 +1,1 @@
-"""newscrawler: crawl 趣头条-style news aggregators into MongoDB, feeds and Hexo posts."""
+"""newscrawler: crawl news aggregators and feeds, each source a profile file, into MongoDB, feeds and Hexo posts."""

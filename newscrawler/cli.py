@@ -46,7 +46,7 @@ def add_filters(parser: argparse.ArgumentParser) -> None:
     # Dates and limit are checked by storage.options, the same for both stores and every command.
     parser.add_argument("--since", help="published at or after (ISO 8601, UTC unless a zone is given)")
     parser.add_argument("--until", help="published before (ISO 8601)")
-    parser.add_argument("--source", help="one source's articles, by its name, e.g. qutoutiao")
+    parser.add_argument("--source", help="one source's articles, by its name (as scrapy list shows it)")
     parser.add_argument("--channel", help="channel id, a whole number or a word, e.g. 255 (typed by --source's "
                                           "profile: see README, Querying)")
     parser.add_argument("--tag", help="articles carrying this tag")

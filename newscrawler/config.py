@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import math
-import string
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
@@ -14,10 +12,8 @@ from scrapy.settings import BaseSettings
 from newscrawler.storage.batchsize import store_batch_size
 from newscrawler.errors import ConfigError
 
-LIST_URL_FIELDS = frozenset({"cid", "page", "limit"})
 # Whole numbers that only make sense above zero.
 POSITIVE_INTS = (
-    "QUTOUTIAO_PAGES", "QUTOUTIAO_LIMIT", "QUTOUTIAO_MAX_BAD_PAGES",
     "MONGO_SERVER_SELECTION_TIMEOUT_MS", "MONGO_CONNECT_TIMEOUT_MS", "STORE_WRITE_ATTEMPTS",
     "DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE", "DOWNLOAD_MAXHEADERSIZE", "DOWNLOAD_MAXHEADERS",
 )
@@ -49,24 +45,6 @@ def duration(name: str, value: object) -> float:
     return number
 
 
-def check_list_url(template: str) -> None:
-    """Only {cid}, {page} and {limit}; {cid} and {page} required; an http(s) URL."""
-    name = "QUTOUTIAO_LIST_URL"
-    try:
-        fields = {f for _, f, spec, conv in string.Formatter().parse(template) if f is not None}
-    except ValueError as exc:  # a stray { or }
-        raise ConfigError(f"{name}={template!r}: {exc}") from None
-    unknown = fields - LIST_URL_FIELDS
-    if unknown:
-        raise ConfigError(f"{name}={template!r}: unknown placeholder(s) {sorted(unknown)}; "
-                          "only {cid}, {page} and {limit} are filled in")
-    if not {"cid", "page"} <= fields:
-        raise ConfigError(f"{name}={template!r} must contain {{cid}} and {{page}}")
-    sample = template.format(cid=1, page=1, limit=1)
-    if urlsplit(sample).scheme.lower() not in ("http", "https") or not urlsplit(sample).netloc:
-        raise ConfigError(f"{name}={template!r}: expected an http:// or https:// URL")
-
-
 def check_selector(name: str, css: str) -> None:
     try:
         CSSSelector(css)  # the translator the body code compiles with
@@ -77,13 +55,6 @@ def check_selector(name: str, css: str) -> None:
 def check_proxy(prefix: str) -> None:
     if prefix and (urlsplit(prefix).scheme.lower() not in ("http", "https") or not urlsplit(prefix).netloc):
         raise ConfigError(f"CORS_PROXY={prefix!r}: expected empty or an http(s):// prefix")
-
-
-def check_timezone(zone: str) -> None:
-    try:
-        ZoneInfo(zone)
-    except (ValueError, ZoneInfoNotFoundError):
-        raise ConfigError(f"PAGE_TIMEZONE={zone!r} is not an IANA time zone such as Asia/Shanghai") from None
 
 
 def check_mongo_uri(settings: BaseSettings) -> None:
@@ -104,10 +75,7 @@ def validate_settings(settings: BaseSettings) -> None:
     store_batch_size(settings)  # STORE_BATCH_SIZE, or MONGO_BATCH_SIZE, its old name
     for name in DURATIONS:
         duration(name, settings.get(name))
-    check_list_url(str(settings.get("QUTOUTIAO_LIST_URL") or ""))
-    check_selector("QUTOUTIAO_BODY_SELECTOR", str(settings.get("QUTOUTIAO_BODY_SELECTOR") or ""))
     for selector in settings.getlist("BODY_DROP_SELECTORS"):
         check_selector("BODY_DROP_SELECTORS", selector)
     check_proxy(str(settings.get("CORS_PROXY") or ""))
-    check_timezone(str(settings.get("PAGE_TIMEZONE") or ""))
     check_mongo_uri(settings)

@@ -74,8 +74,8 @@ CONTENT_FIELDS: tuple[str, ...] = ("title", "content_html", "image_urls", "tags"
 def article_id(source: str, native_id: str) -> str:
     """The store key of an article: its source's name, then the source's own id.
 
-    >>> article_id("qutoutiao", "221131")
-    'qutoutiao:221131'
+    >>> article_id("news", "221131")
+    'news:221131'
     """
     return f"{source}:{native_id}"
 

@@ -11,6 +11,11 @@ from redis.retry import Retry
 BOT_NAME = "newscrawler"
 SPIDER_MODULES = ["newscrawler.spiders"]
 NEWSPIDER_MODULE = "newscrawler.spiders"
+# Scrapy's spider loader plus one spider per source profile (bundled, and SOURCES_DIR's).
+SPIDER_LOADER_CLASS = "newscrawler.spiders.loader.SourceSpiderLoader"
+# Folder of your own source profiles (one YAML file per source, see README "Add a source"), relative
+# to the working folder; a profile named as a bundled one replaces it. A missing folder is no error.
+SOURCES_DIR = os.environ.get("SOURCES_DIR", "sources")
 # Project commands (`scrapy export`, `scrapy query`, ...) next to Scrapy's own.
 COMMANDS_MODULE = "newscrawler.commands"
 # One article listed with many tracking keys is one request (see fingerprints.py).
@@ -41,7 +46,7 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Largest response body, in bytes, also after gzip/deflate/br decoding: news pages are far
 # smaller, and Scrapy's 1 GiB default let a 1 MB gzip bomb take 2 GB of memory. Larger
-# responses are cancelled, counted (qutoutiao/*/error/too_large) and logged.
+# responses are cancelled, counted (<source>/*/error/too_large) and logged.
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
 # Log a warning for responses over this many bytes (a page this big is unusual).
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
@@ -49,7 +54,7 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # (continuation lines count): DOWNLOAD_MAXSIZE bounds bodies only, and a head that never
 # ends took GiBs within one DOWNLOAD_TIMEOUT. 256 KiB is where browsers give up (Chrome);
 # 500 lines is Twisted's own server limit. Over either, the download is cut, counted
-# (qutoutiao/*/error/headers_too_large) and logged.
+# (<source>/*/error/headers_too_large) and logged.
 DOWNLOAD_MAXHEADERSIZE = 256 * 1024
 DOWNLOAD_MAXHEADERS = 500
 # Scrapy's HTTP/1.1 handler with the two limits above (newscrawler/downloader/handler.py).
@@ -79,9 +84,6 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {
     # Incremental crawling: skips stored articles (INCREMENTAL_CRAWL_ENABLED, below).
     "newscrawler.middlewares.incremental.IncrementalCrawlMiddleware": 600,
-    # URLLENGTH_LIMIT as Scrapy applies it, but counted and logged at WARNING.
-    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-    "newscrawler.middlewares.lostrequests.UrlLengthWarningMiddleware": 800,
 }
 # Readable Chinese in -O feeds instead of \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
@@ -98,18 +100,6 @@ CONCURRENT_ITEMS = 1
 # Article pages before more listing pages, across hosts: a bounded frontier, flat memory.
 SCHEDULER_PRIORITY_QUEUE = "newscrawler.scheduler.frontier.DetailsFirstPriorityQueue"
 
-# --- The 趣头条 spider --------------------------------------------------------
-# Listing API URL template; {cid}, {page} and {limit} are filled in.
-QUTOUTIAO_LIST_URL = "http://api.1sapp.com/content/outList?cid={cid}&tn=1&page={page}&limit={limit}"
-# Default -a pages: listing pages fetched per channel at most.
-QUTOUTIAO_PAGES = 10
-# Default -a limit: items asked per listing page.
-QUTOUTIAO_LIMIT = 10
-# Stop a channel after this many bad listing pages in a row.
-QUTOUTIAO_MAX_BAD_PAGES = 3
-# CSS selector of the article body on detail pages.
-QUTOUTIAO_BODY_SELECTOR = "div.content"
-
 # --- Incremental crawling ------------------------------------------------------
 # Skip the detail pages of articles the store holds from earlier crawls, and stop
 # a listing once a page brings nothing new (see incremental.py). -a refresh=1
@@ -117,7 +107,7 @@ QUTOUTIAO_BODY_SELECTOR = "div.content"
 INCREMENTAL_CRAWL_ENABLED = True
 # Stop a channel at a listing page whose articles were all stored by earlier crawls.
 # Off when workers share one crawl (they cannot tell "earlier" from "another worker").
-QUTOUTIAO_STOP_AT_KNOWN_PAGE = True
+INCREMENTAL_STOP_AT_KNOWN_PAGE = True
 
 # --- Item pipelines ---------------------------------------------------------
 ITEM_PIPELINES = {
@@ -128,8 +118,6 @@ ITEM_PIPELINES = {
     # After the store: checks what was stored against SPIDERMON_VALIDATION_SCHEMAS.
     "spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 950,
 }
-# Timezone of dates printed on detail pages that name none.
-PAGE_TIMEZONE = "Asia/Shanghai"
 # Prefix that makes hot-link-protected images load; empty turns rewriting off.
 CORS_PROXY = "https://cors.zfour.workers.dev/?"
 # Largest body stored, in bytes of UTF-8: its cleaned HTML, text and image URLs together, measured
@@ -213,14 +201,14 @@ REDIS_RUN_NAME = ""
 # --- Monitoring (spidermon) and progress ----------------------------------------
 # Close monitors (newscrawler/extensions/monitors.py) decide the exit status; -s SPIDERMON_ENABLED=0 turns them off.
 SPIDERMON_ENABLED = True
-# Spidermon runs the monitors; ProgressLog writes the periodic progress line.
+# Spidermon runs the monitors; Scrapy's PeriodicLog writes the progress lines (PERIODIC_LOG_*).
 EXTENSIONS = {
+    # A setting this project no longer reads, still given: the crawl stops at start, naming its replacement.
+    "newscrawler.extensions.removed_settings.RemovedSettings": 0,
     "newscrawler.extensions.monitor_report.CloseMonitors": 500,  # spidermon's extension, tidy report
-    "newscrawler.extensions.progress.ProgressLog": 510,
+    "scrapy.extensions.periodic_log.PeriodicLog": 0,
     # An exception in an item pipeline (a bug) is counted, as Scrapy counts one in a callback.
     "newscrawler.extensions.itemerrors.PipelineExceptionStats": 0,
-    # HEXO_* or FEED_TITLE/FEED_HOME_URL/FEED_DESCRIPTION given: the crawl stops at start, naming the replacement.
-    "newscrawler.exporters.removed.RemovedExportSettings": 0,
 }
 # The suite run when the spider closes.
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawler.extensions.monitors.CloseMonitorSuite"]
@@ -237,8 +225,13 @@ MONITOR_MAX_DROPPED_RATIO = 0.1
 # Both ratios are taken over at least this many pages or articles, so that an incremental
 # run that tries its two broken articles again and finds nothing new is not "50% failed".
 MONITOR_RATIO_MIN_BASE = 20
-# Seconds between the crawl's one-line progress summaries in the log; 0 turns them off.
-PROGRESS_LOG_INTERVAL = 60.0
+# Seconds between progress lines in the crawl log (Scrapy's LogStats and PeriodicLog; 0 turns both off).
+LOGSTATS_INTERVAL = 60.0
+# PeriodicLog's line, every LOGSTATS_INTERVAL and at the end: the counters an operator reads first
+# (stats whose key holds one of these), and how much a few of them grew since the last line.
+PERIODIC_LOG_STATS = {"include": ["/listing/pages", "/detail/parsed", "/error/", "item_scraped_count",
+                                  "item_dropped_count", "store/", "urllength/", "_exceptions/count"]}
+PERIODIC_LOG_DELTA = {"include": ["/listing/pages", "/detail/parsed", "item_scraped_count", "store/new"]}
 
 # --- Scrapy housekeeping ----------------------------------------------------
 # The asyncio reactor, Scrapy's default, spelled out for Scrapyd deployments.

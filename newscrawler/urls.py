@@ -9,11 +9,6 @@ from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 from w3lib.html import replace_entities
 from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
 
-# Query parameters the listing API adds per channel, page, position and view
-# (see the 2016 captures): they track a listing, they do not name the article.
-# Anything else (content_id, and si/aid/tp of the g.fastapi.net redirect links)
-# may be what identifies the target, so it stays.
-TRACKING_PARAMS = frozenset({"key", "pv_id", "cid", "cat", "fr", "o", "p", "skip_ad", "rss_source"})
 # WHATWG's forbidden domain code points ('%' aside: a host is percent-decoded first). Browsers,
 # and nh3's URL parser, refuse a host holding one; Python's urlsplit takes it.
 _FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20#/:<>?@\[\\\]^|\x7f]")
@@ -32,16 +27,17 @@ def unescape_url(url: str) -> str:
         return text
 
 
-def canonical_url(url: str, tracking: Collection[str] = TRACKING_PARAMS) -> str:
+def canonical_url(url: str, tracking: Collection[str]) -> str:
     """One URL per article, whatever channel, page or view listed it.
 
-    The ``tracking`` parameters (the source profile's ``tracking_params``) go; the rest
-    is put in w3lib's canonical form (lowercase scheme and host, sorted query, no fragment).
+    The ``tracking`` parameters (the source profile's ``tracking_params``: those that track a
+    listing, not name the article) go; the rest is put in w3lib's canonical form (lowercase
+    scheme and host, sorted query, no fragment).
 
-    >>> canonical_url("HTTP://Html2.QKToutiao.com/detail/1.html?key=x&pv_id=y&content_id=1&cid=255#top")
-    'http://html2.qktoutiao.com/detail/1.html?content_id=1'
-    >>> canonical_url("http://g.fastapi.net/d?si=1018975&aid=580640&tp=c&content_id=204777&cid=255&key=k")
-    'http://g.fastapi.net/d?aid=580640&content_id=204777&si=1018975&tp=c'
+    >>> canonical_url("HTTP://News.Example.com/detail/1.html?key=x&pv_id=y&content_id=1&cid=255#top", {"key", "pv_id", "cid"})
+    'http://news.example.com/detail/1.html?content_id=1'
+    >>> canonical_url("http://go.example.com/d?si=1018975&aid=580640&tp=c&content_id=204777&cid=255&key=k", {"cid", "key"})
+    'http://go.example.com/d?aid=580640&content_id=204777&si=1018975&tp=c'
     """
     try:
         return canonicalize_url(url_query_cleaner(url, tracking, remove=True))

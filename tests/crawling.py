@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
 from scrapy.utils.test import get_crawler
@@ -25,7 +26,8 @@ from twisted.internet.defer import Deferred
 from twisted.internet.threads import blockingCallFromThread
 
 from newscrawler import settings as project_settings
-from newscrawler.spiders.qutoutiao import QutoutiaoSpider
+from newscrawler.spiders.loader import SourceSpiderLoader
+from newscrawler.spiders.source import SourceSpider
 
 # Fast and deterministic for tests; politeness is tested by reading settings.py.
 TEST_SETTINGS: dict[str, Any] = {
@@ -90,23 +92,51 @@ class CrawlResult:
     def by_source_id(self) -> dict[str, Any]:
         return {item.source_id: item for item in self.items}
 
+    def by_id(self) -> dict[str, Any]:
+        return {item.id: item for item in self.items}
+
 
 def project_settings_dict(**overrides: Any) -> dict[str, Any]:
     base = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
     return {**base, **TEST_SETTINGS, **overrides}
 
 
-def make_spider(settings: dict[str, Any] | None = None, **spider_args: Any) -> QutoutiaoSpider:
+def changed_profile(folder: Path, name: str, old: str, new: str) -> str:
+    """A SOURCES_DIR in ``folder`` holding the bundled profile ``name`` with ``old`` replaced by ``new``."""
+    from newscrawler.sources.registry import BUNDLED_DIR
+
+    text = (BUNDLED_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+    assert old in text, old
+    sources = folder / "sources"
+    sources.mkdir(exist_ok=True)
+    (sources / f"{name}.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    return str(sources)
+
+
+def spider_class(name: str, settings: dict[str, Any]) -> type[Spider]:
+    """The spider ``scrapy crawl <name>`` runs with these settings: the project's loader finds it."""
+    return SourceSpiderLoader.from_settings(Settings(settings)).load(name)
+
+
+def source_spider(name: str = "qutoutiao") -> type[Spider]:
+    """The spider class of the bundled profile ``name``, as ``scrapy crawl <name>`` loads it."""
+    return spider_class(name, project_settings_dict())
+
+
+def make_spider(settings: dict[str, Any] | None = None, spider: str = "qutoutiao", **spider_args: Any) -> SourceSpider:
     """The spider as a crawl builds it, for feeding its callbacks responses by hand."""
-    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(**(settings or {})))
-    spider = QutoutiaoSpider.from_crawler(crawler, **spider_args)
-    crawler.spider = spider
-    return spider
+    values = project_settings_dict(**(settings or {}))
+    cls = spider_class(spider, values)
+    crawler = get_crawler(cls, values)
+    built = cls.from_crawler(crawler, **spider_args)
+    crawler.spider = built
+    return built  # type: ignore[return-value]
 
 
-def _start_crawl(settings: dict[str, Any], spider_args: dict[str, Any], result: CrawlResult) -> Deferred[None]:
+def _start_crawl(spider: str, settings: dict[str, Any], spider_args: dict[str, Any], result: CrawlResult) -> Deferred[None]:
     """In the reactor thread: build the crawler and start it; fires when the crawl ends."""
-    crawler: Crawler = get_crawler(QutoutiaoSpider, project_settings_dict(**settings))
+    values = project_settings_dict(**settings)
+    crawler: Crawler = get_crawler(spider_class(spider, values), values)
     # Bound methods of a live object: the signal dispatcher keeps weak references.
     crawler.signals.connect(result.item_scraped, signal=signals.item_scraped)
     crawler.signals.connect(result.item_dropped, signal=signals.item_dropped)
@@ -114,8 +144,8 @@ def _start_crawl(settings: dict[str, Any], spider_args: dict[str, Any], result: 
     return deferred_from_coro(crawler.crawl_async(**spider_args))
 
 
-def crawl(settings: dict[str, Any] | None = None, **spider_args: Any) -> CrawlResult:
-    """One crawl, start to finish, with the project's settings plus ``settings``."""
+def crawl(settings: dict[str, Any] | None = None, spider: str = "qutoutiao", **spider_args: Any) -> CrawlResult:
+    """One crawl of ``spider`` (a source's name, or ``feed``), start to finish, with the project's settings plus ``settings``."""
     result = CrawlResult()
     settings = dict(settings or {})
     with tempfile.TemporaryDirectory(prefix="newscrawler-test-", ignore_cleanup_errors=True) as folder:
@@ -125,6 +155,6 @@ def crawl(settings: dict[str, Any] | None = None, **spider_args: Any) -> CrawlRe
             settings.setdefault("MONGO_URI", "")
             settings.update(NEWSCRAWLER_DB=str(Path(folder) / "store.sqlite3"),
                             DEADLETTER_DIR=str(Path(folder) / "deadletter"))
-        blockingCallFromThread(running_reactor(), _start_crawl, settings, spider_args, result)
+        blockingCallFromThread(running_reactor(), _start_crawl, spider, settings, spider_args, result)
     result.stats = result.crawler.stats.get_stats()
     return result

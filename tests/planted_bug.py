@@ -15,16 +15,16 @@ from scrapy.cmdline import execute
 def plant(stage: str, source_id: str) -> None:
     message = f"a planted bug in the {stage} stage, on {source_id}"
     if stage == "callback":
-        from newscrawler.spiders import qutoutiao
+        from newscrawler.spiders import source
 
-        build_article = qutoutiao.build_article
+        build_article = source.build_article
 
         def build(entry: Any, *args: Any) -> Any:
             if entry.source_id == source_id:
                 raise RuntimeError(message)
             return build_article(entry, *args)
 
-        qutoutiao.build_article = build
+        source.build_article = build
     elif stage == "body":
         from newscrawler.pipelines.body import BodyPipeline
 

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import lxml.html
 import pytest
 
 from newscrawler import settings
 from newscrawler.pages.body import BodyCleaner
+from newscrawler.pages.detail import ArticlePageReader, DetailPage
+from newscrawler.sources.registry import load_profiles
 from newscrawler.replica.content import seed_body
 from tests.conftest import FIXTURES
 
 PROXY = "https://cors.zfour.workers.dev/?"
 PAGE = "http://html2.qktoutiao.com/detail/2021/07/08/1.html"
+
+
+def parse_detail(html: str, url: str) -> DetailPage:
+    """A 趣头条 article page (its body: div.content), as the spider reads it."""
+    return ArticlePageReader(load_profiles().get("qutoutiao")).parse(html, url, datetime.now(timezone.utc))
 
 
 @pytest.fixture(scope="module")
@@ -248,9 +256,8 @@ def test_body_past_huge_tree_limits_is_refused(cleaner: BodyCleaner) -> None:
 
 def test_parsed_page_body_is_cleaned_without_a_second_parse(cleaner: BodyCleaner) -> None:
     from newscrawler.pages.body import ParsedBody
-    from newscrawler.pages.detail import parse_detail
 
-    page = parse_detail(f'<html><body><div class="content">{seed_body()}</div></body></html>', "div.content", PAGE)
+    page = parse_detail(f'<html><body><div class="content">{seed_body()}</div></body></html>', PAGE)
     assert isinstance(page.content_html, ParsedBody) and page.content_html.element is not None
     assert cleaner.clean(page.content_html, "http://ignored/").html == seed_post_body()
     assert page.content_html.element is None  # cleaned in place, once
@@ -265,11 +272,10 @@ def test_parsed_page_body_is_cleaned_without_a_second_parse(cleaner: BodyCleaner
     ],
 )
 def test_relative_urls_resolve_against_the_page(cleaner: BodyCleaner, head: str, expected: str) -> None:
-    from newscrawler.pages.detail import parse_detail
 
     html = (f"<html><head>{head}</head><body><div class='content'>"
             '<base href="http://evil.example/"><p><img src="pic.jpg"></p></div></body></html>')
-    page = parse_detail(html, "div.content", "http://final.cn/a/b/page.html")
+    page = parse_detail(html, "http://final.cn/a/b/page.html")
     assert cleaner.clean(page.content_html, "http://listing.cn/other.html").image_urls == [expected]
 
 
@@ -312,9 +318,8 @@ def test_one_bad_piece_costs_only_itself(cleaner: BodyCleaner, fragment: str, ex
 def test_one_bad_piece_in_a_parsed_page(cleaner: BodyCleaner, fragment: str, expected_html: str,
                                         originals: list[str], dropped: dict[tuple[str, str], int]) -> None:
     """The same through the spider's parse of the page (the element the item carries)."""
-    from newscrawler.pages.detail import parse_detail
 
-    page = parse_detail(f'<html><body><div class="content">{fragment}</div></body></html>', "div.content", PAGE)
+    page = parse_detail(f'<html><body><div class="content">{fragment}</div></body></html>', PAGE)
     body = cleaner.clean(page.content_html, PAGE)
     assert (body.html, body.image_urls, body.dropped) == (expected_html, originals, dropped)
 
@@ -324,3 +329,32 @@ def test_distinct_images_are_kept_in_order_once_each(cleaner: BodyCleaner) -> No
     body = cleaner.clean(fragment, PAGE)
     assert body.image_urls == [f"http://html2.qktoutiao.com/{n}.png" for n in range(700)]
     assert len(body.images) == 1000
+
+
+def test_a_sources_cleaning_options_reach_the_body_stage() -> None:
+    """A profile's article.lazy_images and article.drop travel with its body to the (site-neutral) pipeline."""
+    from datetime import datetime, timezone
+
+    from scrapy.utils.test import get_crawler
+
+    from newscrawler.items import Article
+    from newscrawler.pages.body import BodyOptions, ParsedBody
+    from newscrawler.pipelines.body import BodyPipeline
+    from tests.crawling import project_settings_dict
+
+    stage = BodyPipeline.from_crawler(get_crawler(settings_dict=project_settings_dict()))
+    fragment = ('<p>正文</p><img src="/grey.gif" data-big="/real.png"><div class="promo">广告</div>'
+                '<img data-src="/lazy.png">')
+    url = "http://site.example/a/1.html"
+
+    def cleaned(body: str) -> Article:
+        article = Article(id="site:1", url=url, title="t", content_html=body, crawled_at=datetime.now(timezone.utc))
+        stage.process_item(article)
+        return article
+
+    own = cleaned(ParsedBody.from_fragment(fragment, url, BodyOptions(lazy_images=("data-big",), drop=(".promo",))))
+    assert own.image_urls == ["http://site.example/real.png"]  # data-src is not this source's: that image is gone
+    assert "广告" not in own.content_text and "正文" in own.content_text
+    default = cleaned(fragment)  # a plain string: the project's defaults only
+    assert default.image_urls == ["http://site.example/lazy.png"]  # a placeholder src beside an unknown attribute
+    assert "广告" in default.content_text

@@ -70,8 +70,9 @@ def test_the_issues_page_is_over_the_default_cap() -> None:
     from scrapy.exceptions import DropItem
     from scrapy.utils.test import get_crawler
 
-    from newscrawler.pages.detail import parse_detail
+    from newscrawler.pages.detail import ArticlePageReader
     from newscrawler.replica.content import page_html
+    from newscrawler.sources.registry import load_profiles
     from tests.crawling import project_settings_dict
 
     stage = BodyPipeline.from_crawler(get_crawler(settings_dict=project_settings_dict()))
@@ -79,7 +80,8 @@ def test_the_issues_page_is_over_the_default_cap() -> None:
                      like=1)
     assert len(page.encode()) < project_settings_dict()["DOWNLOAD_MAXSIZE"]
     item = Article(id="qutoutiao:1", source="qutoutiao", url="http://h.cn/1.html", title="t",
-                   content_html=parse_detail(page, "div.content", "http://h.cn/1.html").content_html)
+                   content_html=ArticlePageReader(load_profiles().get("qutoutiao")).parse(
+                       page, "http://h.cn/1.html", datetime.now(timezone.utc)).content_html)
     with pytest.raises(DropItem, match=r"^body/too_large \(27000007 bytes > MAX_BODY_BYTES 8388608\): http://h.cn/1"):
         stage.process_item(item)
     assert stage.stats.get_value("body/too_large") == 1

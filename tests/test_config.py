@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from newscrawler.errors import ConfigError
+from newscrawler.sources.profile import profile_from_data
+from newscrawler.sources.registry import load_profiles
 from tests.crawling import crawl
 
 SPIDER_ONLY = {"ITEM_PIPELINES": {}}
@@ -15,14 +17,17 @@ SPIDER_ONLY = {"ITEM_PIPELINES": {}}
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"cid": "1", "page": "1"}, "unknown spider arguments -a cid, -a page: valid ones are cids, pages, limit, refresh"),
-        ({"cids": "1", "limt": "5"}, "unknown spider argument -a limt: valid ones are cids, pages, limit, refresh"),
+        ({"cid": "1", "page": "1"},
+         "unknown spider arguments -a cid, -a page: valid ones are channels, cids, pages, limit, refresh, url"),
+        ({"cids": "1", "limt": "5"}, "unknown spider argument -a limt: valid ones are channels, cids, pages, limit, refresh, url"),
+        ({"channels": "1", "cids": "2"}, "spider arguments channels and cids: give one of them"),
+        ({"channels": "1,x"}, "spider argument channels='1,x': expected channel ids such as 1,2,3"),
         ({"pages": "0"}, "spider argument pages='0': expected a positive whole number"),
         ({"limit": "ten"}, "spider argument limit='ten'"),
         ({"cids": "1,x"}, "spider argument cids='1,x'"),
         ({"refresh": "maybe"}, "spider argument refresh='maybe'"),
         # ASCII digits only: Python's int() also takes underscores, signs, and other scripts' digits
-        ({"cids": "1_0"}, "spider argument cids='1_0': expected channel ids such as 255,1,6"),
+        ({"cids": "1_0"}, "spider argument cids='1_0': expected channel ids such as 1,2,3"),
         ({"cids": "255,１"}, "spider argument cids='255,１'"),  # full-width 1
         ({"cids": "١"}, "spider argument cids='١'"),  # Arabic-Indic 1
         ({"cids": "-1"}, "spider argument cids='-1'"),
@@ -33,6 +38,14 @@ SPIDER_ONLY = {"ITEM_PIPELINES": {}}
         ({"limit": "１０"}, "spider argument limit='１０'"),
         ({"limit": "+5"}, "spider argument limit='+5'"),
         ({"pages": "9" * 30}, "spider argument pages='999"),
+        # -a url: a listing URL template, checked as the profile's own
+        ({"url": "http://mirror.example/list?cid={channel}&page={page}&x={foo}"},
+         "spider argument url='http://mirror.example/list?cid={channel}&page={page}&x={foo}': unknown placeholder(s) ['foo']"),
+        ({"url": "http://mirror.example/list?cid={channel}&page={"}, "spider argument url="),
+        ({"url": "http://mirror.example/list?page={page}"}, "the listing has channels, so the URL needs {channel}"),
+        ({"url": "http://mirror.example/list?cid={channel}"}, "paging.kind pages needs {page} in the URL"),
+        ({"url": "ftp://mirror.example/?cid={channel}&page={page}"}, "expected an http:// or https:// URL"),
+        ({"url": "mirror.example/?cid={channel}&page={page}"}, "expected an http:// or https:// URL"),
     ],
 )
 def test_bad_arguments(args: dict[str, str], message: str) -> None:
@@ -42,30 +55,24 @@ def test_bad_arguments(args: dict[str, str], message: str) -> None:
     assert "\n" not in str(info.value)
 
 
-LIST = "http://api.1sapp.com/content/outList?cid={cid}&page={page}&limit={limit}"
-
-
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"QUTOUTIAO_LIST_URL": LIST + "&x={foo}"}, "QUTOUTIAO_LIST_URL="),
-        ({"QUTOUTIAO_LIST_URL": LIST + "&x={"}, "QUTOUTIAO_LIST_URL="),
-        ({"QUTOUTIAO_LIST_URL": LIST + "&x={0}"}, "unknown placeholder"),
-        ({"QUTOUTIAO_LIST_URL": "http://api.1sapp.com/content/outList?page={page}"}, "must contain {cid} and {page}"),
-        ({"QUTOUTIAO_LIST_URL": "ftp://api.1sapp.com/?cid={cid}&page={page}"}, "expected an http:// or https:// URL"),
-        ({"QUTOUTIAO_LIST_URL": "api.1sapp.com/?cid={cid}&page={page}"}, "expected an http:// or https:// URL"),
-        ({"QUTOUTIAO_BODY_SELECTOR": "div[[["}, "QUTOUTIAO_BODY_SELECTOR='div[[['"),
-        ({"QUTOUTIAO_BODY_SELECTOR": ""}, "QUTOUTIAO_BODY_SELECTOR=''"),
+        # settings this project no longer reads: one line naming what replaced them
+        ({"QUTOUTIAO_LIST_URL": "http://mirror.example/?cid={cid}&page={page}"},
+         "QUTOUTIAO_LIST_URL is no longer read: use the profile's listing.url; point one crawl at a mirror with -a url=<template>"),
+        ({"QUTOUTIAO_BODY_SELECTOR": "div.content"}, "QUTOUTIAO_BODY_SELECTOR is no longer read: use the profile's article.body"),
+        ({"QUTOUTIAO_PAGES": "3"}, "QUTOUTIAO_PAGES is no longer read: use the profile's listing.paging.max_pages"),
+        ({"QUTOUTIAO_LIMIT": "3"}, "QUTOUTIAO_LIMIT is no longer read: use the profile's listing.paging.per_page"),
+        ({"QUTOUTIAO_MAX_BAD_PAGES": "3"}, "QUTOUTIAO_MAX_BAD_PAGES is no longer read: use the profile's listing.paging.max_bad_pages"),
+        ({"QUTOUTIAO_STOP_AT_KNOWN_PAGE": False}, "QUTOUTIAO_STOP_AT_KNOWN_PAGE is no longer read: use INCREMENTAL_STOP_AT_KNOWN_PAGE"),
+        ({"PAGE_TIMEZONE": "Asia/Shanghai"}, "PAGE_TIMEZONE is no longer read: use the profile's timezone"),
+        ({"PROGRESS_LOG_INTERVAL": 60}, "PROGRESS_LOG_INTERVAL is no longer read: use LOGSTATS_INTERVAL"),
         ({"BODY_DROP_SELECTORS": ["script", "::"]}, "BODY_DROP_SELECTORS='::'"),
         ({"CORS_PROXY": "javascript:alert(1)//"}, "CORS_PROXY='javascript:alert(1)//'"),
         ({"CORS_PROXY": "cors.example/?"}, "CORS_PROXY="),
-        ({"PAGE_TIMEZONE": "Mars/Base"}, "PAGE_TIMEZONE='Mars/Base'"),
-        ({"PAGE_TIMEZONE": "Beijing"}, "PAGE_TIMEZONE='Beijing'"),
         ({"STORE_BATCH_SIZE": "abc"}, "STORE_BATCH_SIZE='abc': expected a positive whole number"),
         ({"STORE_BATCH_SIZE": 0}, "STORE_BATCH_SIZE=0"),
-        ({"QUTOUTIAO_PAGES": "-1"}, "QUTOUTIAO_PAGES='-1'"),
-        ({"QUTOUTIAO_LIMIT": "2.5"}, "QUTOUTIAO_LIMIT='2.5'"),
-        ({"QUTOUTIAO_MAX_BAD_PAGES": ""}, "QUTOUTIAO_MAX_BAD_PAGES=''"),
         ({"STORE_WRITE_ATTEMPTS": "0"}, "STORE_WRITE_ATTEMPTS='0'"),
         ({"MONGO_CONNECT_TIMEOUT_MS": "fast"}, "MONGO_CONNECT_TIMEOUT_MS='fast'"),
         ({"DOWNLOAD_MAXSIZE": "5MB"}, "DOWNLOAD_MAXSIZE='5MB'"),
@@ -92,7 +99,6 @@ def test_bad_settings(settings: dict[str, Any], message: str) -> None:
         {"CORS_PROXY": ""},
         {"MONGO_URI": ""},
         {"STORE_FLUSH_INTERVAL": "0"},
-        {"QUTOUTIAO_LIST_URL": "https://mirror.example/list?cid={cid}&p={page}"},
     ],
 )
 def test_good_settings_pass(settings: dict[str, Any]) -> None:
@@ -111,13 +117,16 @@ def test_good_settings_pass(settings: dict[str, Any]) -> None:
     ("args", "line"),
     [
         (["-a", "cid=1", "-a", "page=1"],
-         "Crawl not started: unknown spider arguments -a cid, -a page: valid ones are cids, pages, limit, refresh"),
-        (["-s", "QUTOUTIAO_BODY_SELECTOR=div[[["], "Crawl not started: QUTOUTIAO_BODY_SELECTOR='div[[['"),
-        (["-s", "QUTOUTIAO_LIST_URL=http://api.1sapp.com/?cid={cid}&page={page}&x={foo}"],
-         "Crawl not started: QUTOUTIAO_LIST_URL="),
+         "Crawl not started: unknown spider arguments -a cid, -a page: valid ones are channels, cids, pages, limit, refresh, url"),
+        (["-s", "QUTOUTIAO_BODY_SELECTOR=div[[["],
+         "Crawl not started: QUTOUTIAO_BODY_SELECTOR is no longer read: use the profile's article.body"),
+        (["-s", "QUTOUTIAO_LIST_URL=http://api.1sapp.com/?cid={cid}&page={page}"],
+         "Crawl not started: QUTOUTIAO_LIST_URL is no longer read: use the profile's listing.url; point one crawl at a mirror with -a url=<template>"),
+        (["-a", "url=http://mirror.example/?page={page}"],
+         "Crawl not started: spider argument url='http://mirror.example/?page={page}': the listing has channels, so the URL needs {channel}"),
         (["-s", "CORS_PROXY=javascript:alert(1)//"], "Crawl not started: CORS_PROXY='javascript:alert(1)//'"),
         (["-s", "MONGO_BATCH_SIZE=abc"], "Crawl not started: MONGO_BATCH_SIZE='abc'"),
-        (["-a", "cids=1_0"], "Crawl not started: spider argument cids='1_0': expected channel ids such as 255,1,6"),
+        (["-a", "cids=1_0"], "Crawl not started: spider argument cids='1_0': expected channel ids such as 1,2,3"),
         (["-a", "pages=١٠"], "Crawl not started: spider argument pages='١٠': expected a positive whole number"),
         # Checked before Scrapy builds its download handlers, which would log it and drop http.
         (["-s", "DOWNLOAD_MAXHEADERS=0"], "Crawl not started: DOWNLOAD_MAXHEADERS='0'"),
@@ -134,14 +143,31 @@ def test_scrapy_crawl_exits_2_with_one_line(args: list[str], line: str, tmp_path
 
 
 @pytest.mark.parametrize(
-    ("args", "cids", "pages", "limit"),
+    ("args", "channels", "pages", "limit"),
     [
         ({"cids": " 255, 1 ,6,1", "pages": " 2 ", "limit": "007"}, (255, 1, 6), 2, 7),
-        ({"cids": "10"}, (10,), 10, 10),
+        ({"channels": "10"}, (10,), 10, 10),
+        ({"cids": "99"}, (99,), 10, 10),  # a channel the profile does not name is crawled too
+        ({}, tuple(load_profiles().get("qutoutiao").listing.channels), 10, 10),  # every channel, in profile order
     ],
 )
-def test_good_arguments(args: dict[str, str], cids: tuple[int, ...], pages: int, limit: int) -> None:
-    from newscrawler.spiders.params import QutoutiaoArgs
+def test_good_arguments(args: dict[str, str], channels: tuple[int, ...], pages: int, limit: int) -> None:
+    from newscrawler.spiders.params import SourceArgs
 
-    parsed = QutoutiaoArgs.parse(10, 10, **args)
-    assert (parsed.cids, parsed.pages, parsed.limit) == (cids, pages, limit)
+    parsed = SourceArgs.parse(load_profiles().get("qutoutiao"), **args)
+    assert (parsed.channels, parsed.pages, parsed.limit, parsed.url) == (channels, pages, limit, None)
+
+
+def test_word_channels_and_sources_without_channels(tmp_path: Any) -> None:
+    from newscrawler.spiders.params import SourceArgs
+
+    words = profile_from_data({"name": "site", "listing": {
+        "kind": "html", "url": "http://site.example/{channel}/", "channels": {"tech": "科技", 7: "七"}, "entries": "li",
+        "paging": {"kind": "none"}, "fields": {"id": "a::text", "url": "a::attr(href)"}},
+        "article": {"body": "article"}, "hexo": {"categories": ["x"], "author": "x"}}, "site.yaml")
+    assert SourceArgs.parse(words, channels="tech, 7,new-one").channels == ("tech", 7, "new-one")
+    with pytest.raises(ConfigError, match=r"channels='te ch': expected channel ids such as tech,7"):
+        SourceArgs.parse(words, channels="te ch")
+    with pytest.raises(ConfigError, match="spider argument cids='1': source woshipm has no channels"):
+        SourceArgs.parse(load_profiles().get("woshipm"), cids="1")
+    assert SourceArgs.parse(load_profiles().get("woshipm")).channels == ()

@@ -79,9 +79,8 @@ def test_unreachable_api_is_logged_not_fatal(caplog: pytest.LogCaptureFixture, m
     caplog.set_level(logging.INFO)
     monkeypatch.delenv("http_proxy", raising=False)
     result = crawl(
-        {**SPIDER_ONLY, "QUTOUTIAO_LIST_URL": "http://127.0.0.1:9/content/outList?cid={cid}&page={page}&limit={limit}",
-         "RETRY_TIMES": 0, "ROBOTSTXT_OBEY": False, "ALLOW_PRIVATE_HOSTS": True},
-        cids="1,2",
+        {**SPIDER_ONLY, "RETRY_TIMES": 0, "ROBOTSTXT_OBEY": False, "ALLOW_PRIVATE_HOSTS": True},
+        cids="1,2", url="http://127.0.0.1:9/content/outList?cid={channel}&page={page}&limit={limit}",
     )
     assert result.items == []
     assert result.stats["finish_reason"] == "finished"
@@ -90,8 +89,8 @@ def test_unreachable_api_is_logged_not_fatal(caplog: pytest.LogCaptureFixture, m
 
 
 def test_list_url_template_points_at_a_mirror(via_replica: ReplicaServer) -> None:
-    mirror = via_replica.url + "/content/outList?cid={cid}&tn=1&page={page}&limit={limit}&mirror=1"
+    mirror = via_replica.url + "/content/outList?cid={channel}&tn=1&page={page}&limit={limit}&mirror=1"
     # The mirror is named by its 127.0.0.1 address, so private hosts must be allowed.
-    result = crawl({**SPIDER_ONLY, "QUTOUTIAO_LIST_URL": mirror, "ALLOW_PRIVATE_HOSTS": True}, cids="1", pages="1")
+    result = crawl({**SPIDER_ONLY, "ALLOW_PRIVATE_HOSTS": True}, cids="1", pages="1", url=mirror)
     assert result.stats["qutoutiao/listing/pages"] == 1
     assert {i.source_id for i in result.items} == oracle.expected(via_replica.site, cids=(1,), pages=1)["emitted"]

@@ -191,7 +191,10 @@ def test_scrapyd_round_trip(scrapyd: Scrapyd, tmp_path_factory: pytest.TempPathF
                             text=True, env=clean_env(), timeout=300)
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
     answer = json.loads(deploy.stdout[deploy.stdout.index("{"):])
-    assert answer["status"] == "ok" and answer["project"] == "newscrawler" and answer["spiders"] == 1
+    assert answer["status"] == "ok" and answer["project"] == "newscrawler" and answer["spiders"] == 5
+    # every bundled profile is a spider, read from inside the egg, and the feed spider
+    listed = scrapyd.call("listspiders.json?project=newscrawler")
+    assert sorted(listed["spiders"]) == ["dockone", "feed", "qutoutiao", "woshipm", "zaker"], listed
 
     db = base / "news.sqlite3"
     job = scrapyd.call(

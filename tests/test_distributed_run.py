@@ -20,10 +20,11 @@ from scrapy.utils.test import get_crawler
 
 from newscrawler.scheduler.distributed import DistributedAddon, RunDupeFilter, RunScheduler
 from newscrawler.scheduler.redis_run import Beat, RunMembership
-from newscrawler.spiders.qutoutiao import QutoutiaoSpider
-from tests.crawling import project_settings_dict
+from tests.crawling import project_settings_dict, source_spider
 from tests.processes import scrapy
 from tests.valkey import ValkeyServer, free_port
+
+QutoutiaoSpider = source_spider("qutoutiao")
 
 RUN_NAME = "a1b2c3d4e5f6"
 CRAWL = f"qutoutiao:{RUN_NAME}"  # <spider>:<run name>, the prefix of a crawl's run keys
@@ -42,7 +43,7 @@ def server(valkey_url: str) -> Iterator[redis.Redis]:
     [
         ("", {}, "scrapy.core.scheduler.Scheduler", False, True),
         ("redis://127.0.0.1:1/0", {}, "newscrawler.scheduler.distributed.RunScheduler", True, False),
-        ("redis://127.0.0.1:1/0", {"QUTOUTIAO_STOP_AT_KNOWN_PAGE": True}, "newscrawler.scheduler.distributed.RunScheduler", True, True),
+        ("redis://127.0.0.1:1/0", {"INCREMENTAL_STOP_AT_KNOWN_PAGE": True}, "newscrawler.scheduler.distributed.RunScheduler", True, True),
     ],
 )
 def test_redis_url_switches_distributed_mode(
@@ -53,7 +54,7 @@ def test_redis_url_switches_distributed_mode(
     DistributedAddon().update_settings(settings)
     assert settings.get("SCHEDULER") == scheduler
     assert settings.getbool("SCHEDULER_PERSIST") is persist
-    assert settings.getbool("QUTOUTIAO_STOP_AT_KNOWN_PAGE") is stop_at_known
+    assert settings.getbool("INCREMENTAL_STOP_AT_KNOWN_PAGE") is stop_at_known
     assert (settings.get("DUPEFILTER_CLASS") == "newscrawler.scheduler.distributed.RunDupeFilter") is bool(redis_url)
 
 

@@ -9,11 +9,13 @@ from scrapy.utils.test import get_crawler
 
 from newscrawler.scheduler.fingerprints import CANONICAL_URL_META
 from newscrawler.replica.server import ReplicaServer
+from newscrawler.sources.registry import load_profiles
 from newscrawler.urls import canonical_url
 from tests import oracle
 from tests.crawling import crawl, project_settings_dict
 
 SPIDER_ONLY = {"ITEM_PIPELINES": {}}
+TRACKING = load_profiles().get("qutoutiao").listing.tracking_params
 
 
 def fingerprint(url: str, **meta: str) -> bytes:
@@ -26,11 +28,11 @@ def test_fingerprint_follows_the_canonical_url() -> None:
         "http://html2.qktoutiao.com/detail/1.html?content_id=1&key=aaa&pv_id=%7BA%7D&cid=1&p=1",
         "http://html2.qktoutiao.com/detail/1.html?content_id=1&key=bbb&pv_id=%7BB%7D&cid=255&p=3",
     ]
-    marked = {fingerprint(url, **{CANONICAL_URL_META: canonical_url(url)}) for url in listed}
+    marked = {fingerprint(url, **{CANONICAL_URL_META: canonical_url(url, TRACKING)}) for url in listed}
     assert len(marked) == 1
     assert len({fingerprint(url) for url in listed}) == 2  # unmarked requests: Scrapy's own fingerprint
     other = "http://html2.qktoutiao.com/detail/2.html?content_id=2&key=aaa"
-    assert fingerprint(other, **{CANONICAL_URL_META: canonical_url(other)}) not in marked
+    assert fingerprint(other, **{CANONICAL_URL_META: canonical_url(other, TRACKING)}) not in marked
 
 
 def test_jobdir_keeps_the_seen_articles(via_replica: ReplicaServer, tmp_path: Path) -> None:
@@ -48,7 +50,7 @@ def test_fingerprint_covers_the_article_id() -> None:
     """Two ids listed with one URL are two articles; one id relisted with other keys is one."""
     listed = "http://html2.qktoutiao.com/detail/1.html?content_id=1&key=aaa&pv_id=%7BA%7D&cid=1"
     relisted = "http://html2.qktoutiao.com/detail/1.html?content_id=1&key=bbb&pv_id=%7BB%7D&cid=255"
-    marks = {CANONICAL_URL_META: canonical_url(listed)}
+    marks = {CANONICAL_URL_META: canonical_url(listed, TRACKING)}
     assert fingerprint(listed, **marks, article_id="qutoutiao:1") == fingerprint(relisted, **marks,
                                                                                    article_id="qutoutiao:1")
     assert fingerprint(listed, **marks, article_id="qutoutiao:1") != fingerprint(listed, **marks,

@@ -39,11 +39,12 @@ from newscrawler.downloader.handler import HeadLimitedDownloadHandler
 from newscrawler.downloader.headerguard import TWISTED_MAX_LINE, GuardFactory, HeadGuard, HeadLimits, ResponseHeadersTooLarge
 from newscrawler.replica.server import serve_in_thread
 from newscrawler.replica.site import ReplicaConfig, Site
-from newscrawler.spiders.qutoutiao import QutoutiaoSpider
 from tests import oracle
-from tests.crawling import project_settings_dict, running_reactor
+from tests.crawling import project_settings_dict, running_reactor, source_spider
 from tests.processes import scrapy_measured
 from tests.rawproxy import ENDLESS_CONTINUATION, ENDLESS_HEADERS, FLOOD_BUDGET, MANY_HEADERS, raw_proxy
+
+QutoutiaoSpider = source_spider("qutoutiao")
 
 LIMITS = HeadLimits(max_bytes=256 * 1024, max_lines=500)
 MiB = 1024 * 1024

@@ -141,8 +141,10 @@ def test_lost_requests_are_loud(run: HostileRun) -> None:
     assert "Detail page failed (too_large): http://html2.qktoutiao.com/detail/hostile/990303.html" in log
     assert "DOWNLOAD_MAXSIZE" in log
     assert "Detail page failed (too_large): http://html2.qktoutiao.com/detail/hostile/990305.html" in log
-    assert any(r.levelno == logging.WARNING and "URL longer than URLLENGTH_LIMIT" in r.getMessage()
+    # Scrapy's own UrlLengthMiddleware: logged (at INFO) with the URL, counted, and in the monitors' error ratio
+    assert any(r.name == "scrapy.spidermiddlewares.urllength" and "Ignoring link (url length > 2083)" in r.getMessage()
                and hostile.LONG_PATH in r.getMessage() for r in run.records)
+    assert run.result.stats["urllength/request_ignored_count"] == 1
 
 
 def test_gzip_bomb_stops_at_the_limit(run: HostileRun) -> None:

@@ -84,7 +84,7 @@ def test_drops_what_the_store_held(held: set[str], listed: list[str], kept: list
 
 
 def test_stop_rule_can_be_turned_off() -> None:
-    mw = middleware(HeldIds({"a", "b"}), QUTOUTIAO_STOP_AT_KNOWN_PAGE=False)
+    mw = middleware(HeldIds({"a", "b"}), INCREMENTAL_STOP_AT_KNOWN_PAGE=False)
     assert names(mw.drop_stored(LISTING, page("a", "b"))) == ["next"]
     assert mw.stats.get_value("incremental/skipped") == 2
     assert mw.stats.get_value("incremental/listing_stopped") is None
@@ -107,7 +107,7 @@ def test_a_rejoined_run_asks_the_store_about_every_article_again() -> None:
     """Distributed mode, Valkey back without the run's fingerprints: what this crawl requested and
     stored meanwhile is skipped as stored, not left to a dupefilter that forgot it."""
     store = HeldIds(set())
-    mw = middleware(store, QUTOUTIAO_STOP_AT_KNOWN_PAGE=False)
+    mw = middleware(store, INCREMENTAL_STOP_AT_KNOWN_PAGE=False)
     mw.drop_stored(LISTING, page("a", "b"))
     store.ids |= {"a"}  # stored; "b" is still being fetched
     mw.crawler.signals.send_catch_log(run_rejoined)

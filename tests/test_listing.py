@@ -1,15 +1,24 @@
-"""Listing parsing, on the real 2016 captures and on hand-made edge cases."""
+"""The 趣头条 listing, read by its profile (the json kind), on the real 2016 captures and hand-made edge cases."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from scrapy.responsetypes import responsetypes
 
-from newscrawler.pages.listing import ListingError, parse_listing
+from newscrawler.pages.entries import ListingError, ListingPage
+from newscrawler.pages.json_listing import JsonListing
+from newscrawler.sources.registry import load_profiles
 from tests.conftest import FIXTURES
 from tests.crawling import make_spider
+
+LISTING = JsonListing(load_profiles().get("qutoutiao"))
+
+
+def parse_listing(body: str | bytes) -> ListingPage:
+    return LISTING.parse(body, "http://api.1sapp.com/content/outList?cid=1&tn=1&page=1&limit=10")
 
 
 @pytest.mark.parametrize(
@@ -23,7 +32,7 @@ from tests.crawling import make_spider
 def test_real_captures(fixture: str, entries: int, ads: int) -> None:
     page = parse_listing((FIXTURES / fixture).read_bytes())
     assert len(page.entries) == entries
-    assert page.ads == ads
+    assert page.skipped == ads
     assert page.invalid == 0
     for entry in page.entries:
         assert "&amp;" not in entry.url
@@ -86,9 +95,9 @@ def test_api_error_message_is_kept() -> None:
         ([{"id": 4, "url": "http://h/4.html", "content_type": "3", "tips": "视频"}], 1, 0, 0, False),
     ],
 )
-def test_entry_kinds(items: list, entries: int, ads: int, invalid: int, empty: bool) -> None:
+def test_entry_kinds(items: list[Any], entries: int, ads: int, invalid: int, empty: bool) -> None:
     page = parse_listing(json.dumps({"code": 0, "data": {"data": items}}))
-    assert (len(page.entries), page.ads, page.invalid, page.is_empty) == (entries, ads, invalid, empty)
+    assert (len(page.entries), page.skipped, page.invalid, page.is_empty) == (entries, ads, invalid, empty)
 
 
 @pytest.mark.parametrize("charset", ["gbk", "gb18030", "utf-8"])
@@ -99,7 +108,7 @@ def test_spider_reads_a_listing_in_its_declared_charset(charset: str) -> None:
     headers = {"Content-Type": f"application/json; charset={charset.upper()}"}
     body = json.dumps(doc, ensure_ascii=False).encode(charset)
     response = responsetypes.from_args(headers=headers, url=url, body=body)(url, headers=headers, body=body)
-    requests = list(make_spider().parse_listing(response, cid=1, page=1, bad_pages=0))
+    requests = list(make_spider().parse_listing(response, channel=1, page=1, bad_pages=0))
     details = [r for r in requests if r.callback.__name__ == "parse_article"]
     assert [r.cb_kwargs["entry"].title for r in details] == ["国务院常务会议"]
 

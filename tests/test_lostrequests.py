@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
+from scrapy.exceptions import IgnoreRequest
+from twisted.python.failure import Failure
+
+from newscrawler.middlewares.lostrequests import failure_reason
+from newscrawler.middlewares.privatehosts import RefusedHost
 from newscrawler.replica.server import ReplicaServer
-from newscrawler.spiders import qutoutiao
+from newscrawler.spiders import source
 from tests.crawling import crawl
 from tests.oracle import expected
 
@@ -18,14 +23,14 @@ def test_callback_error_is_a_bug_with_a_traceback_and_the_crawl_goes_on(
 ) -> None:
     caplog.set_level(logging.INFO)
     victim = sorted(expected(via_replica.site, cids=(1,), pages=1)["emitted"])[0]
-    real_build = qutoutiao.build_article
+    real_build = source.build_article
 
     def build_or_fail(entry: Any, *args: Any) -> Any:
         if entry.source_id == victim:
             raise RuntimeError("a surprise in project code")
         return real_build(entry, *args)
 
-    monkeypatch.setattr(qutoutiao, "build_article", build_or_fail)
+    monkeypatch.setattr(source, "build_article", build_or_fail)
     result = crawl({"ITEM_PIPELINES": {}}, cids="1", pages="1")
     emitted = {i.source_id for i in result.items}
     assert emitted == expected(via_replica.site, cids=(1,), pages=1)["emitted"] - {victim}
@@ -45,7 +50,7 @@ def test_failure_reasons_name_the_cause() -> None:
 
     from newscrawler.downloader.headerguard import ResponseHeadersTooLarge
     from newscrawler.middlewares.privatehosts import RefusedHost
-    from newscrawler.spiders.qutoutiao import failure_message, failure_reason
+    from newscrawler.middlewares.lostrequests import failure_message, failure_reason
 
     def failed(exc: Exception, **meta: Any) -> Failure:
         failure = Failure(exc)
@@ -66,3 +71,61 @@ def test_failure_reasons_name_the_cause() -> None:
         assert failure_reason(failed(exc)) == reason
     message = failure_message(failed(IgnoreRequest("max redirections reached"), redirect_urls=["http://a.cn/x"]))
     assert message == "IgnoreRequest: max redirections reached (redirected from http://a.cn/x)"
+
+
+def test_scrapys_own_exceptions_get_their_reasons() -> None:
+    """Raised by Scrapy's own middlewares, not written here: a change of their type or message shows."""
+    import gzip
+
+    from scrapy import Request, Spider
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+    from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+    from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+    from twisted.python.failure import Failure
+
+    from newscrawler.middlewares.lostrequests import failure_reason
+
+    class Allowed(Spider):
+        name = "allowed"
+        allowed_domains = ["h.cn"]
+
+    crawler = get_crawler(Allowed, {"REDIRECT_MAX_TIMES": 1, "DOWNLOAD_MAXSIZE": 1000})
+    crawler.spider = Allowed()
+    raised: list[Failure] = []
+
+    def attempt(call: Any) -> None:
+        try:
+            call()
+        except IgnoreRequest:
+            raised.append(Failure())
+
+    request = Request("http://h.cn/1.html", meta={"redirect_times": 1, "redirect_ttl": 1})
+    moved = Response(request.url, status=301, headers={"Location": "http://h.cn/2.html"}, request=request)
+    attempt(lambda: RedirectMiddleware.from_crawler(crawler).process_response(request, moved))
+    offsite = OffsiteMiddleware.from_crawler(crawler)
+    offsite.spider_opened(crawler.spider)
+    attempt(lambda: offsite.process_request(Request("http://elsewhere.cn/1.html")))
+    bomb = Response("http://h.cn/3.html", headers={"Content-Encoding": "gzip"}, body=gzip.compress(b"0" * 100_000))
+    attempt(lambda: HttpCompressionMiddleware.from_crawler(crawler).process_response(Request(bomb.url), bomb))
+    assert [failure_reason(f) for f in raised] == ["redirect_loop", "offsite", "too_large"]
+
+
+class OtherIgnore(IgnoreRequest):
+    """A subclass another component might raise with the same words."""
+
+
+@pytest.mark.parametrize(
+    ("exc", "reason"),
+    [
+        (IgnoreRequest("Forbidden by robots.txt"), "IgnoreRequest"),
+        # only Scrapy's plain IgnoreRequest is read by its message: a subclass keeps its name
+        (RefusedHost("max redirections reached"), "private_host"),
+        (OtherIgnore("max redirections reached"), "OtherIgnore"),
+        (IgnoreRequest("max redirections reached, almost"), "IgnoreRequest"),
+    ],
+)
+def test_only_the_narrowest_message_check(exc: Exception, reason: str) -> None:
+    assert failure_reason(Failure(exc)) == reason

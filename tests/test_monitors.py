@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
@@ -9,17 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy.utils.test import get_crawler
 from spidermon.contrib.validation import JSONSchemaValidator
 
-from newscrawler.extensions.progress import progress_line
 from newscrawler.items import Article
 from newscrawler.extensions.monitor_report import CloseMonitors
 from newscrawler.extensions.monitors import ARTICLE_SCHEMA
 from newscrawler.replica.server import ReplicaServer
-from newscrawler.settings import ITEM_PIPELINES
-from newscrawler.spiders.qutoutiao import QutoutiaoSpider
-from tests.crawling import crawl, project_settings_dict
+from newscrawler.settings import ITEM_PIPELINES, PERIODIC_LOG_DELTA, PERIODIC_LOG_STATS
+from tests.crawling import changed_profile, crawl, make_spider
 
 # An item as it reaches spidermon: every contract field, these filled in (dates are datetimes by then).
 GOOD = asdict(Article(id="qutoutiao:1", source="qutoutiao", title="标题", url="http://html2.qktoutiao.com/a.html",
@@ -95,9 +93,11 @@ def test_stored_article_without_title_fails(via_replica: ReplicaServer, caplog: 
     assert "Every one holds the article contract (ARTICLE_SCHEMA)... FAIL" in caplog.text
 
 
-def test_broken_body_selector_fails_dropped_ratio(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_broken_body_selector_fails_dropped_ratio(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture,
+                                                  tmp_path: Path) -> None:
     caplog.set_level(logging.INFO)
-    stats = crawl({"QUTOUTIAO_BODY_SELECTOR": "div.article-body"}, cids="1,2", pages="3").stats
+    sources = changed_profile(tmp_path, "qutoutiao", "body: div.content", "body: div.article-body")
+    stats = crawl({"SOURCES_DIR": sources}, cids="1,2", pages="3").stats
     assert stats.get("item_scraped_count", 0) < stats["item_dropped_count"]
     assert stats["monitors/result"] == "failed"
     assert "Dropped-item ratio is below MONITOR_MAX_DROPPED_RATIO... FAIL" in caplog.text
@@ -112,8 +112,7 @@ def test_broken_body_selector_fails_dropped_ratio(via_replica: ReplicaServer, ca
 def test_crawl_that_did_not_start_runs_no_monitor(caplog: pytest.LogCaptureFixture) -> None:
     """Closed without ever opening (its start failed): no verdict, no failed monitor."""
     caplog.set_level(logging.INFO)
-    crawler = get_crawler(QutoutiaoSpider, project_settings_dict())
-    crawler.spider = QutoutiaoSpider.from_crawler(crawler)
+    crawler = make_spider().crawler
     extension = CloseMonitors.from_crawler(crawler)
     extension.spider_closed(crawler.spider)
     assert not [k for k in crawler.stats.get_stats() if k.startswith("monitors/")]
@@ -134,33 +133,53 @@ def test_dead_letters_are_a_warning(via_replica: ReplicaServer, tmp_path: Path, 
     assert f"articles were spooled to {tmp_path / 'dl'}; run `scrapy replay`" in caplog.text
 
 
-def test_spidermon_enabled_off(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_spidermon_enabled_off(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     caplog.set_level(logging.INFO)
-    stats = crawl({"SPIDERMON_ENABLED": False, "QUTOUTIAO_BODY_SELECTOR": "div.article-body"}, cids="1", pages="1").stats
+    sources = changed_profile(tmp_path, "qutoutiao", "body: div.content", "body: div.article-body")
+    stats = crawl({"SPIDERMON_ENABLED": False, "SOURCES_DIR": sources}, cids="1", pages="1").stats
     assert not [k for k in stats if k.startswith(("monitors/", "spidermon"))]
     assert "[Spidermon]" not in caplog.text
 
 
-def progress_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "newscrawler.extensions.progress"]
+PERIODIC_LOG = "scrapy.extensions.periodic_log"
+
+
+def progress_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    """Scrapy's PeriodicLog lines, as the JSON they are."""
+    return [json.loads(r.getMessage()) for r in caplog.records if r.name == PERIODIC_LOG]
 
 
 def test_progress_log_periodic(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="newscrawler.extensions.progress")
-    crawl({"PROGRESS_LOG_INTERVAL": 0.05}, cids="1,2", pages="3")
+    caplog.set_level(logging.INFO, logger=PERIODIC_LOG)
+    crawl({"LOGSTATS_INTERVAL": 0.05}, cids="1,2", pages="3")
     lines = progress_lines(caplog)
-    assert len(lines) >= 3  # periodic lines, then the final one
-    assert all(line.startswith("Progress: ") and " listing pages, " in line for line in lines)
+    assert len(lines) >= 3  # at start, periodic lines, then the final one
+    assert all(set(line) == {"stats", "delta"} for line in lines)
 
 
 def test_progress_log_final_line(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="newscrawler.extensions.progress")
-    stats = crawl({"PROGRESS_LOG_INTERVAL": 3600}, cids="1,2", pages="3").stats
-    assert progress_lines(caplog) == [progress_line(stats)]  # no periodic line yet: only the closing one
-    assert f"{stats['store/new']} articles stored ({stats['store/new']} new" in progress_line(stats)
+    """The final line holds the operator's counters (PERIODIC_LOG_STATS) of the source, as they ended."""
+    caplog.set_level(logging.INFO, logger=PERIODIC_LOG)
+    stats = crawl({"LOGSTATS_INTERVAL": 3600}, cids="1,2", pages="3").stats
+    first, last = progress_lines(caplog)  # at start, and at the end: no periodic line in between
+    wanted = {k: v for k, v in stats.items() if any(p in k for p in PERIODIC_LOG_STATS["include"])}
+    assert {"qutoutiao/listing/pages", "qutoutiao/detail/parsed", "store/new", "item_scraped_count"} <= set(wanted)
+    assert last["stats"] == wanted
+    assert first["stats"].get("store/new", 0) == 0
+    assert last["delta"] == {k: v for k, v in stats.items() if any(p in k for p in PERIODIC_LOG_DELTA["include"])}
 
 
 def test_progress_log_off(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="newscrawler.extensions.progress")
-    crawl({"PROGRESS_LOG_INTERVAL": 0}, cids="1", pages="1")
-    assert not [r for r in caplog.records if r.name == "newscrawler.extensions.progress"]
+    caplog.set_level(logging.INFO, logger=PERIODIC_LOG)
+    crawl({"LOGSTATS_INTERVAL": 0}, cids="1", pages="1")
+    assert progress_lines(caplog) == []
+
+
+def test_urls_skipped_for_length_count_as_failed_pages(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    """Scrapy's UrlLengthMiddleware skips them (urllength/request_ignored_count): lost pages, in the ratio."""
+    caplog.set_level(logging.INFO)
+    # listing URLs (64 characters) pass; every article URL (over 100) is skipped
+    stats = crawl({"URLLENGTH_LIMIT": 100}, cids="1", pages="2").stats
+    assert stats["urllength/request_ignored_count"] >= 10 and stats["qutoutiao/listing/pages"] == 2
+    assert stats["monitors/result"] == "failed"
+    assert "Detail error ratio is below MONITOR_MAX_DETAIL_ERROR_RATIO... FAIL" in caplog.text

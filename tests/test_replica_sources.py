@@ -359,6 +359,21 @@ def test_feed_article_pages(site: ReplicaServer) -> None:
         assert datetime.fromisoformat(selector.css("time::attr(datetime)").get()) == article.published
 
 
+def test_feed_blog_archive_pages(site: ReplicaServer) -> None:
+    """The blog's HTML archive (README "Add a source" writes a profile for it): every post once, newest first."""
+    url, listed = "http://feeds.example.com/archives/", []
+    while url:
+        selector = page(site, url)
+        for row in selector.css("article.archive-article"):
+            listed.append((row.css("h2 a::attr(href)").get(), row.css("h2 a::text").get(),
+                           datetime.fromisoformat(row.css("time::attr(datetime)").get())))
+        following = selector.css("a.extend.next::attr(href)").get()
+        url = f"http://feeds.example.com{following}" if following else ""
+    posts = list(site.site.sources.feeds.articles())
+    assert listed == [(a.url.removeprefix("http://feeds.example.com"), a.title, a.published) for a in posts]
+    assert fetch(site, "http://feeds.example.com/archives/page/9/")[0] == 404
+
+
 def test_paged_feeds_follow_next_links() -> None:
     server = serve_in_thread(0, ReplicaConfig(feed_entries=20, feed_per_page=7))
     try:

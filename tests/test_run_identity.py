@@ -11,9 +11,10 @@ from scrapy.utils.test import get_crawler
 
 from newscrawler.errors import ConfigError
 from newscrawler.scheduler.run_identity import run_identity, spider_arguments
-from newscrawler.spiders.qutoutiao import QutoutiaoSpider
 from newscrawler.storage import store_target
-from tests.crawling import project_settings_dict
+from tests.crawling import project_settings_dict, source_spider
+
+QutoutiaoSpider = source_spider("qutoutiao")
 
 SQLITE = {"MONGO_URI": "", "NEWSCRAWLER_DB": "/srv/news/a.sqlite3"}
 MONGO = {"MONGO_URI": "mongodb://crawler:pw@db1:27017,db2:27017/?replicaSet=rs0", "MONGO_DATABASE": "newscrawler",
@@ -36,6 +37,7 @@ BASE = name({"cids": "1,2"})
         ("nothing", {"cids": "1,2"}, {}, True),
         ("the default pages, given", {"cids": "1,2", "pages": "10"}, {}, True),
         ("spaces in the list", {"cids": " 1, 2 "}, {}, True),
+        ("channels, cids' new name", {"channels": "1,2"}, {}, True),
         ("Scrapyd's job id, new for every worker", {"cids": "1,2", "_job": "7f3a"}, {}, True),
         ("the same file, spelled otherwise", {"cids": "1,2"}, {"NEWSCRAWLER_DB": "/srv/news/../news/a.sqlite3"}, True),
         ("other channels", {"cids": "1"}, {}, False),

@@ -289,6 +289,6 @@ def test_a_removed_setting_is_one_line_naming_its_replacement(name: str, replace
         cwd=ROOT, env=env(), capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 2, done.stderr[-2000:]
-    message = f"{name} is no longer a setting: use {replacement}"
+    message = f"{name} is no longer read: use {replacement}"
     assert len([line for line in done.stderr.splitlines() if message in line]) == 1, done.stderr[-2000:]
     assert not out.exists() and not (tmp_path / "store.sqlite3").exists()

@@ -192,7 +192,20 @@ def test_sqlite_commits_are_durable(tmp_path: Path) -> None:
         store.close()
 
 
-PROGRESS = re.compile(r"Progress: .*? \((\d+) new, (\d+) updated, (\d+) unchanged\)")
+PERIODIC_LOG = "[scrapy.extensions.periodic_log] INFO: "
+
+
+def counted_in_progress(log: str) -> int:
+    """Articles the store stage counted, by the last of Scrapy's PeriodicLog lines (JSON) in the log."""
+    decoder = json.JSONDecoder()
+    last = 0
+    for part in log.split(PERIODIC_LOG)[1:]:
+        try:
+            stats = decoder.raw_decode(part)[0].get("stats", {})
+        except ValueError:  # the line is still being written
+            continue
+        last = sum(stats.get(f"store/{k}", 0) for k in ("new", "updated", "unchanged"))
+    return last
 
 
 def test_sqlite_killed_mid_crawl_keeps_every_counted_article(replica: ReplicaServer, tmp_path: Path) -> None:
@@ -201,15 +214,14 @@ def test_sqlite_killed_mid_crawl_keeps_every_counted_article(replica: ReplicaSer
     crawl = subprocess.Popen(
         [sys.executable, "-m", "scrapy", "crawl", "qutoutiao", "-a", "cids=1,2,3", "-a", "pages=3", *FAST,
          "-s", f"NEWSCRAWLER_DB={db}", "-s", f"DEADLETTER_DIR={tmp_path / 'dl'}", "-s", "STORE_BATCH_SIZE=2",
-         "-s", "DOWNLOAD_DELAY=0.02", "-s", "PROGRESS_LOG_INTERVAL=0.1", "-s", f"LOG_FILE={log}"],
+         "-s", "DOWNLOAD_DELAY=0.02", "-s", "LOGSTATS_INTERVAL=0.1", "-s", f"LOG_FILE={log}"],
         cwd=ROOT, env=env(http_proxy=replica.url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         counted = 0
         deadline = time.monotonic() + 90
         while counted < 10 and time.monotonic() < deadline and crawl.poll() is None:
             time.sleep(0.05)
-            lines = PROGRESS.findall(log.read_text(encoding="utf-8")) if log.exists() else []
-            counted = sum(map(int, lines[-1])) if lines else 0
+            counted = counted_in_progress(log.read_text(encoding="utf-8")) if log.exists() else 0
         crawl.send_signal(signal.SIGKILL)
     finally:
         crawl.wait(timeout=30)

@@ -8,10 +8,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from newscrawler.urls import TRACKING_PARAMS, canonical_url
+from newscrawler.sources.registry import load_profiles
+from newscrawler.urls import canonical_url
 from tests.conftest import FIXTURES
 
 CAPTURES = sorted(FIXTURES.glob("qutoutiao-list-*.json"))
+# The 趣头条 profile's tracking_params: the keys its listing adds per channel, page and view.
+TRACKING_PARAMS = load_profiles().get("qutoutiao").listing.tracking_params
 
 
 def captured_urls() -> list[str]:
@@ -40,14 +43,14 @@ def captured_urls() -> list[str]:
     ],
 )
 def test_canonical_url(url: str, canonical: str) -> None:
-    assert canonical_url(url) == canonical
+    assert canonical_url(url, TRACKING_PARAMS) == canonical
 
 
 def test_captures_keep_what_identifies_and_drop_what_tracks() -> None:
     urls = captured_urls()
     assert len(urls) > 30
     for url in urls:
-        kept = dict(parse_qsl(urlsplit(canonical_url(url)).query, keep_blank_values=True))
+        kept = dict(parse_qsl(urlsplit(canonical_url(url, TRACKING_PARAMS)).query, keep_blank_values=True))
         original = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
         assert not TRACKING_PARAMS & set(kept), url
         assert kept == {k: v for k, v in original.items() if k not in TRACKING_PARAMS}, url
@@ -58,5 +61,6 @@ def test_different_redirect_targets_stay_different() -> None:
     """One redirect endpoint serves every sponsored card: only the query tells them apart."""
     sponsored = next(u for u in captured_urls() if u.startswith("http://g.fastapi.net/d?"))
     other = sponsored.replace("content_id=204777", "content_id=204778")
-    assert canonical_url(sponsored) != canonical_url(other)
-    assert canonical_url(sponsored) == canonical_url(sponsored.replace("key=", "key=changed"))
+    assert canonical_url(sponsored, TRACKING_PARAMS) != canonical_url(other, TRACKING_PARAMS)
+    assert canonical_url(sponsored, TRACKING_PARAMS) == canonical_url(sponsored.replace("key=", "key=changed"),
+                                                                      TRACKING_PARAMS)

@@ -1,6 +1,6 @@
 """What a feed says of itself (title, home page, description), from the source profiles.
 
-A feed of one source (``scrapy export rss --source zaker``, or a crawl's ``-O feed.xml:rss``)
+A feed of one source (``scrapy export rss --source <name>``, or a crawl's ``-O feed.xml:rss``)
 takes its title and home page from that source's profile, and a channel's name after the title
 when it is cut to one channel; a feed of several sources has a neutral title.
 """
@@ -31,10 +31,14 @@ def feed_meta(profiles: Mapping[str, SourceProfile], source: str | None = None,
               channel: int | str | None = None) -> FeedMeta:
     """The metadata of a feed of ``source`` (all sources when None), cut to ``channel`` if given.
 
-    >>> from newscrawler.sources.registry import load_profiles
-    >>> profiles = load_profiles().by_name
-    >>> feed_meta(profiles, "qutoutiao", 255)
-    FeedMeta(title='趣头条 · 推荐', home_url='http://home.qutoutiao.net', description='趣头条 · 推荐: articles collected by newscrawler')
+    >>> from newscrawler.sources.profile import profile_from_data
+    >>> news = profile_from_data({"name": "news", "title": "新闻", "home_url": "http://news.example/", "listing": {
+    ...     "kind": "json", "url": "http://news.example/api?c={channel}&p={page}", "channels": {255: "推荐"},
+    ...     "entries": "items", "fields": {"id": "id", "url": "url"}}, "article": {"body": "article"},
+    ...     "hexo": {"categories": ["news"], "author": "news"}}, "news.yaml")
+    >>> profiles = {"news": news}
+    >>> feed_meta(profiles, "news", 255)
+    FeedMeta(title='新闻 · 推荐', home_url='http://news.example/', description='新闻 · 推荐: articles collected by newscrawler')
     >>> feed_meta(profiles, "my_feed").title, feed_meta(profiles).title
     ('my_feed', 'newscrawler')
     """

@@ -17,7 +17,7 @@ from newscrawler.exporters.feedmeta import FeedMeta, feed_meta, profiles_of
 from newscrawler.exporters.files import replacing
 from newscrawler.exporters.hexo import export_posts
 from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
-from newscrawler.exporters.removed import check_removed
+from newscrawler.extensions.removed_settings import check_removed
 from newscrawler.exporters.rss import RssItemExporter
 from newscrawler.storage import Query, Store, open_store
 from newscrawler.storage.documents import contract_fields, to_json

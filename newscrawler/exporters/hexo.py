@@ -1,4 +1,4 @@
-"""Hexo posts, in the exact format of shared/seed/qutoutiao-hexo-post.md, inert for Hexo.
+"""Hexo posts, in the exact format of the seed post (tests/fixtures; README, Exports), inert for Hexo.
 
 Each post's front matter is its source's: the categories, author and date style of the source
 profile's ``hexo`` section (``PostTemplate.of``). An article whose source has no profile (a
@@ -56,7 +56,7 @@ def _front(value: str) -> str:
 
     PyYAML writes YAML 1.1; Hexo reads YAML 1.2 (js-yaml), where plain ``1e3`` and ``0o17`` are
     numbers and U+0085/U+2028 are no line breaks (PyYAML's own quoting breaks lines there). A
-    plain scalar is kept only for words (the seed's ``趣头条``), which both read as text;
+    plain scalar is kept only for words (the seed's author, a Chinese word), which both read as text;
     anything else goes through ``_Quoted``.
     """
     return value if value.isalpha() else _Quoted(value)
@@ -88,10 +88,10 @@ def post_filename(doc: dict[str, Any]) -> str:
 
     >>> from datetime import datetime
     >>> day = datetime(2016, 7, 8, tzinfo=timezone.utc)
-    >>> post_filename({"id": "qutoutiao:123", "source": "qutoutiao", "source_id": "123", "published_at": day})
-    '2016-07-08-qutoutiao-123.md'
-    >>> post_filename({"id": "qutoutiao:a/b", "source": "qutoutiao", "source_id": "a/b", "published_at": day})
-    '2016-07-08-qutoutiao-ab-05ec15b648.md'
+    >>> post_filename({"id": "news:123", "source": "news", "source_id": "123", "published_at": day})
+    '2016-07-08-news-123.md'
+    >>> post_filename({"id": "news:a/b", "source": "news", "source_id": "a/b", "published_at": day})
+    '2016-07-08-news-ab-2a65fd5863.md'
     """
     published = doc["published_at"].astimezone(timezone.utc)
     raw = str(doc["source_id"])

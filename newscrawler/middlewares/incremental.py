@@ -14,7 +14,7 @@ marks its requests (``meta``); it knows nothing of stores or pipelines.
   caught up and the request is dropped (stat ``incremental/listing_stopped``).
   Articles stored by this very crawl (a channel re-listing what another one
   just listed) never count, so the rule cannot fire on a first crawl.
-  ``QUTOUTIAO_STOP_AT_KNOWN_PAGE = False`` turns this rule off.
+  ``INCREMENTAL_STOP_AT_KNOWN_PAGE = False`` turns this rule off.
 
 ``INCREMENTAL_CRAWL_ENABLED`` (default on) turns it on; ``-a refresh=1`` makes
 the spider leave its requests unmarked, so every article is fetched again.
@@ -36,7 +36,7 @@ from newscrawler.storage import Store, open_store
 
 logger = logging.getLogger(__name__)
 
-# The store id (``qutoutiao:<source_id>``) of the article a request fetches.
+# The store id (``<source>:<source_id>``) of the article a request fetches.
 STORE_ID_META = "store_id"
 # True on a request for the next page of a listing.
 NEXT_PAGE_META = "next_listing_page"
@@ -55,7 +55,7 @@ class IncrementalCrawlMiddleware:
     def from_crawler(cls, crawler: Crawler) -> IncrementalCrawlMiddleware:
         if not crawler.settings.getbool("INCREMENTAL_CRAWL_ENABLED"):
             raise NotConfigured("INCREMENTAL_CRAWL_ENABLED is off: known articles are fetched again")
-        middleware = cls(crawler, crawler.settings.getbool("QUTOUTIAO_STOP_AT_KNOWN_PAGE"))
+        middleware = cls(crawler, crawler.settings.getbool("INCREMENTAL_STOP_AT_KNOWN_PAGE"))
         # A read handle of its own (the store pipeline writes through another), opened
         # here so that a bad store setting stops the crawl at start.
         middleware.store = open_store(crawler.settings)

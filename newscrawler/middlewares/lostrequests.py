@@ -1,37 +1,52 @@
-"""Spider middleware: no request is lost quietly.
+"""Why a request was lost, in the words of its stats key and its log line.
 
-A callback that raises is a bug: Scrapy's scraper logs its traceback and counts
-``spider_exceptions/<Class>``, and ``scrapy crawl`` exits 3 (commands/crawl.py).
+It holds ``failure_reason`` (a short stats key for a failed request: its HTTP status, or the
+cause the download middlewares and handler raise, known by exception type) and
+``failure_message`` (what an operator reads). The spiders' errbacks count a lost page under
+``<source>/{listing,detail}/error/<reason>`` and log it with them. A URL over URLLENGTH_LIMIT is
+Scrapy's own ``UrlLengthMiddleware``'s (stat ``urllength/request_ignored_count``); a callback that
+raises is a bug, counted by Scrapy as ``spider_exceptions/<Class>`` (``scrapy crawl`` exits 3).
 """
 
 from __future__ import annotations
 
-import logging
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
-from scrapy import Request
-from scrapy.http import Response
-from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
-
-from newscrawler.scheduler.fingerprints import CANONICAL_URL_META
-
-logger = logging.getLogger(__name__)
+from newscrawler.downloader.headerguard import ResponseHeadersTooLarge
+from newscrawler.middlewares.privatehosts import RefusedHost
 
 
-def request_kind(request: Request | None) -> str:
-    """``detail`` for article pages (they carry their canonical URL), else ``listing``."""
-    return "detail" if request is not None and CANONICAL_URL_META in request.meta else "listing"
+def failure_reason(failure: Failure) -> str:
+    """A short stats key for a failed request: the status, a known cause, or the error class."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(RefusedHost):
+        return "private_host"
+    if failure.check(ResponseHeadersTooLarge):
+        return "headers_too_large"  # over DOWNLOAD_MAXHEADERSIZE or DOWNLOAD_MAXHEADERS
+    if failure.check(DownloadCancelledError):
+        # Scrapy 2.19's HTTP/1.1 handler cancels a response over DOWNLOAD_MAXSIZE, as announced or
+        # as received, with this type; it has no narrower one.
+        return "too_large"
+    if failure.check(IgnoreRequest) and type(failure.value) is IgnoreRequest:
+        # These Scrapy 2.19 raises as a plain IgnoreRequest: only its message tells them apart.
+        message = str(failure.value)
+        if "DOWNLOAD_MAXSIZE" in message:  # HttpCompressionMiddleware: a body inflating past the limit
+            return "too_large"
+        if message == "max redirections reached":  # RedirectMiddleware, at REDIRECT_MAX_TIMES
+            return "redirect_loop"
+        if message.startswith("Filtered offsite request"):  # OffsiteMiddleware, with allowed_domains
+            return "offsite"
+    return type(failure.value).__name__
 
 
-class UrlLengthWarningMiddleware(UrlLengthMiddleware):
-    """Scrapy's URL length limit, counted and logged at WARNING instead of INFO.
-
-    Replaces ``UrlLengthMiddleware`` in SPIDER_MIDDLEWARES (same setting: URLLENGTH_LIMIT).
-    """
-
-    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
-        if len(request.url) <= self.maxlength:
-            return request
-        self.crawler.stats.inc_value(f"qutoutiao/{request_kind(request)}/error/url_too_long")
-        logger.warning("Skipped %s: URL longer than URLLENGTH_LIMIT (%d > %d characters)",
-                       request.url, len(request.url), self.maxlength)
-        return None
+def failure_message(failure: Failure) -> str:
+    """The real message, not only the class (and where a redirect started): what an operator needs."""
+    if failure.check(HttpError):
+        message = f"HTTP {failure.value.response.status}"
+    else:
+        message = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
+    redirects = failure.request.meta.get("redirect_urls") if getattr(failure, "request", None) is not None else None
+    return f"{message} (redirected from {redirects[0]})" if redirects else message

@@ -39,7 +39,7 @@ def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 def is_private_host(url: str) -> bool:
     """True when the URL itself names this machine or a private network.
 
-    >>> [is_private_host(u) for u in ("http://api.1sapp.com/x", "http://127.0.0.1:22/", "http://localhost/",
+    >>> [is_private_host(u) for u in ("http://news.example.com/x", "http://127.0.0.1:22/", "http://localhost/",
     ...  "http://[::1]/", "http://10.0.0.8/", "http://169.254.169.254/", "http://2130706433/", "http://8.8.8.8/")]
     [False, True, True, True, True, True, True, False]
     """

@@ -24,10 +24,11 @@ from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XMLSyntaxError
 
 from newscrawler.pages.images import original, proxied_http
+from newscrawler.sources.profile import DEFAULT_LAZY_IMAGES
+from newscrawler.sources.queries import CSS, Query, compile_query
 from newscrawler.text import needs_scrub, scrub
 from newscrawler.urls import Resolver
 
-LAZY_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc")
 # Characters no real image URL holds, but script-URL tricks do (`javascript:...`).
 SUSPICIOUS_URL = re.compile(r"[`'\"<>\x00-\x1f]|script:", re.IGNORECASE)
 # A CSS selector that is only a tag name ("script", "iframe").
@@ -48,8 +49,6 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
 }
 URL_SCHEMES = {"http", "https"}
-# Attributes that hold the URL of a link or an image: a bad one drops that link or image.
-URL_ATTRIBUTES = {"a": frozenset({"href"}), "img": frozenset({"src", *LAZY_ATTRIBUTES})}
 # Why a piece of a body was dropped (stats ``body/dropped/<reason>``).
 BAD_URL, CONTROL_CHAR = "bad_url", "control_char"
 
@@ -89,8 +88,16 @@ def fatal_errors(parser: lxml.html.HTMLParser) -> str | None:
     return "; ".join(fatal) or None
 
 
+@dataclass(frozen=True)
+class BodyOptions:
+    """How one source's bodies are cleaned besides the project's rules: its profile's ``article`` keys."""
+
+    lazy_images: tuple[str, ...] = DEFAULT_LAZY_IMAGES  # attributes holding an image's real URL, first wins
+    drop: tuple[str, ...] = ()  # CSS of the source's own furniture, besides BODY_DROP_SELECTORS
+
+
 class ParsedBody(str):
-    """A body element's inner HTML as text, carrying the element itself.
+    """A body element's inner HTML as text, carrying the element itself and its source's options.
 
     The spider parses the page once; the body pipeline cleans this element
     instead of parsing the text again. Everything else sees a plain string.
@@ -100,13 +107,22 @@ class ParsedBody(str):
     base_url: str
     error: str | None
     references: bool  # the page wrote character references (&#...;): see scrub_tree
+    options: BodyOptions
 
     def __new__(
-        cls, element: lxml.html.HtmlElement, base_url: str, error: str | None = None, references: bool = True
+        cls, element: lxml.html.HtmlElement, base_url: str, error: str | None = None, references: bool = True,
+        options: BodyOptions = BodyOptions(),
     ) -> ParsedBody:
         body = super().__new__(cls, inner_html(element))
         body.element, body.base_url, body.error, body.references = element, base_url, error, references
+        body.options = options
         return body
+
+    @classmethod
+    def from_fragment(cls, fragment: str, base_url: str, options: BodyOptions = BodyOptions()) -> ParsedBody:
+        """A body given as HTML text (a feed entry's content), parsed once, here."""
+        root, error = parse_fragment(fragment)
+        return cls(root, base_url, error, "&#" in fragment, options)
 
     def __reduce__(self) -> tuple[type, tuple[str]]:
         return str, (str(self),)  # copies and pickles are plain text
@@ -148,65 +164,58 @@ class BodyCleaner:
         others = [s for s in selectors if not TAG_NAME.fullmatch(s)]
         self.drop = CSSSelector(", ".join(others)) if others else None
         self.proxy_prefix = proxy_prefix
+        self.source_drops: dict[tuple[str, ...], tuple[Query, ...]] = {}  # a profile's, compiled once
+
+    def source_drop(self, selectors: tuple[str, ...]) -> tuple[Query, ...]:
+        """A profile's ``article.drop``, compiled as its profile checked them (parsel's CSS)."""
+        if selectors not in self.source_drops:
+            self.source_drops[selectors] = tuple(compile_query(css, CSS) for css in selectors)
+        return self.source_drops[selectors]
 
     def clean(self, fragment: str | None, base_url: str) -> CleanBody:
         """Clean a body: a ``ParsedBody`` in place (against its own base URL), text after one parse.
 
         Raises UnparseableBody when the parser stopped early: a truncated body is never cleaned.
         """
+        if isinstance(fragment, ParsedBody) and fragment.error:
+            raise UnparseableBody(fragment.error)
         if not fragment or fragment.isspace():
             return CleanBody("", "")
+        options = BodyOptions()
         if isinstance(fragment, ParsedBody) and fragment.element is not None:
-            if fragment.error:
-                raise UnparseableBody(fragment.error)
             root, base_url = fragment.element, fragment.base_url or base_url
             fragment.element = None  # cleaned in place: once only
-            references = fragment.references
+            references, options = fragment.references, fragment.options
         else:
-            root = self._parse(fragment)
+            root, error = parse_fragment(fragment)
+            if error:
+                raise UnparseableBody(error)
             references = "&#" in fragment
         # The text is read no more: when the caller kept no reference (see BodyPipeline), a large
         # body's serialized copy is freed before the serialization below makes another.
         del fragment
         dropped: Counter[tuple[str, str]] = Counter()
         # Raw, such characters were scrubbed before parsing: only a reference (&#14;) puts one in the tree.
-        tainted = scrub_tree(root) if references else set()
-        self._drop_furniture(root)
+        tainted = scrub_tree(root, options.lazy_images) if references else set()
+        self._drop_furniture(root, self.source_drop(options.drop))
         urls = Resolver(base_url)
-        image_urls, images = self._fix_images(root, urls, tainted, dropped)
+        image_urls, images = self._fix_images(root, urls, tainted, dropped, options.lazy_images)
         self._fix_links(root, urls, tainted, dropped)
         html = sanitize(inner_html(root).strip())
         return CleanBody(html, _readable_text(root), image_urls, images, dict(dropped))
 
-    @staticmethod
-    def _parse(fragment: str) -> lxml.html.HtmlElement:
-        parser = html_parser()
-        try:
-            # Raw control characters go first; those written as references are scrub_tree's.
-            pieces = lxml.html.fragments_fromstring(scrub(fragment).encode("utf-8"), parser=parser)
-        except (ParserError, XMLSyntaxError) as exc:
-            raise UnparseableBody(str(exc)) from None
-        error = fatal_errors(parser)
-        if error:
-            raise UnparseableBody(error)
-        # fragment_fromstring(create_parent=...) as lxml writes it, but its leading text may hold
-        # a decoded reference such as &#1; that lxml refuses to set.
-        root = lxml.html.Element("div")
-        if pieces and isinstance(pieces[0], str):
-            root.text = scrub(pieces.pop(0))
-        root.extend(pieces)
-        return root
-
-    def _drop_furniture(self, root: lxml.html.HtmlElement) -> None:
+    def _drop_furniture(self, root: lxml.html.HtmlElement, source_drop: tuple[Query, ...]) -> None:
         found = list(root.iter(*self.drop_tags)) if self.drop_tags else []
-        for element in found + (self.drop(root) if self.drop is not None else []):
+        found += self.drop(root) if self.drop is not None else []
+        found += [e for query in source_drop for e in query.search(root) if isinstance(e, lxml.html.HtmlElement)]
+        for element in found:
             # Not the body itself, nor twice (a <script class="ad"> is found by both).
             if element is not root and element.getparent() is not None:
                 element.drop_tree()  # keeps the tail text
 
     def _fix_images(
         self, root: lxml.html.HtmlElement, urls: Resolver, tainted: set[lxml.html.HtmlElement],
-        dropped: Counter[tuple[str, str]],
+        dropped: Counter[tuple[str, str]], lazy: tuple[str, ...],
     ) -> tuple[list[str], list[str]]:
         originals: dict[str, None] = {}  # an ordered set: one membership test per image, not a scan
         written: list[str] = []
@@ -216,7 +225,7 @@ class BodyCleaner:
                 img.drop_tree()
                 continue
             names = img.keys()  # read once: both helpers look at them
-            src = _image_source(img, names)
+            src = _image_source(img, names, lazy)
             if not src or SUSPICIOUS_URL.search(src):
                 img.drop_tree()  # a placeholder or script URL with nothing behind it
                 continue
@@ -230,7 +239,7 @@ class BodyCleaner:
                 img.drop_tree()  # data:, ftp:...: nothing we can proxy
                 continue
             shown = proxied_http(url, self.proxy_prefix)
-            _set_source(img, shown, names)
+            _set_source(img, shown, names, lazy)
             originals[url] = None
             written.append(shown)
         return list(originals), written
@@ -252,7 +261,24 @@ class BodyCleaner:
                 del a.attrib["href"]  # an empty link points at the reader's own page: no link
 
 
-def scrub_tree(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
+def parse_fragment(fragment: str) -> tuple[lxml.html.HtmlElement, str | None]:
+    """A body given as text, parsed into a ``<div>``, and the parser's reason if it stopped early."""
+    parser = html_parser()
+    try:
+        # Raw control characters go first; those written as references are scrub_tree's.
+        pieces = lxml.html.fragments_fromstring(scrub(fragment).encode("utf-8"), parser=parser)
+    except (ParserError, XMLSyntaxError) as exc:
+        return lxml.html.Element("div"), str(exc)
+    # fragment_fromstring(create_parent=...) as lxml writes it, but its leading text may hold
+    # a decoded reference such as &#1; that lxml refuses to set.
+    root = lxml.html.Element("div")
+    if pieces and isinstance(pieces[0], str):
+        root.text = scrub(pieces.pop(0))
+    root.extend(pieces)
+    return root, fatal_errors(parser)
+
+
+def scrub_tree(root: lxml.html.HtmlElement, lazy: tuple[str, ...] = DEFAULT_LAZY_IMAGES) -> set[lxml.html.HtmlElement]:
     """Scrub text, tails and attribute values as ``text.scrub`` scrubs text, in one pass.
 
     The parser decodes references such as ``&#14;`` into characters no stored text may hold,
@@ -260,6 +286,8 @@ def scrub_tree(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
     (``java&#14;script:`` is no typo): it is returned, for the caller to drop.
     """
     tainted: set[lxml.html.HtmlElement] = set()
+    # Attributes that hold the URL of a link or an image: a bad one drops that link or image.
+    url_attributes = {"a": frozenset({"href"}), "img": frozenset({"src", *lazy})}
     for node in root.iter():
         if node.tail and needs_scrub(node.tail):
             node.tail = scrub(node.tail)
@@ -267,7 +295,7 @@ def scrub_tree(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
             continue  # a comment or processing instruction: nh3 strips them, their text is never read
         if node.text and needs_scrub(node.text):
             node.text = scrub(node.text)
-        urls = URL_ATTRIBUTES.get(node.tag, frozenset())
+        urls = url_attributes.get(node.tag, frozenset())
         for name, value in node.attrib.items():
             if needs_scrub(value):
                 if name in urls:
@@ -277,9 +305,9 @@ def scrub_tree(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
     return tainted
 
 
-def _image_source(img: lxml.html.HtmlElement, names: list[str]) -> str:
-    """The real image URL: a lazy attribute wins over a placeholder ``src``."""
-    for name in LAZY_ATTRIBUTES:
+def _image_source(img: lxml.html.HtmlElement, names: list[str], lazy: tuple[str, ...]) -> str:
+    """The real image URL: a lazy attribute (``lazy``, in order) wins over a placeholder ``src``."""
+    for name in lazy:
         lazy = (img.get(name) or "").strip() if name in names else ""
         if lazy:
             return lazy
@@ -287,7 +315,7 @@ def _image_source(img: lxml.html.HtmlElement, names: list[str]) -> str:
     return "" if PLACEHOLDER.search(src) else src
 
 
-def _set_source(img: lxml.html.HtmlElement, url: str, names: list[str]) -> None:
+def _set_source(img: lxml.html.HtmlElement, url: str, names: list[str], lazy: tuple[str, ...]) -> None:
     """``src`` where the page had it (or its lazy stand-in); referrerpolicy last.
 
     Only the attributes nh3 keeps are set again: the others would go anyway.
@@ -299,7 +327,7 @@ def _set_source(img: lxml.html.HtmlElement, url: str, names: list[str]) -> None:
     attributes: list[tuple[str, str]] = []
     placed = False
     for name, value in img.attrib.items():
-        if name == "src" or name in LAZY_ATTRIBUTES:
+        if name == "src" or name in lazy:
             if not placed:
                 attributes.append(("src", url))
                 placed = True

@@ -1,68 +1,54 @@
-"""Parse an article's detail page once: the body element and a few page facts."""
+"""An article page, read by its profile's ``article`` section: the body element and the page's facts.
+
+The body is the first element any ``article.body`` query matches; the facts (title, summary,
+author, published_at, tags, like) come from ``article.fields`` by the rules every listing field
+follows (``pages/entries.py``): a value of the wrong kind is counted, never raised. A date the
+page writes as text is read here, in the profile's time zone, against the crawl time.
+"""
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
-from functools import lru_cache
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import lxml.html
-from cssselect import HTMLTranslator
-from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XPath
+from scrapy.http import TextResponse
 
-from newscrawler.pages.body import ParsedBody, fatal_errors, html_parser, inner_html
+from newscrawler.pages.body import BodyOptions, ParsedBody, fatal_errors, html_parser
+from newscrawler.pages.entries import FieldReader, ListingEntry, lookup_in, text_field
+from newscrawler.sources.profile import SourceProfile
 from newscrawler.text import needs_scrub, scrub
 from newscrawler.urls import is_http_url, join_url
 
-
-def _text_xpath(css: str) -> str:
-    return HTMLTranslator().css_to_xpath(css) + "/text()"
-
-
-# Each fact: the places a page may give it, best first, compiled once.
-FACTS: dict[str, tuple[XPath, ...]] = {
-    "title": (XPath(_text_xpath("h1")), XPath("//meta[@property='og:title']/@content"), XPath(_text_xpath("title"))),
-    "author": (XPath(_text_xpath(".info .source")), XPath("//meta[@name='author']/@content")),
-    "published_text": (
-        XPath(_text_xpath(".info .time")), XPath("//meta[@property='article:published_time']/@content"),
-    ),
-    "like_count": (XPath(_text_xpath(".like-count")),),
-}
 # Only the page's own <head> may set the base: a <base> inside the body is the author's.
 # As in a browser, the first <base> with an href is the one.
 HEAD_BASE = XPath("/html/head/base[@href][1]/@href")
-
-
-@lru_cache(maxsize=8)
-def body_selector(css: str) -> CSSSelector:
-    """The body selector, compiled once per crawl (config.py checks that it compiles)."""
-    return CSSSelector(css)
+TEXT_FACTS = ("title", "summary", "author", "like")
 
 
 @dataclass(frozen=True)
 class DetailPage:
-    """What a detail page adds to the listing entry.
+    """What an article page adds to its listing entry.
 
-    ``content_html`` is the inner HTML of the body element (None when the
-    page has none); as a ``ParsedBody`` it carries the parsed element too,
-    so cleaning it is the pipelines' job without a second parse.
+    ``content_html`` is the inner HTML of the body element (None when the page has none); as a
+    ``ParsedBody`` it carries the parsed element and the source's cleaning options too, so
+    cleaning it is the pipelines' job without a second parse.
     """
 
-    content_html: str | None
-    title: str | None
-    author: str | None
-    published_text: str | None
-    like_count: str | None
+    content_html: ParsedBody | None
+    title: str | None = None
+    summary: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    tags: tuple[str, ...] = ()
+    like: str | None = None
     bad_base: str | None = None  # the page's <base href> when unusable: its URL was the base instead
-
-
-def _first_text(root: lxml.html.HtmlElement, queries: tuple[XPath, ...]) -> str | None:
-    for query in queries:
-        for value in query(root):
-            if value.strip():
-                return str(value).strip()
-    return None
+    # "coerced/<field>" and "coerced/published_at/<why>": facts of the wrong kind, left out.
+    problems: Counter[str] = field(default_factory=Counter)
 
 
 def base_url(root: lxml.html.HtmlElement, url: str) -> tuple[str, str | None]:
@@ -82,32 +68,77 @@ def base_url(root: lxml.html.HtmlElement, url: str) -> tuple[str, str | None]:
     return url, href
 
 
-def parse_detail(text: str, body_css: str, url: str = "") -> DetailPage:
-    """Extract the body and page facts from already-decoded HTML, in one parse.
+def known_facts(entry: ListingEntry) -> frozenset[str]:
+    """The page facts its listing entry already gives: the page's are not read (a date costs a parse)."""
+    given = {"title": entry.title, "summary": entry.summary, "author": entry.author, "tags": entry.tags,
+             "published_at": entry.published_at, "like": entry.counts.get("like")}
+    return frozenset(name for name, value in given.items() if value)
 
-    ``body_css`` comes from the QUTOUTIAO_BODY_SELECTOR setting (its one home); ``url`` is
-    the final response URL, the base of the body's relative URLs.
 
-    >>> page = parse_detail('<div class="content"> <p>hi</p></div>', "div.content")
-    >>> page.content_html
-    ' <p>hi</p>'
+def body_options(profile: SourceProfile) -> BodyOptions:
+    """The profile's cleaning options, carried by each body to the body stage."""
+    return BodyOptions(lazy_images=profile.article.lazy_images, drop=profile.article.drop)
+
+
+class ArticlePageReader:
+    """One profile's article pages; built once per crawl.
+
+    >>> from datetime import timezone
+    >>> from newscrawler.sources.profile import profile_from_data
+    >>> reader = ArticlePageReader(profile_from_data({"name": "news", "listing": {
+    ...     "kind": "feed", "url": "http://news.example/feed.xml", "fields": {}},
+    ...     "article": {"fetch": True, "body": [".content", ".grap"], "fields": {"title": "h1::text"}},
+    ...     "hexo": {"categories": ["news"], "author": "news"}}, "news.yaml"))
+    >>> page = reader.parse('<h1>标题</h1><div class="grap"><p>正文</p></div>', "http://news.example/1.html",
+    ...                     datetime(2026, 1, 1, tzinfo=timezone.utc))
+    >>> page.content_html, page.title
+    ('<p>正文</p>', '标题')
     """
-    parser = html_parser()
-    text = scrub(text)  # controls and lone surrogates: lxml keeps the first from bytes but refuses them in edits
-    try:
-        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
-    except ParserError:  # an empty document
-        return DetailPage(None, None, None, None, None)
-    error = fatal_errors(parser)
-    bodies = body_selector(body_css)(root)
-    base, bad_base = base_url(root, url)
-    # A copy of the body alone: the item then holds its body, not the whole page, until cleaned.
-    content = ParsedBody(copy.deepcopy(bodies[0]), base, error, "&#" in text) if bodies else None
-    return DetailPage(
-        content_html=content,
-        title=_first_text(root, FACTS["title"]),
-        author=_first_text(root, FACTS["author"]),
-        published_text=_first_text(root, FACTS["published_text"]),
-        like_count=_first_text(root, FACTS["like_count"]),
-        bad_base=bad_base,
-    )
+
+    def __init__(self, profile: SourceProfile) -> None:
+        self.bodies = profile.article.body
+        self.facts = FieldReader(profile.article.fields, profile.timezone, html=True)
+        self.options = body_options(profile)
+
+    def parse_response(self, response: TextResponse, now: datetime, known: Collection[str] = ()) -> DetailPage:
+        """One article page, decoded by its declared charset (the spider refuses pages that are not text)."""
+        return self.parse(response.text, response.url, now, known)
+
+    def parse(self, text: str, url: str, now: datetime, known: Collection[str] = ()) -> DetailPage:
+        """The body and facts of already-decoded HTML, in one parse; ``url`` is the final response URL.
+
+        Facts named in ``known`` (the listing gave them: ``known_facts``) are left unread.
+        """
+        parser = html_parser()
+        text = scrub(text)  # controls and lone surrogates: lxml keeps the first from bytes but refuses them in edits
+        try:
+            root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+        except ParserError:  # an empty document
+            return DetailPage(None)
+        error = fatal_errors(parser)
+        base, bad_base = base_url(root, url)
+        body = self.body(root)
+        # A copy of the body alone: the item then holds its body, not the whole page, until cleaned.
+        content = ParsedBody(copy.deepcopy(body), base, error, "&#" in text, self.options) if body is not None else None
+        lookup, problems = lookup_in(root), Counter[str]()
+        facts = {name: self.facts.value(name, lookup, url, problems, text_field) for name in TEXT_FACTS
+                 if name not in known}
+        return DetailPage(
+            content_html=content,
+            title=facts.get("title"),
+            summary=facts.get("summary"),
+            author=facts.get("author"),
+            published_at=self.facts.date(lookup, url, now, problems) if "published_at" not in known else None,
+            tags=tuple(self.facts.values("tags", lookup, url, problems)) if "tags" not in known else (),
+            like=facts.get("like"),
+            bad_base=bad_base,
+            problems=problems,
+        )
+
+    def body(self, root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+        """The first element a body query matches (queries in the profile's order)."""
+        for query in self.bodies:
+            for match in query.search(root):
+                if isinstance(match, lxml.html.HtmlElement):
+                    return match
+        return None

@@ -1,13 +1,16 @@
 """What every listing kind makes of its entries: typed ``ListingEntry`` records, by the profile's rules.
 
 A listing page object finds the raw entries (JSON objects, HTML rows, feed entries) and hands
-each to ``EntryReader.read`` with a way to look its queries up. The reader applies the field
-rules of ``pages/fields.py``: a value of the wrong kind is counted and replaced, and an entry
-without a usable id or URL is counted and skipped. Nothing here raises on hostile input.
+each to ``EntryReader.read`` with a way to look its queries up. The reader applies the rules
+below per field (``text_field``, ``id_field``, ``string_list``, dates by ``dates.read_date``): a
+value of the wrong kind is counted and replaced, and an entry without a usable id or URL is
+counted and skipped. ``FieldReader`` applies the same rules to an article page's facts
+(``pages/detail.py``). Nothing here raises on hostile input.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,15 +18,87 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from w3lib.html import replace_entities
+
 from newscrawler.dates import read_date
-from newscrawler.pages.fields import id_field, string_list, text_field
 from newscrawler.sources.profile import Alternative, FieldRule, SourceProfile
+from newscrawler.text import scrub
 from newscrawler.urls import canonical_url, is_http_url, unescape_url
 
 TEXT_FIELDS = ("title", "summary", "author", "category", "content_html")
 COUNT_FIELDS = ("read", "comment", "share", "like")
 # Longest text a regex of a profile is run over: bounds the time of a careless pattern.
 MAX_PATTERN_INPUT = 4096
+
+
+# --- One rule per field: a value of any JSON or HTML shape in, the contract's type out ----------
+# Each returns ``(value, problem)``: ``problem`` is None for a value taken as it came (or plainly
+# absent) and a short word when the listing sent something of the wrong kind, to be counted.
+Checked = tuple[Any, str | None]
+
+
+def text_field(value: Any) -> Checked:
+    """Strings as they are, numbers as decimal text; anything else is missing.
+
+    >>> [text_field(v)[0] for v in ("标题", 12, 1.5, None, [1], {"k": "v"}, True, float("nan"))]
+    ['标题', '12', '1.5', None, None, None, None, None]
+    """
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        return scrub(value), None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value), None
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value), None
+    return None, "wrong_type"
+
+
+def html_field(value: Any) -> Checked:
+    """A body is a string: a number is not one, nor a list.
+
+    >>> [html_field(v) for v in ("<p>x</p>", None, 42, ["<p>"])]
+    [('<p>x</p>', None), (None, None), (None, 'wrong_type'), (None, 'wrong_type')]
+    """
+    if value is None or isinstance(value, str):
+        return text_field(value)
+    return None, "wrong_type"
+
+
+def id_field(value: Any) -> Checked:
+    """A non-empty string or integer: trimmed, entities unescaped once.
+
+    >>> [id_field(v)[0] for v in (" 221131 ", 221131, 7.0, "a&amp;b", "&nbsp;", True, 1.5, {"a": 1}, "")]
+    ['221131', '221131', '7', 'a&b', None, None, None, None, None]
+    """
+    if isinstance(value, bool):
+        return None, "wrong_type"
+    if isinstance(value, float):
+        if not (math.isfinite(value) and value.is_integer()):
+            return None, "wrong_type"
+        value = int(value)
+    if isinstance(value, int):
+        return str(value), None
+    if not isinstance(value, str):
+        return None, "wrong_type" if value is not None else "missing"
+    text = scrub(replace_entities(value)).strip()
+    return (text, None) if text else (None, "blank")
+
+
+def string_list(value: Any) -> Checked:
+    """A list of strings or one string; other members are dropped, other kinds give [].
+
+    >>> [string_list(v) for v in (["a", " "], "a", ["a", 5], 5, None, {"a": 1})]
+    [(['a', ' '], None), (['a'], None), (['a'], 'wrong_type'), ([], 'wrong_type'), ([], None), ([], 'wrong_type')]
+    """
+    if value is None:
+        return [], None
+    if isinstance(value, str):
+        return [scrub(value)], None
+    if not isinstance(value, list):
+        return [], "wrong_type"
+    strings = [scrub(v) for v in value if isinstance(v, str)]
+    return strings, None if len(strings) == len(value) else "wrong_type"
 
 
 class ListingError(Exception):
@@ -101,59 +176,13 @@ def all_texts(matches: Any) -> list[str]:
     return [str(t) for t in texts if t.strip()]
 
 
-class EntryReader:
-    """Applies one profile's listing field rules; built once per crawl."""
+class FieldReader:
+    """Applies field rules (a profile's listing fields, or its article page's) to one lookup."""
 
-    def __init__(self, profile: SourceProfile, html: bool) -> None:
-        self.fields = profile.listing.fields
-        self.tracking = profile.listing.tracking_params
-        self.timezone = profile.timezone
+    def __init__(self, fields: dict[str, FieldRule], timezone: str, html: bool) -> None:
+        self.fields = fields
+        self.timezone = timezone
         self.html = html  # matches are lists of HTML texts, not JSON values
-
-    def read(self, lookup: Lookup, base_url: str, now: datetime, problems: Counter[str]) -> ListingEntry | None:
-        """One entry by the field rules; None (counted under ``invalid/<field>``) without id or URL."""
-        url = self.url(lookup, base_url, problems)
-        if url is None:
-            problems["invalid/url"] += 1
-            return None
-        source_id = self.value("id", lookup, url, problems, id_field)
-        if source_id is None:
-            problems["invalid/id"] += 1
-            return None
-        text = {name: self.value(name, lookup, url, problems, text_field) for name in TEXT_FIELDS}
-        counts = {name: self.value(name, lookup, url, problems, text_field) for name in COUNT_FIELDS}
-        return ListingEntry(
-            source_id=source_id,
-            url=url,
-            canonical_url=canonical_url(url, self.tracking),
-            title=text["title"],
-            summary=text["summary"],
-            author=text["author"],
-            category=text["category"],
-            tags=tuple(self.values("tags", lookup, url, problems)),
-            covers=tuple(u.strip() for u in self.values("covers", lookup, url, problems) if u.strip()),
-            video=self.flag("video", lookup),
-            published_at=self.date(lookup, url, now, problems),
-            counts=counts,
-            content_html=text["content_html"],
-        )
-
-    def url(self, lookup: Lookup, base_url: str, problems: Counter[str]) -> str | None:
-        """The article's absolute http(s) URL (relative and protocol-relative links resolved)."""
-        for alternative in self.fields["url"]:
-            raw = self.raw(alternative, lookup, "")
-            text, problem = text_field(raw)
-            if problem:
-                problems["coerced/url"] += 1
-            if not text or not text.strip():
-                continue
-            try:
-                url = unescape_url(urljoin(base_url, unescape_url(text)))
-            except ValueError:  # an unclosed IPv6 bracket, a bad port
-                continue
-            if is_http_url(url):
-                return url
-        return None
 
     def raw(self, alternative: Alternative, lookup: Lookup, url: str, many: bool = False) -> Any:
         """The alternative's raw value: looked up, HTML matches read as text, its pattern applied."""
@@ -200,6 +229,63 @@ class EntryReader:
                 return moment
         return None
 
+
+
+class EntryReader(FieldReader):
+    """Applies one profile's listing field rules; built once per crawl."""
+
+    def __init__(self, profile: SourceProfile, html: bool) -> None:
+        super().__init__(profile.listing.fields, profile.timezone, html)
+        self.tracking = profile.listing.tracking_params
+
+    def read(self, lookup: Lookup, base_url: str, now: datetime, problems: Counter[str]) -> ListingEntry | None:
+        """One entry by the field rules; None (counted under ``invalid/<field>``) without id or URL."""
+        url = self.url(lookup, base_url, problems)
+        if url is None:
+            problems["invalid/url"] += 1
+            return None
+        source_id = self.value("id", lookup, url, problems, id_field)
+        if source_id is None:
+            problems["invalid/id"] += 1
+            return None
+        text = {name: self.value(name, lookup, url, problems, html_field if name == "content_html" else text_field)
+                for name in TEXT_FIELDS}
+        counts = {name: self.value(name, lookup, url, problems, text_field) for name in COUNT_FIELDS}
+        return ListingEntry(
+            source_id=source_id,
+            url=url,
+            canonical_url=canonical_url(url, self.tracking),
+            title=text["title"],
+            summary=text["summary"],
+            author=text["author"],
+            category=text["category"],
+            tags=tuple(self.values("tags", lookup, url, problems)),
+            covers=tuple(u.strip() for u in self.values("covers", lookup, url, problems) if u.strip()),
+            video=self.flag("video", lookup),
+            published_at=self.date(lookup, url, now, problems),
+            counts=counts,
+            content_html=text["content_html"],
+        )
+
+    def url(self, lookup: Lookup, base_url: str, problems: Counter[str]) -> str | None:
+        """The article's absolute http(s) URL (relative and protocol-relative links resolved)."""
+        for alternative in self.fields["url"]:
+            raw = self.raw(alternative, lookup, "")
+            if not isinstance(raw, str):  # a number is no link, not even a relative one
+                if raw is not None:
+                    problems["coerced/url"] += 1
+                continue
+            text = scrub(raw)
+            if not text.strip():
+                continue
+            try:
+                # the base is a fetched URL and the reference made safe: their join needs no second pass
+                url = urljoin(base_url, unescape_url(text))
+            except ValueError:  # an unclosed IPv6 bracket, a bad port
+                continue
+            if is_http_url(url):
+                return url
+        return None
 
 def next_page_url(rule: FieldRule, lookup: Lookup, base_url: str, html: bool) -> str | None:
     """The next page's absolute http(s) URL by the paging rule, or None."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import feedparser
+from scrapy.http import Response
 
 from newscrawler.pages.entries import EntryReader, ListingError, ListingPage, lookup_in, next_page_url
 from newscrawler.sources.profile import SourceProfile
@@ -22,6 +23,11 @@ class FeedListing:
     def __init__(self, profile: SourceProfile) -> None:
         self.listing = profile.listing
         self.reader = EntryReader(profile, html=False)
+
+    def parse_response(self, response: Response, now: datetime) -> ListingPage:
+        """One feed response, as bytes: feedparser finds its encoding (XML declaration, BOM, header)."""
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        return self.parse(response.body, response.url, now, content_type)
 
     def parse(self, body: bytes, url: str, now: datetime | None = None, content_type: str = "") -> ListingPage:
         """Entries of one feed document; ListingError when it holds no feed."""

@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 
 import lxml.html
 from lxml.etree import ParserError
+from scrapy.http import Response, TextResponse
+from w3lib.encoding import html_to_unicode
 
 from newscrawler.pages.entries import EntryReader, ListingError, ListingPage, lookup_in, next_page_url
 from newscrawler.pages.body import html_parser
@@ -20,6 +22,15 @@ class HtmlListing:
     def __init__(self, profile: SourceProfile) -> None:
         self.listing = profile.listing
         self.reader = EntryReader(profile, html=True)
+
+    def parse_response(self, response: Response, now: datetime) -> ListingPage:
+        """One listing response; one sent with a type that is not text (octet-stream) is decoded as a browser would."""
+        if isinstance(response, TextResponse):
+            text = response.text
+        else:
+            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+            text = html_to_unicode(content_type, response.body)[1]
+        return self.parse(text, response.url, now)
 
     def parse(self, text: str, url: str, now: datetime | None = None) -> ListingPage:
         """Entries of one page; ListingError when it has no rows (a changed layout, or an error page)."""

@@ -8,8 +8,8 @@ from newscrawler.urls import is_http_url
 def proxied(url: str, prefix: str) -> str:
     """Rewrite once: non-http(s) URLs and already-proxied ones are left alone.
 
-    >>> proxied("http://static.1sapp.com/a.jpeg", "https://cors.zfour.workers.dev/?")
-    'https://cors.zfour.workers.dev/?http://static.1sapp.com/a.jpeg'
+    >>> proxied("http://img.example.com/a.jpeg", "https://cors.zfour.workers.dev/?")
+    'https://cors.zfour.workers.dev/?http://img.example.com/a.jpeg'
     >>> proxied(proxied("http://s/a.jpeg", "https://p/?"), "https://p/?")
     'https://p/?http://s/a.jpeg'
     """

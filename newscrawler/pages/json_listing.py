@@ -6,26 +6,35 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from newscrawler.pages.entries import EntryReader, ListingError, ListingPage, lookup_in, next_page_url
-from newscrawler.pages.fields import text_field
+from scrapy.http import Response, TextResponse
+
+from newscrawler.pages.entries import EntryReader, ListingError, ListingPage, lookup_in, next_page_url, text_field
 from newscrawler.sources.profile import SourceProfile
 
 
 class JsonListing:
     """One profile's JSON listing pages; built once per crawl.
 
-    >>> from newscrawler.sources.registry import load_profiles
-    >>> listing = JsonListing(load_profiles().get("woshipm"))
+    >>> from newscrawler.sources.profile import profile_from_data
+    >>> listing = JsonListing(profile_from_data({"name": "news", "listing": {
+    ...     "kind": "json", "url": "http://news.example/api/list/{page}", "entries": "payload", "fields": {
+    ...         "id": "id", "url": "permalink", "published_at": {"path": "date", "format": "%Y/%m/%d"}}},
+    ...     "article": {"body": "article"}, "hexo": {"categories": ["news"], "author": "news"}}, "news.yaml"))
     >>> page = listing.parse('{"payload": [{"id": 7, "title": "PM", "permalink": "/pmd/7.html", '
-    ...                      '"date": "2021/07/08"}]}', "http://www.woshipm.com/__api/v1/stream-list")
+    ...                      '"date": "2021/07/08"}]}', "http://news.example/api/list/1")
     >>> entry = page.entries[0]
     >>> entry.source_id, entry.url, entry.published_at.isoformat()
-    ('7', 'http://www.woshipm.com/pmd/7.html', '2021-07-07T16:00:00+00:00')
+    ('7', 'http://news.example/pmd/7.html', '2021-07-07T16:00:00+00:00')
     """
 
     def __init__(self, profile: SourceProfile) -> None:
         self.listing = profile.listing
         self.reader = EntryReader(profile, html=False)
+
+    def parse_response(self, response: Response, now: datetime) -> ListingPage:
+        """One listing response: text decoded by its declared charset, anything else read as UTF-8."""
+        body = response.text if isinstance(response, TextResponse) else response.body
+        return self.parse(body, response.url, now)
 
     def parse(self, body: str | bytes, url: str, now: datetime | None = None) -> ListingPage:
         """Entries of one page; ListingError when the page cannot be used at all."""
@@ -34,6 +43,8 @@ class JsonListing:
         assert self.listing.entries is not None  # a json profile has them (profile.py)
         raw_entries = self.listing.entries.search(doc)
         page = ListingPage()
+        if raw_entries is None and not isinstance(doc, dict):
+            raise ListingError("unexpected_shape", f"top level is a {type(doc).__name__}, not an object")
         if raw_entries is None or raw_entries == []:
             return page  # past the last page some APIs answer "data": [] or nothing
         if not isinstance(raw_entries, list):

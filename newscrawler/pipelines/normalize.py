@@ -10,7 +10,6 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from w3lib.html import remove_tags, replace_entities
 
-from newscrawler.config import check_timezone
 from newscrawler.dates import is_plausible, parse_datetime
 from newscrawler.items import channel_id_of
 from newscrawler.numbers import to_int
@@ -46,15 +45,16 @@ def clean_tags(value: Any) -> list[str]:
 
 
 class NormalizePipeline:
-    def __init__(self, crawler: Crawler, page_timezone: str) -> None:
+    """The page objects read dates in their source's time zone (its profile's), so a date reaches this
+    stage as a datetime; text still here names its zone or counts back from the crawl ("3小时前"), and
+    text naming neither is read as UTC."""
+
+    def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
-        self.page_timezone = page_timezone
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
-        zone = crawler.settings.get("PAGE_TIMEZONE")
-        check_timezone(zone)
-        return cls(crawler, zone)
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -62,7 +62,7 @@ class NormalizePipeline:
         crawled_at = parse_datetime(adapter.get("crawled_at"), now) or now
         adapter["crawled_at"] = crawled_at
         raw_published = adapter.get("published_at")
-        published = parse_datetime(raw_published, crawled_at, self.page_timezone)
+        published = parse_datetime(raw_published, crawled_at, "UTC")
         adapter["published_at"] = published if published and is_plausible(published, crawled_at) else None
         if raw_published not in (None, "") and adapter["published_at"] is None:
             self.stats.inc_value("normalize/unparsed_date")

@@ -6,6 +6,9 @@ The same entries as RSS 0.91, RSS 0.92, RSS 1.0 (RDF), RSS 2.0 (``content:encode
 date format. RSS 0.91 and 0.92 items carry no date, guid or author (their specs
 have none); the article pages do. ``?page=N`` pages a feed when
 ``ReplicaConfig.feed_per_page`` is set (next links in RSS 2.0, Atom and JSON Feed).
+The blog's HTML archive lists the same posts as a Hexo theme does, ``ARCHIVE_PER_PAGE``
+a page: ``/archives/``, then ``/archives/page/N/`` by its "下一页" link (README "Add a source"
+writes a profile for it).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from newscrawler.replica.served import BEIJING, Ask, Published, Reply, digest, h
 HOST = "feeds.example.com"
 SITE = f"http://{HOST}/"
 POST_PATH = re.compile(r"^/posts/(\d+)\.html$")
+ARCHIVE_PATH = re.compile(r"^/archives/(?:page/(\d+)/)?$")
+ARCHIVE_PER_PAGE = 10
 NEWEST = datetime(2021, 7, 8, 18, 0, tzinfo=BEIJING)
 TITLE = "示例博客"
 DESCRIPTION = "一个写给 RSS 阅读器的博客"
@@ -111,6 +116,8 @@ class Feeds:
             entries = self.page(page)
             pages = pages_needed(self.total, self.per_page) if self.per_page else 1
             return Reply(200, f"{content_type}; charset=utf-8", render(entries, page, pages).encode("utf-8"))
+        if match := ARCHIVE_PATH.match(ask.path):
+            return self.archive(int(match[1] or 1))
         if match := POST_PATH.match(ask.path):
             native_id = int(match[1])
             known = 1 <= native_id <= self.total or (self.hostile and native_id in feed_attacks.ARTICLE_IDS)
@@ -129,6 +136,14 @@ class Feeds:
         elif page != 1:
             newest_first = range(0)
         return [self.article(n) for n in newest_first]
+
+    def archive(self, page: int) -> Reply:
+        """The HTML archive: newest first, ``ARCHIVE_PER_PAGE`` posts a page, a "下一页" link but on the last."""
+        newest_first = range(self.total, 0, -1)[(page - 1) * ARCHIVE_PER_PAGE: page * ARCHIVE_PER_PAGE]
+        if page < 1 or not newest_first:
+            return not_found()
+        following = f"/archives/page/{page + 1}/" if page * ARCHIVE_PER_PAGE < self.total else None
+        return html_page(archive_page([self.article(n) for n in newest_first], following))
 
     def next_url(self, path: str, page: int, pages: int) -> str | None:
         return f"{SITE}{path.lstrip('/')}?page={page + 1}" if self.per_page and page < pages else None
@@ -229,7 +244,8 @@ class Feeds:
 
     def describe(self) -> list[str]:
         paged = f", {self.per_page} per page (?page=N)" if self.per_page else ""
-        lines = [f"feed: {self.total} entries{paged} as {', '.join(SITE + p.lstrip('/') for p in self.dialects)}"]
+        lines = [f"feed: {self.total} entries{paged} as {', '.join(SITE + p.lstrip('/') for p in self.dialects)};"
+                 f" an HTML archive {SITE}archives/, {ARCHIVE_PER_PAGE} posts a page"]
         if self.hostile:
             lines += [f"  hostile feed: {SITE}{path.lstrip('/')}: {what}" for path, what in feed_attacks.CASES.items()]
         return lines
@@ -243,6 +259,22 @@ def channel_head() -> str:
 def home_page(dialects: dict[str, object]) -> str:
     links = "".join(f'<link rel="alternate" href="{SITE}{p.lstrip("/")}">' for p in dialects)
     return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{TITLE}</title>{links}</head><body><h1>{TITLE}</h1></body></html>'
+
+
+def archive_page(articles: list[Published], following: str | None) -> str:
+    rows = "".join(
+        f'<article class="archive-article"><header><h2 class="archive-title"><a href="/posts/{x(a.native_id)}.html">'
+        f'{x(a.title)}</a></h2><time class="archive-date" datetime="{a.published.isoformat()}">'
+        f"{a.published.astimezone(BEIJING):%Y-%m-%d}</time></header></article>\n" for a in articles
+    )
+    pager = f'<a class="extend next" rel="next" href="{following}">下一页</a>' if following else ""
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>归档 - {TITLE}</title></head><body>
+<header class="site-header"><a href="/">{TITLE}</a><nav><a href="/archives/">归档</a></nav></header>
+<main><section class="archives-wrap">
+{rows}</section><nav id="page-nav">{pager}</nav></main>
+</body></html>
+"""
 
 
 def post_page(article: Published, body: str) -> str:

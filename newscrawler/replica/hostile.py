@@ -36,11 +36,11 @@ class HostileCase:
 GOOD_ENTRIES = ("990001", "990002", "990003")
 CASES: tuple[HostileCase, ...] = (
     HostileCase("990101", {"cover": "http://static.1sapp.com/one.jpeg"}, "stored"),
-    HostileCase("990102", {"cover": 5}, "stored", "qutoutiao/listing/coerced/cover"),
-    HostileCase("990103", {"tag": {"k": "v"}, "title": ["a", "list"]}, "stored", "qutoutiao/listing/coerced/tag"),
-    HostileCase("990104", {"publish_time": float("nan")}, "stored", "qutoutiao/listing/coerced/publish_time"),
+    HostileCase("990102", {"cover": 5}, "stored", "qutoutiao/listing/coerced/covers"),
+    HostileCase("990103", {"tag": {"k": "v"}, "title": ["a", "list"]}, "stored", "qutoutiao/listing/coerced/tags"),
+    HostileCase("990104", {"publish_time": float("nan")}, "stored", "qutoutiao/listing/coerced/published_at/out_of_range"),
     HostileCase("990105", {"publish_time": float("inf"), "show_time": 1e20}, "stored",
-                "qutoutiao/listing/coerced/show_time"),
+                "qutoutiao/listing/coerced/published_at/out_of_range"),
     HostileCase("990106", {"title": "标题\ud800带孤立代理\x00", "tag": ["\udfff标签"]}, "stored"),
     HostileCase("990107", {"id": True}, "invalid", "qutoutiao/listing/invalid/id"),
     HostileCase("990108", {"id": {"a": 1}}, "invalid", "qutoutiao/listing/invalid/id"),
@@ -55,7 +55,7 @@ CASES: tuple[HostileCase, ...] = (
     HostileCase("990301", {}, "refused", "qutoutiao/detail/error/private_host", page="private"),
     HostileCase("990302", {}, "lost", "qutoutiao/detail/error/redirect_loop", page="loop"),
     HostileCase("990303", {}, "lost", "qutoutiao/detail/error/too_large", page="bomb"),
-    HostileCase("990304", {}, "lost", "qutoutiao/detail/error/url_too_long", page="long_url"),
+    HostileCase("990304", {}, "lost", "urllength/request_ignored_count", page="long_url"),  # Scrapy's own
     HostileCase("990305", {}, "lost", "qutoutiao/detail/error/too_large", page="huge"),  # 6 MiB, plainly sent
     # Declared charsets no browser reads (CHARSET_PAGES below): each page is read whole anyway.
     HostileCase("990601", {}, "stored", "charset/unusable", page="charset_idna"),

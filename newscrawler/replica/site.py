@@ -17,7 +17,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from newscrawler.categories import CATEGORIES
 from newscrawler.replica import content, hostile
 from newscrawler.replica.served import BEIJING
 from newscrawler.replica.sources import Sources
@@ -26,6 +25,14 @@ SEED_ID = "594310537"
 SEED_TITLE = "惠及2亿人的大好事来了！"
 SEED_PUBLISHED = datetime(2021, 7, 8, 10, 55, 51, tzinfo=timezone.utc)
 EXTERNAL_ID = "223700"
+# 趣头条's channel (and category) ids and names, as its app listed them.
+CATEGORIES: dict[int, str] = {
+    1: "热点", 2: "搞笑", 3: "其他", 4: "励志", 5: "养生", 6: "娱乐", 7: "科技",
+    8: "生活", 9: "汽车", 10: "财经", 11: "情感", 12: "美食", 13: "体育",
+    14: "时尚", 15: "军事", 16: "旅行", 17: "育儿", 18: "星座", 19: "游戏",
+    20: "天气", 23: "历史", 25: "动漫", 27: "三农", 28: "国际", 29: "故事",
+    30: "收藏", 42: "健康", 45: "彩票", 46: "摄影", 255: "推荐",
+}
 OFFLINE_CHANNEL = 45  # 彩票: the API answers with a non-zero code
 CHANNEL_ORDER: tuple[int, ...] = (255, 1, 2, 6, 10) + tuple(
     c for c in CATEGORIES if c not in (255, 1, 2, 6, 10, OFFLINE_CHANNEL)

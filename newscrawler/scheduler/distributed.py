@@ -56,8 +56,8 @@ class DistributedAddon:
         # A dead worker may leave gaps behind listing pages whose articles are all stored,
         # so every run walks each channel to `pages`. It overrides settings.py's default
         # (project priority), never an explicit -s.
-        if settings.getpriority("QUTOUTIAO_STOP_AT_KNOWN_PAGE") <= SETTINGS_PRIORITIES["project"]:
-            settings.set("QUTOUTIAO_STOP_AT_KNOWN_PAGE", False, "project")
+        if settings.getpriority("INCREMENTAL_STOP_AT_KNOWN_PAGE") <= SETTINGS_PRIORITIES["project"]:
+            settings.set("INCREMENTAL_STOP_AT_KNOWN_PAGE", False, "project")
 
 
 class RunDupeFilter(RFPDupeFilter):

@@ -58,9 +58,9 @@ def spider_arguments(spider: Any) -> dict[str, Any]:
 def run_identity(spider: str, arguments: Mapping[str, Any], store: str, run_name: str = "") -> RunIdentity:
     """The run name of a crawl: ``REDIS_RUN_NAME`` when given, else a digest of what it is.
 
-    >>> run_identity("qutoutiao", {"cids": [1]}, "sqlite:/srv/a.sqlite3").description
-    'spider qutoutiao, arguments {"cids": [1]}, store sqlite:/srv/a.sqlite3'
-    >>> run_identity("qutoutiao", {"cids": [1]}, "sqlite:/srv/a.sqlite3", "nightly").name
+    >>> run_identity("news", {"cids": [1]}, "sqlite:/srv/a.sqlite3").description
+    'spider news, arguments {"cids": [1]}, store sqlite:/srv/a.sqlite3'
+    >>> run_identity("news", {"cids": [1]}, "sqlite:/srv/a.sqlite3", "nightly").name
     'nightly'
     """
     canonical = json.dumps(dict(arguments), sort_keys=True, ensure_ascii=False, default=str)

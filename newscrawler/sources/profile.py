@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +29,8 @@ MAX_PROFILE_BYTES = 256 * 1024
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_LAZY_IMAGES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc")
 URL_FIELDS = frozenset({"channel", "page", "limit"})
+# Paging defaults: listing pages per channel (-a pages), entries per page (-a limit), bad pages in a row.
+DEFAULT_MAX_PAGES, DEFAULT_PER_PAGE, DEFAULT_MAX_BAD_PAGES = 10, 10, 3
 # The generic ``feed`` spider's name: no profile may take it.
 RESERVED_NAMES = frozenset({"feed"})
 # Dates: epoch seconds or milliseconds (told apart by size, or said), RFC 822 / RFC 3339 text,
@@ -45,7 +48,9 @@ FEED_FIELDS: dict[str, Any] = {
     "summary": "summary",
     "author": ["author", "author_detail.name"],
     "tags": "tags[].term",
-    "published_at": [{"path": "published_parsed", "format": "parsed"}, {"path": "updated_parsed", "format": "parsed"}],
+    # feedparser's parsed times, else the text it could not parse (read, or counted as unreadable)
+    "published_at": [{"path": "published_parsed", "format": "parsed"}, {"path": "updated_parsed", "format": "parsed"},
+                     {"path": "(!published_parsed && !updated_parsed && published) || null", "format": "text"}],
     "content_html": ["content[?type=='text/html' || type=='application/xhtml+xml'].value | [0]", "content[0].value",
                      "summary"],
 }
@@ -54,7 +59,7 @@ FEED_FIELDS: dict[str, Any] = {
 class ProfileError(ConfigError):
     """A profile that cannot be used: the file, the key, the value and why."""
 
-    def __init__(self, path: str | Path, key: str, value: Any, reason: str) -> None:
+    def __init__(self, path: str | Path | Traversable, key: str, value: Any, reason: str) -> None:
         shown = f"{value!r}: " if value is not None else ""
         if len(shown) > 200:
             shown = shown[:197] + "…: "
@@ -160,7 +165,7 @@ class _ProfileLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def read_yaml(path: Path) -> Any:
+def read_yaml(path: Path | Traversable) -> Any:
     """The file's YAML document; ProfileError when it cannot be read or parsed."""
     try:
         with path.open("rb") as file:
@@ -177,22 +182,23 @@ def read_yaml(path: Path) -> Any:
         raise ProfileError(path, "", None, f"not valid YAML ({' '.join(str(exc).split())})") from None
 
 
-def load_profile(path: str | Path) -> SourceProfile:
-    """Read and check one profile file. The file's stem must be the profile's name."""
-    path = Path(path)
+def load_profile(path: str | Path | Traversable) -> SourceProfile:
+    """Read and check one profile file (or package resource). The file's stem must be the profile's name."""
+    path = Path(path) if isinstance(path, str) else path
     profile = profile_from_data(read_yaml(path), path)
-    if path.stem != profile.name:
-        raise ProfileError(path, "name", profile.name, f"must match the file name ({path.stem})")
+    stem = Path(path.name).stem
+    if stem != profile.name:
+        raise ProfileError(path, "name", profile.name, f"must match the file name ({stem})")
     return profile
 
 
-def profile_from_data(data: Any, path: str | Path) -> SourceProfile:
+def profile_from_data(data: Any, path: str | Path | Traversable) -> SourceProfile:
     """A checked profile from already-parsed data (a file, or the ``feed`` spider's arguments)."""
     _check_shape(data, path)
     return _Builder(data, str(path)).build()
 
 
-def _check_shape(data: Any, path: str | Path) -> None:
+def _check_shape(data: Any, path: str | Path | Traversable) -> None:
     if not isinstance(data, dict):
         raise ProfileError(path, "", None, f"expected a mapping of keys, got {type(data).__name__}")
     errors = sorted(Draft202012Validator(PROFILE_SCHEMA).iter_errors(data), key=lambda e: list(map(str, e.path)))
@@ -336,28 +342,15 @@ class _Builder:
             kind=paging_kind,
             first_url=raw.get("first_url"),
             next=self.field("listing.paging.next", next_rule, language, "next") if next_rule else (),
-            max_pages=raw.get("max_pages", 10),
-            per_page=raw.get("per_page", 10),
-            max_bad_pages=raw.get("max_bad_pages", 3),
+            max_pages=raw.get("max_pages", DEFAULT_MAX_PAGES),
+            per_page=raw.get("per_page", DEFAULT_PER_PAGE),
+            max_bad_pages=raw.get("max_bad_pages", DEFAULT_MAX_BAD_PAGES),
         )
 
     def url_template(self, key: str, template: str, needs_channel: bool, needs_page: bool) -> None:
-        try:
-            names = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
-        except ValueError as exc:  # a stray { or }
-            raise self.fail(key, template, f"not a URL template ({exc})") from None
-        unknown = names - URL_FIELDS
-        if unknown:
-            raise self.fail(key, template, f"unknown placeholder(s) {sorted(unknown)}; only {{channel}}, {{page}} "
-                                           "and {limit} are filled in")
-        if needs_channel and "channel" not in names:
-            raise self.fail(key, template, "the listing has channels, so the URL needs {channel}")
-        if not needs_channel and "channel" in names:
-            raise self.fail(key, template, "{channel} needs listing.channels")
-        if needs_page and "page" not in names:
-            raise self.fail(key, template, "paging.kind pages needs {page} in the URL")
-        if not _is_http(template.format(channel=1, page=1, limit=1)):
-            raise self.fail(key, template, "expected an http:// or https:// URL")
+        reason = url_template_problem(template, needs_channel, needs_page)
+        if reason:
+            raise self.fail(key, template, reason)
 
     def article(self, raw: dict[str, Any], listing: Listing) -> ArticlePage:
         fetch = raw.get("fetch", listing.kind != "feed")
@@ -439,6 +432,32 @@ class _Builder:
                 raise self.fail(key, text, "not a strptime pattern such as %Y-%m-%d %H:%M")
         elif text not in DATE_FORMATS:
             raise self.fail(key, text, "expected a strptime pattern or one of " + ", ".join(sorted(DATE_FORMATS)))
+
+
+def url_template_problem(template: str, needs_channel: bool, needs_page: bool) -> str | None:
+    """Why ``template`` cannot be a listing URL template, or None when it can.
+
+    >>> url_template_problem("http://h/list?c={channel}&p={page}", True, True) is None
+    True
+    >>> url_template_problem("http://h/list?p={page}&x={cid}", False, True)
+    "unknown placeholder(s) ['cid']; only {channel}, {page} and {limit} are filled in"
+    """
+    try:
+        names = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+    except ValueError as exc:  # a stray { or }
+        return f"not a URL template ({exc})"
+    unknown = names - URL_FIELDS
+    if unknown:
+        return f"unknown placeholder(s) {sorted(unknown)}; only {{channel}}, {{page}} and {{limit}} are filled in"
+    if needs_channel and "channel" not in names:
+        return "the listing has channels, so the URL needs {channel}"
+    if not needs_channel and "channel" in names:
+        return "{channel} needs listing.channels"
+    if needs_page and "page" not in names:
+        return "paging.kind pages needs {page} in the URL"
+    if not _is_http(template.format(channel=1, page=1, limit=1)):
+        return "expected an http:// or https:// URL"
+    return None
 
 
 def language_key(language: str) -> str:

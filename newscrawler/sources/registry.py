@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,8 @@ from newscrawler.sources.profile import ProfileError, SourceProfile, load_profil
 
 logger = logging.getLogger(__name__)
 
-BUNDLED_DIR = Path(__file__).resolve().parent
+# Read as package resources: a Scrapyd egg holds them in a zip file.
+BUNDLED_DIR: Traversable = files("newscrawler.sources")
 PROFILE_SUFFIXES = (".yaml", ".yml")
 
 
@@ -38,10 +41,11 @@ class Profiles:
         raise ConfigError(f"no source profile named {name!r} (known: {known})")
 
 
-def profile_files(folder: Path) -> list[Path]:
+def profile_files(folder: Path | Traversable) -> list[Path | Traversable]:
     """The profile files directly in ``folder``, by name; none when it does not exist."""
     try:
-        return sorted(p for p in folder.iterdir() if p.suffix in PROFILE_SUFFIXES and p.is_file())
+        found = [p for p in folder.iterdir() if p.name.endswith(PROFILE_SUFFIXES) and p.is_file()]
+        return sorted(found, key=lambda p: p.name)
     except (FileNotFoundError, NotADirectoryError):
         return []
     except OSError as exc:
@@ -51,8 +55,8 @@ def profile_files(folder: Path) -> list[Path]:
 def load_profiles(sources_dir: str | Path | None = None) -> Profiles:
     """The bundled profiles, then those of ``sources_dir`` (the SOURCES_DIR setting)."""
     found = Profiles()
-    folders = [BUNDLED_DIR]
-    if sources_dir and Path(sources_dir).resolve() != BUNDLED_DIR:
+    folders: list[Path | Traversable] = [BUNDLED_DIR]
+    if sources_dir and str(Path(sources_dir).resolve()) != str(BUNDLED_DIR):
         folders.append(Path(sources_dir))
     for folder in folders:
         for path in profile_files(folder):

@@ -48,16 +48,16 @@ def parse_limit(text: str) -> int:
 def parse_source(text: str) -> str:
     """``--source``: a source's name, as its profile (or ``scrapy crawl feed -a name=``) spells it.
 
-    >>> parse_source("qutoutiao")
-    'qutoutiao'
-    >>> parse_source("趣头条")
+    >>> parse_source("news")
+    'news'
+    >>> parse_source("新闻")
     Traceback (most recent call last):
     ...
-    newscrawler.storage.options.OptionError: --source '趣头条': expected a source's name (lowercase letters, digits and _, such as qutoutiao)
+    newscrawler.storage.options.OptionError: --source '新闻': expected a source's name (lowercase letters, digits and _, as scrapy list shows)
     """
     if not SOURCE_NAME.fullmatch(text):
         raise OptionError(f"--source {text!r}: expected a source's name (lowercase letters, digits and _, "
-                          "such as qutoutiao)")
+                          "as scrapy list shows)")
     return text
 
 

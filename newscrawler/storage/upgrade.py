@@ -38,10 +38,10 @@ def channel_names(sources_dir: str | Path | None = None) -> ChannelNames:
 def channel_name(names: ChannelNames, source: Any, channel_id: Any) -> str | None:
     """The name of ``channel_id`` in ``source``'s profile; the id's type counts (1 is not "1").
 
-    >>> names = {"qutoutiao": {1: "热点"}, "x": {"1": "one"}}
-    >>> channel_name(names, "qutoutiao", 1), channel_name(names, "qutoutiao", "1"), channel_name(names, "x", "1")
+    >>> names = {"news": {1: "热点"}, "x": {"1": "one"}}
+    >>> channel_name(names, "news", 1), channel_name(names, "news", "1"), channel_name(names, "x", "1")
     ('热点', None, 'one')
-    >>> channel_name(names, "qutoutiao", True) is None
+    >>> channel_name(names, "news", True) is None
     True
     """
     channel_id = channel_id_of(channel_id)  # a dict finds True under 1: only ints and words are ids
