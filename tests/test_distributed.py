@@ -36,7 +36,7 @@ def redis_url(valkey_url: str) -> Iterator[str]:
     client = redis.Redis.from_url(valkey_url)
     client.flushall()
     yield valkey_url
-    assert not [k for k in client.keys("qutoutiao:*") if k.endswith((b":requests", b":dupefilter"))]
+    assert not [k for k in client.keys("qutoutiao:*") if k.endswith((b":requests", b":dupefilter", b":taken"))]
     client.close()
 
 
@@ -227,7 +227,7 @@ def test_workers_ride_out_a_valkey_restart(persistence: bool, store: SharedStore
                 assert worker.wait() == 0, worker.log[-3000:]
             hits = detail_hits(replica, CONFIG)
         client = redis.Redis.from_url(valkey.url)
-        assert not [k for k in client.keys("qutoutiao:*") if k.endswith((b":requests", b":dupefilter"))]
+        assert not [k for k in client.keys("qutoutiao:*") if k.endswith((b":requests", b":dupefilter", b":taken"))]
         client.close()
     finally:
         valkey.stop()

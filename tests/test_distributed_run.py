@@ -18,12 +18,13 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
+from newscrawler.errors import ConfigError
 from newscrawler.scheduler.distributed import DistributedAddon, RunDupeFilter, RunScheduler
 from newscrawler.scheduler.redis_run import Beat, RunMembership
 from newscrawler.spiders.qutoutiao import QutoutiaoSpider
 from tests.crawling import project_settings_dict
 from tests.processes import scrapy
-from tests.valkey import ValkeyServer, free_port
+from tests.valkey import LossyLink, ValkeyServer, free_port
 
 RUN_NAME = "a1b2c3d4e5f6"
 CRAWL = f"qutoutiao:{RUN_NAME}"  # <spider>:<run name>, the prefix of a crawl's run keys
@@ -170,6 +171,14 @@ def test_unusable_redis_stops_the_crawl_in_one_line(url: str, named: str, not_re
     assert "Traceback" not in run.stderr and "S3cretPw" not in run.stderr + run.stdout
 
 
+@pytest.mark.parametrize("queue_class", ["scrapy_redis.queue.PriorityQueue", "scrapy_redis.queue.FifoQueue"])
+def test_a_queue_without_receipts_is_refused(queue_class: str, valkey_url: str) -> None:
+    """scrapy-redis's own queues lose a request when a reply is lost: named at start, not run."""
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, SCHEDULER_QUEUE_CLASS=queue_class))
+    with pytest.raises(ConfigError, match=f"^SCHEDULER_QUEUE_CLASS='{queue_class}': must be "):
+        RunScheduler.from_crawler(crawler)
+
+
 def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis.Redis, valkey_url: str) -> None:
     """A worker with nothing to do keeps open while another is busy, then REDIS_IDLE_CLOSE."""
     crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, REDIS_IDLE_CLOSE=0.3,
@@ -242,3 +251,54 @@ def test_requests_made_while_valkey_is_away_are_queued_when_it_is_back(
     assert len([r for r in caplog.records if "is back after" in r.message]) == 1
     assert not [r for r in caplog.records if r.exc_info]
     assert crawler.stats.get_value("redis/held_requests") == 2
+
+
+@pytest.mark.parametrize("then", ["answered", "outage"], ids=["retried-at-once", "retried-after-an-outage"])
+@pytest.mark.parametrize("command", ["pop", "push"])
+def test_a_command_whose_reply_was_lost_loses_no_request(command: str, then: str, tmp_path: Path) -> None:
+    """Valkey applies a pop or a push and its reply never comes back (it stopped in between). Sent
+    again, by redis-py at once or by the scheduler after the outage, it gives the same outcome:
+    the popped request reaches the worker, the pushed one is queued once, nothing is skipped."""
+    valkey = ValkeyServer(tmp_path)
+    valkey.start()
+    link = LossyLink(valkey.port)
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=link.url, REDIS_RUN_NAME=RUN_NAME,
+                                                                 REDIS_WORKER_TIMEOUT=1))
+    spider = QutoutiaoSpider.from_crawler(crawler)
+    scheduler = RunScheduler.from_crawler(crawler)
+    page = "http://html2.qktoutiao.com/detail/2021/07/08/59431053{}.html"
+    first, second = Request(page.format(1), priority=2), Request(page.format(2), priority=1)  # first pops first
+
+    async def lose_a_reply() -> list[str]:
+        scheduler.open(spider)
+        assert scheduler.enqueue_request(Request(page.format(0), priority=3))
+        assert scheduler.next_request().url == page.format(0)  # both scripts are loaded: no NOSCRIPT to lose
+        taken = []
+        if command == "push":
+            link.lose_next_reply(refuse=then == "outage")
+            scheduler.enqueue_request(first)  # went in; its reply was lost
+            scheduler.enqueue_request(second)
+        else:
+            assert scheduler.enqueue_request(first) and scheduler.enqueue_request(second)
+            link.lose_next_reply(refuse=then == "outage")
+            taken.append(scheduler.next_request())  # took `first`; its reply was lost
+        if then == "outage":
+            assert scheduler.outage.active and scheduler.next_request() is None
+            link.refuse = False
+            for _ in range(100):  # the heartbeat probes Valkey
+                if not scheduler.outage.active:
+                    break
+                await asyncio.sleep(0.05)
+        taken += [scheduler.next_request() for _ in range(3)]
+        scheduler.close("finished")
+        return [request.url for request in taken if request is not None]
+
+    try:
+        assert asyncio.run(lose_a_reply()) == [first.url, second.url]
+        assert redis.Redis(port=valkey.port).keys() == []  # the run's queue, receipts and fingerprints went with it
+    finally:
+        link.close()
+        valkey.stop()
+    if command == "pop":
+        assert crawler.stats.get_value("redis/pops_replayed") == 1
+    assert crawler.stats.get_value("redis/outages") == (1 if then == "outage" else None)

@@ -7,7 +7,8 @@ dupefilter keys are named per spider and per run, and runs per crawl (``run_iden
 never share a frontier. A worker closes once the shared frontier has been empty, with no
 other worker busy, for ``REDIS_IDLE_CLOSE`` seconds. It rides out a Valkey outage (see
 ``redis_outage``) for up to ``REDIS_OUTAGE_TIMEOUT`` seconds, and when Valkey comes back
-without the run's keys it puts the run back and queues its start requests again.
+without the run's keys it puts the run back and queues its start requests again. The queue
+(``run_queue``) makes a pop or a push whose reply was lost safe to send again.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from newscrawler.config import duration
 from newscrawler.errors import ConfigError
 from newscrawler.scheduler.redis_outage import UNAVAILABLE, Outage, describe
 from newscrawler.scheduler.redis_run import Beat, RunMembership
+from newscrawler.scheduler.run_queue import RunQueue
 from newscrawler.scheduler.run_identity import check_run_name, run_identity, spider_arguments
 from newscrawler.signals import run_rejoined
 from newscrawler.storage import store_target
@@ -65,7 +67,8 @@ class RunDupeFilter(RFPDupeFilter):
 
     scrapy-redis (0.9.1, and its main branch) hashes the raw URL itself; ours must see
     ``meta["canonical_url"]`` (``REQUEST_FINGERPRINTER_CLASS``), so one article listed with
-    many keys is one request.
+    many keys is one request. The scheduler adds a fingerprint together with its request
+    (``RunQueue.push_unseen``); ``request_seen`` stays scrapy-redis's.
     """
 
     def __init__(self, server: Any, key: str, debug: bool, fingerprinter: Any, stats: Any) -> None:
@@ -114,6 +117,10 @@ class RunScheduler(Scheduler):
         scheduler.worker_timeout = settings.getfloat("REDIS_WORKER_TIMEOUT")
         if scheduler.worker_timeout <= 0:
             raise ConfigError(f"REDIS_WORKER_TIMEOUT={scheduler.worker_timeout}: must be a positive number of seconds")
+        queue_cls = load_object(scheduler.queue_cls)
+        if not (isinstance(queue_cls, type) and issubclass(queue_cls, RunQueue)):
+            raise ConfigError(f"SCHEDULER_QUEUE_CLASS={scheduler.queue_cls!r}: must be {RunQueue.__module__}.RunQueue "
+                              "or a subclass (its pop and push survive a lost reply)")
         outage_timeout = duration("REDIS_OUTAGE_TIMEOUT", settings.get("REDIS_OUTAGE_TIMEOUT"))
         if outage_timeout <= 0:
             raise ConfigError(f"REDIS_OUTAGE_TIMEOUT={outage_timeout}: must be a positive number of seconds")
@@ -172,8 +179,8 @@ class RunScheduler(Scheduler):
         self.queue = self.run_queue(self.spider, self.queue_key)
         self.stats.set_value("redis/run_id", run_id)
 
-    def run_queue(self, spider: Spider, key: str) -> Any:
-        """scrapy-redis's queue (``SCHEDULER_QUEUE_CLASS``) on one run's key."""
+    def run_queue(self, spider: Spider, key: str) -> RunQueue:
+        """The queue (``SCHEDULER_QUEUE_CLASS``) on one run's key."""
         return load_object(self.queue_cls)(server=self.server, spider=spider, key=key, serializer=self.serializer)
 
     def close(self, reason: str) -> None:
@@ -202,7 +209,7 @@ class RunScheduler(Scheduler):
         super().close(reason)
 
     def drop_run_keys(self, spider: Spider, run_id: str) -> int:
-        """Delete a finished or dead run's queue and fingerprints; returns the requests left."""
+        """Delete a finished or dead run's queue (with its pop receipts) and fingerprints; returns the requests left."""
         names = {"spider": spider.name, "run": run_id}
         settings = self.crawler.settings
         queue = self.run_queue(spider, settings.get("SCHEDULER_QUEUE_KEY") % names)
@@ -211,7 +218,8 @@ class RunScheduler(Scheduler):
         self.server.delete(settings.get("SCHEDULER_DUPEFILTER_KEY") % names)
         return left
 
-    # Ours for three reasons: the handoff below, holding requests while Valkey is away, and
+    # Ours for four reasons: the handoff below, holding requests while Valkey is away, the
+    # fingerprint and the request going in together (``RunQueue.push_unseen``), and
     # scrapy-redis 0.9.1 passing ``spider=`` to the stats, which Scrapy 2.19 deprecates
     # (fixed upstream after 0.9.1, not released).
     def enqueue_request(self, request: Request) -> bool:
@@ -219,29 +227,26 @@ class RunScheduler(Scheduler):
             self.handoff = None
             self.local.append(request)
             return True
-        return self.queue_request(request, seen=False)
+        return self.queue_request(request)
 
-    def queue_request(self, request: Request, seen: bool) -> bool:
-        """Into the run's queue unless the run's dupefilter saw it (``seen``: asked already)."""
+    def queue_request(self, request: Request) -> bool:
+        """Into the run's queue, unless the run's dupefilter holds its fingerprint."""
         if self.outage.active:
-            self.outage.hold(request, seen)
+            self.outage.hold(request)
             return True
         try:
-            if not seen and not request.dont_filter and self.df.request_seen(request):
+            if request.dont_filter:
+                self.queue.push(request)
+            elif not self.queue.push_unseen(request, self.df.key, self.df.request_fingerprint(request)):
+                # A duplicate; or, rarely, this very push sent again by redis-py after its reply was
+                # lost: the request is queued then, and only this count is one too many.
                 self.df.log(request, self.spider)
                 return False
         except UNAVAILABLE as exc:
-            # The fingerprint may be in (the reply, not the write, was lost): asking again after the
-            # outage could drop the request for good. Queue it then unasked: at worst it is fetched
-            # twice, and the store keeps one copy.
+            # Applied or not, it can be sent again after the outage: the fingerprint and the
+            # request went in together or not at all.
             self.outage.begin(exc)
-            self.outage.hold(request, seen=True)
-            return True
-        try:
-            self.queue.push(request)
-        except UNAVAILABLE as exc:
-            self.outage.begin(exc)
-            self.outage.hold(request, seen=True)  # its fingerprint is in: asking again would drop it
+            self.outage.hold(request)
             return True
         self.stats.inc_value("scheduler/enqueued/redis")
         return True
@@ -309,8 +314,8 @@ class RunScheduler(Scheduler):
             self.quiet_since = None  # the others' beats were not seen meanwhile: start over
             held = self.outage.end()
             self.follow(probe.result())
-            for request, seen in held:
-                self.queue_request(request, seen)
+            for request in held:
+                self.queue_request(request)
         elif isinstance(error, UNAVAILABLE):
             self.outage.begin(error)
             if self.outage.expired():
