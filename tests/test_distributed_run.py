@@ -302,3 +302,52 @@ def test_a_command_whose_reply_was_lost_loses_no_request(command: str, then: str
     if command == "pop":
         assert crawler.stats.get_value("redis/pops_replayed") == 1
     assert crawler.stats.get_value("redis/outages") == (1 if then == "outage" else None)
+
+
+def test_after_an_outage_a_worker_waits_for_the_others_to_beat_before_it_counts_itself_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Valkey back (with its data) after more than REDIS_WORKER_TIMEOUT: the first beat drops the
+    other worker's stale entry, though that worker is alive and busy. An idle worker must not
+    take the empty frontier and the missing busy worker for the end of the run (the last one out
+    deletes the run's keys): it waits until the others had REDIS_WORKER_TIMEOUT to beat again."""
+    caplog.set_level(logging.INFO)
+    valkey = ValkeyServer(tmp_path, persistence=True)
+    valkey.start()
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey.url, REDIS_RUN_NAME=RUN_NAME,
+                                                                 REDIS_WORKER_TIMEOUT=3, REDIS_IDLE_CLOSE=0.3))
+    spider = QutoutiaoSpider.from_crawler(crawler)
+    scheduler = RunScheduler.from_crawler(crawler)
+
+    async def restart() -> None:
+        scheduler.open(spider)
+        busy = RunMembership(redis.Redis.from_url(valkey.url), CRAWL, worker_timeout=3)
+        assert busy.join().run_id == scheduler.membership.run_id
+        valkey.stop()
+        await asyncio.sleep(3.5)  # both heartbeat entries are stale when Valkey is back
+        valkey.start()
+        for _ in range(100):
+            if not scheduler.outage.active:
+                break
+            await asyncio.sleep(0.05)
+        assert not scheduler.outage.active
+        scheduler.heartbeat.stop()  # no engine here, so its beats say "busy": spider_idle beats from now on
+        for _ in range(12):  # well past REDIS_IDLE_CLOSE, within REDIS_WORKER_TIMEOUT
+            with pytest.raises(DontCloseSpider):
+                scheduler.spider_idle(spider)
+            await asyncio.sleep(0.1)
+        assert busy.beat(busy=True).lost == "worker"  # it had been dropped, alive
+        busy.beat(busy=False)
+        await asyncio.sleep(2)  # past REDIS_WORKER_TIMEOUT since Valkey came back
+        with pytest.raises(DontCloseSpider):  # both quiet now, not for REDIS_IDLE_CLOSE yet
+            scheduler.spider_idle(spider)
+        await asyncio.sleep(0.35)
+        scheduler.spider_idle(spider)  # may close
+        assert busy.leave() is False
+        scheduler.close("finished")
+
+    try:
+        asyncio.run(restart())
+    finally:
+        valkey.stop()
+    assert [r.message for r in caplog.records if "Run " in r.message and "ended" in r.message]

@@ -128,6 +128,7 @@ class RunScheduler(Scheduler):
         scheduler.run_name = check_run_name(settings.get("REDIS_RUN_NAME") or "")
         scheduler.run_id = ""
         scheduler.quiet_since = None
+        scheduler.settle_until = 0.0  # after an outage: until the others have had time to beat again
         scheduler.local = deque()  # requests taken from Redis for this worker's engine
         scheduler.handoff = None
         scheduler.heartbeat = None  # made in open(), under the crawl's event loop
@@ -312,6 +313,9 @@ class RunScheduler(Scheduler):
         error = probe.exception()
         if error is None:
             self.quiet_since = None  # the others' beats were not seen meanwhile: start over
+            # Their heartbeat entries may have expired meanwhile (pruned by the first beat after the
+            # restart): until each live one had time to beat again, nobody is quiet, nor alone.
+            self.settle_until = time.monotonic() + self.worker_timeout
             held = self.outage.end()
             self.follow(probe.result())
             for request in held:
@@ -336,7 +340,7 @@ class RunScheduler(Scheduler):
     def note_quiet(self, busy: bool) -> None:
         """Beat, and note since when this worker is idle and no other one is busy."""
         beat = self.membership.beat(busy)
-        if busy or beat.others_busy:
+        if busy or beat.others_busy or time.monotonic() < self.settle_until:
             self.quiet_since = None
         elif self.quiet_since is None:
             self.quiet_since = time.monotonic()
