@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 from scrapy import Request
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
@@ -204,6 +204,33 @@ def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis
 
     asyncio.run(idle_worker())
     assert server.get(f"{CRAWL}:run") is None  # the last one out ended the run
+
+
+def test_a_worker_joining_a_run_takes_from_its_queue(
+    server: redis.Redis, valkey_url: str, caplog: pytest.LogCaptureFixture, recwarn: pytest.WarningsRecorder
+) -> None:
+    """scrapy-redis's open() makes the second worker's queue on the run's key; its note about the
+    resumed queue (through Spider.log(), deprecated) gives way to our line."""
+    caplog.set_level(logging.INFO)
+    settings = project_settings_dict(REDIS_URL=valkey_url, REDIS_RUN_NAME=RUN_NAME)
+    crawlers = [get_crawler(QutoutiaoSpider, settings) for _ in range(2)]
+    spiders = [QutoutiaoSpider.from_crawler(crawler) for crawler in crawlers]
+    first, second = (RunScheduler.from_crawler(crawler) for crawler in crawlers)
+    page = "http://html2.qktoutiao.com/detail/2021/07/08/594310537.html"
+
+    async def join() -> str:
+        first.open(spiders[0])
+        assert first.enqueue_request(Request(page))
+        second.open(spiders[1])
+        taken = second.next_request()
+        for scheduler in (first, second):
+            scheduler.close("finished")
+        return taken.url
+
+    assert asyncio.run(join()) == page
+    assert second.queue.key == first.queue.key == f"qutoutiao:{first.run_id}:requests"
+    assert len([r for r in caplog.records if "1 request(s) waiting" in r.message]) == 1
+    assert not [w for w in recwarn if issubclass(w.category, ScrapyDeprecationWarning)]
 
 
 def test_requests_made_while_valkey_is_away_are_queued_when_it_is_back(

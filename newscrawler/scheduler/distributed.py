@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections import deque
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 from redis.exceptions import RedisError
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
@@ -155,10 +156,12 @@ class RunScheduler(Scheduler):
                     "Run %s had no live worker left; replaced by run %s (%d queued request(s) dropped)",
                     joined.dead_run_id, joined.run_id, dropped,
                 )
-            # Not super().open(): it reports a resumed queue through the deprecated Spider.log().
             self.use_run(joined.run_id)
-            if self.flush_on_start:
-                self.flush()
+            with warnings.catch_warnings():
+                # scrapy-redis reports a queue it resumes through Spider.log(), which Scrapy 2.19
+                # deprecates; the line below says how many requests are waiting.
+                warnings.filterwarnings("ignore", "Spider.log", ScrapyDeprecationWarning)
+                super().open(spider)  # the queue (SCHEDULER_QUEUE_CLASS) on our key; SCHEDULER_FLUSH_ON_START
             waiting = len(self.queue)
         except UNAVAILABLE as exc:  # it answered PING a moment ago
             raise ConfigError(f"REDIS_URL: no Redis at {self.outage.where} ({describe(exc)})") from exc
@@ -168,7 +171,7 @@ class RunScheduler(Scheduler):
         self.heartbeat.start(min(1.0, self.worker_timeout / 5))
 
     def use_run(self, run_id: str) -> None:
-        """Queue and fingerprints of run ``run_id``, from now on."""
+        """Keys and fingerprints of run ``run_id``, from now on (its queue: ``open`` or ``switch_run``)."""
         names = {"spider": self.spider.name, "run": run_id}
         self.run_id = run_id
         self.queue_key = self.crawler.settings.get("SCHEDULER_QUEUE_KEY") % names
@@ -177,8 +180,12 @@ class RunScheduler(Scheduler):
             self.server, self.dupefilter_key, self.crawler.settings.getbool("DUPEFILTER_DEBUG"),
             self.crawler.request_fingerprinter, self.stats,
         )
-        self.queue = self.run_queue(self.spider, self.queue_key)
         self.stats.set_value("redis/run_id", run_id)
+
+    def switch_run(self, run_id: str) -> None:
+        """Go on in run ``run_id``, which replaced ours (never flushed: its workers share it)."""
+        self.use_run(run_id)
+        self.queue = self.run_queue(self.spider, self.queue_key)
 
     def run_queue(self, spider: Spider, key: str) -> RunQueue:
         """The queue (``SCHEDULER_QUEUE_CLASS``) on one run's key."""
@@ -351,7 +358,7 @@ class RunScheduler(Scheduler):
         if beat.run_id != self.run_id:
             logger.warning("Run %s was replaced by run %s while this worker was away; joining it",
                            self.run_id, beat.run_id)
-            self.use_run(beat.run_id)
+            self.switch_run(beat.run_id)
         elif beat.lost == "run":
             logger.warning("Run %s was gone from Valkey/Redis at %s (restarted without its data?): put back; "
                            "queueing the start requests again", self.run_id, self.outage.where)
