@@ -8,6 +8,7 @@ import logging
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -207,30 +208,31 @@ def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis
 
 
 def test_a_worker_joining_a_run_takes_from_its_queue(
-    server: redis.Redis, valkey_url: str, caplog: pytest.LogCaptureFixture, recwarn: pytest.WarningsRecorder
+    server: redis.Redis, valkey_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """scrapy-redis's open() makes the second worker's queue on the run's key; its note about the
     resumed queue (through Spider.log(), deprecated) gives way to our line."""
     caplog.set_level(logging.INFO)
-    settings = project_settings_dict(REDIS_URL=valkey_url, REDIS_RUN_NAME=RUN_NAME)
-    crawlers = [get_crawler(QutoutiaoSpider, settings) for _ in range(2)]
-    spiders = [QutoutiaoSpider.from_crawler(crawler) for crawler in crawlers]
-    first, second = (RunScheduler.from_crawler(crawler) for crawler in crawlers)
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, REDIS_RUN_NAME=RUN_NAME))
+    spider = QutoutiaoSpider.from_crawler(crawler)
+    first, second = (RunScheduler.from_crawler(crawler) for _ in range(2))  # two workers of one crawl
     page = "http://html2.qktoutiao.com/detail/2021/07/08/594310537.html"
 
     async def join() -> str:
-        first.open(spiders[0])
+        first.open(spider)
         assert first.enqueue_request(Request(page))
-        second.open(spiders[1])
+        second.open(spider)
         taken = second.next_request()
         for scheduler in (first, second):
             scheduler.close("finished")
         return taken.url
 
-    assert asyncio.run(join()) == page
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always", ScrapyDeprecationWarning)
+        assert asyncio.run(join()) == page
     assert second.queue.key == first.queue.key == f"qutoutiao:{first.run_id}:requests"
     assert len([r for r in caplog.records if "1 request(s) waiting" in r.message]) == 1
-    assert not [w for w in recwarn if issubclass(w.category, ScrapyDeprecationWarning)]
+    assert not [w for w in warned if issubclass(w.category, ScrapyDeprecationWarning)]
 
 
 def test_requests_made_while_valkey_is_away_are_queued_when_it_is_back(
