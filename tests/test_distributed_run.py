@@ -175,7 +175,8 @@ def test_unusable_redis_stops_the_crawl_in_one_line(url: str, named: str, not_re
 @pytest.mark.parametrize("queue_class", ["scrapy_redis.queue.PriorityQueue", "scrapy_redis.queue.FifoQueue"])
 def test_a_queue_without_receipts_is_refused(queue_class: str, valkey_url: str) -> None:
     """scrapy-redis's own queues lose a request when a reply is lost: named at start, not run."""
-    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, SCHEDULER_QUEUE_CLASS=queue_class))
+    settings = project_settings_dict(REDIS_URL=valkey_url, SCHEDULER_QUEUE_CLASS=queue_class)
+    crawler = get_crawler(QutoutiaoSpider, settings)
     with pytest.raises(ConfigError, match=f"^SCHEDULER_QUEUE_CLASS='{queue_class}': must be "):
         RunScheduler.from_crawler(crawler)
 

@@ -48,7 +48,8 @@ class ValkeyServer:
     def start(self) -> None:
         # Valkey's defaults, spelled out: fsync the append-only file every second (a crash may cost
         # the last second; a SIGTERM writes and fsyncs it whole before Valkey exits).
-        persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if self.persistence else ["--appendonly", "no"]
+        persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if self.persistence else [
+            "--appendonly", "no"]
         args = [str(valkey_binary()), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence,
                 "--dir", str(self.workdir), "--protected-mode", "yes"]
         if self.password:
