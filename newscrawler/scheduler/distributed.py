@@ -305,10 +305,15 @@ class RunScheduler(Scheduler):
             if has_room and not self.local and self.handoff is None:
                 # An engine with room looks at the scheduler only when a download ends or
                 # every 5 s; a worker that ran dry would miss what others add meanwhile.
-                # Handing it one request through engine.crawl() wakes it at once.
-                self.handoff = self.queue.pop()
-                if self.handoff is not None:
-                    engine.crawl(self.handoff)
+                # Handing it one request through engine.crawl() wakes it at once, as
+                # scrapy-redis's RedisSpider feeds an idle engine what it takes from Redis
+                # (a public method, though Scrapy's API reference lists only needs_backout).
+                request = self.queue.pop()
+                if request is not None:
+                    self.handoff = request
+                    engine.crawl(request)  # back here through enqueue_request, into self.local
+                    if self.handoff is request:  # a request_scheduled handler dropped it, as it would a new one
+                        self.handoff = None
         except UNAVAILABLE as exc:
             self.outage.begin(exc)
 
