@@ -275,7 +275,7 @@ class RunScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        if self.local or self.outage.held:
+        if self.local or self.outage.held or self.queue.pending:
             return True
         if self.outage.active:
             return False

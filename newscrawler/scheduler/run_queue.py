@@ -71,6 +71,11 @@ class RunQueue(PriorityQueue):
         self.pop_script = server.register_script(_POP)
         self.push_script = server.register_script(_PUSH_UNSEEN)
 
+    @property
+    def pending(self) -> bool:
+        """A pop went unanswered: it may have taken a request, which the next pop gets back."""
+        return self.token is not None
+
     def encode(self, request: Request) -> bytes:
         """What ``push`` stores: the request's dict through the queue's serializer (pickle)."""
         return self.serializer.dumps(request.to_dict(spider=self.spider))
