@@ -173,6 +173,9 @@ ADDONS = {"newscrawler.scheduler.distributed.DistributedAddon": 0}
 # The shared frontier (a sorted set) and fingerprints (a set), one pair per run.
 SCHEDULER_QUEUE_KEY = "%(spider)s:%(run)s:requests"
 SCHEDULER_DUPEFILTER_KEY = "%(spider)s:%(run)s:dupefilter"
+# scrapy-redis's priority queue with a receipt per pop and the fingerprint pushed with its
+# request, so a command whose reply was lost (Valkey restarted) can be sent again; required.
+SCHEDULER_QUEUE_CLASS = "newscrawler.scheduler.run_queue.RunQueue"
 # A worker closes once the frontier has been empty, with no other worker busy, this long.
 REDIS_IDLE_CLOSE = 5.0
 # A worker silent this many seconds (killed) counts as dead; its run may then end.

@@ -8,7 +8,6 @@ runs two workers on one SQLite file, the README's store for workers on one machi
 
 from __future__ import annotations
 
-import re
 import signal
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from tests.processes import replica_process
 from tests.valkey import ValkeyServer
 from tests.workers import (
     CONFIG, WORKER_TIMEOUT, SharedStore, Worker, assert_each_stored_once, detail_hits, flaky_paths, ids_of,
-    run_workers, snapshot, start_worker,
+    kill_left_workers, run_workers, snapshot, start_worker,
 )
 
 GROWN = ReplicaConfig(channels=6, pages=13, per_page=10)  # the same site, more listing pages
@@ -36,8 +35,15 @@ def redis_url(valkey_url: str) -> Iterator[str]:
     client = redis.Redis.from_url(valkey_url)
     client.flushall()
     yield valkey_url
-    assert not [k for k in client.keys("qutoutiao:*") if k.endswith((b":requests", b":dupefilter"))]
+    assert not [k for k in client.keys("qutoutiao:*") if k.endswith((b":requests", b":dupefilter", b":taken"))]
     client.close()
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left() -> Iterator[None]:
+    """A test that fails midway kills the workers it started."""
+    yield
+    kill_left_workers()
 
 
 @pytest.fixture
@@ -87,7 +93,7 @@ def test_two_workers_share_one_frontier(
     # No detail page fetched twice across the two (the flaky one is retried, as in the reference).
     assert hits == reference["hits"]
     assert {p for p, n in hits.items() if n > 1} == flaky_paths(CONFIG)
-    runs = {re.search(r"in run (\S+)", worker.log).group(1) for worker in workers}
+    runs = {worker.run_id for worker in workers}
     assert len(runs) == 1
 
 
@@ -112,21 +118,37 @@ def test_next_run_fetches_listings_again_and_stores_new_articles(redis_url: str,
     # The new ones stored once; the first run's ones skipped, not fetched and stored again.
     assert_each_stored_once(store, second, before)
     assert sum(worker.stat("incremental/skipped") for worker in second) >= len(grown & before.first_seen.keys())
-    assert re.search(r"in run (\S+)", first.log).group(1) != re.search(r"in run (\S+)", second[0].log).group(1)
+    assert first.run_id != second[0].run_id
+
+
+# A guard against a hung test, not a speed limit: generous for a loaded machine.
+DEADLINE = 180
 
 
 def until_a_quarter_fetched(replica: str, expected: int, *workers: Worker) -> None:
     """Return once a quarter of the ``expected`` detail pages were fetched, ``workers`` all running."""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + DEADLINE
     while sum(detail_hits(replica, CONFIG).values()) < expected // 4:
         for worker in workers:
             assert time.monotonic() < deadline and worker.process.poll() is None, worker.log[-3000:]
         time.sleep(0.05)
 
 
-def kill_after_a_quarter(victim: Worker, replica: str, expected: int) -> None:
-    """SIGKILL ``victim`` once a quarter of the ``expected`` detail pages were fetched."""
+def kill_with_requests_queued(victim: Worker, replica: str, expected: int, redis_url: str) -> None:
+    """SIGKILL ``victim`` once a quarter of the ``expected`` detail pages were fetched, at a moment
+    its run's frontier holds requests. The frontier runs empty for a moment whenever the worker
+    takes the last listing pages: the victim is frozen to look, and thawed to go on if it is."""
     until_a_quarter_fetched(replica, expected, victim)
+    client, queue = redis.Redis.from_url(redis_url), f"qutoutiao:{victim.run_id}:requests"
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        victim.freeze()
+        if client.zcard(queue):
+            break
+        victim.thaw()
+        assert time.monotonic() < deadline and victim.process.poll() is None, victim.log[-3000:]
+        time.sleep(0.01)
+    client.close()
     victim.process.send_signal(signal.SIGKILL)
     victim.wait()
 
@@ -146,7 +168,7 @@ def test_killed_worker_is_recovered_by_the_next_run(redis_url: str, store: Share
         victim = start_worker(slow, redis_url, store, "victim", CONFIG.pages, "-s", "DOWNLOAD_TIMEOUT=300")
         survivor = start_worker(replica, redis_url, store, "survivor", CONFIG.pages)
         until_a_quarter_fetched(replica, len(expected), survivor)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + DEADLINE
         while not taken(slow) & set(expected):  # and the victim holds an article of the reference set
             assert time.monotonic() < deadline and victim.process.poll() is None, victim.log[-3000:]
             time.sleep(0.05)
@@ -167,8 +189,8 @@ def test_run_left_by_a_lone_killed_worker_does_not_block_the_next(redis_url: str
     expected = ids_of(oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"])
     with replica_process("--channels", "6", "--pages", "11") as replica:
         victim = start_worker(replica, redis_url, store, "victim", CONFIG.pages)
-        kill_after_a_quarter(victim, replica, len(expected))
-        dead_run = re.search(r"in run (\S+)", victim.log).group(1)
+        kill_with_requests_queued(victim, replica, len(expected), redis_url)
+        dead_run = victim.run_id
         queue = f"qutoutiao:{dead_run}:requests"
         assert redis.Redis.from_url(redis_url).zcard(queue) > 0  # the dead run's frontier is left
         before = snapshot(store)  # what the victim flushed before it died
@@ -179,7 +201,7 @@ def test_run_left_by_a_lone_killed_worker_does_not_block_the_next(redis_url: str
     assert f"Run {dead_run} had no live worker left" in next_run.log
 
 
-def wait_for_line(worker: Worker, text: str, timeout: float = 60) -> None:
+def wait_for_line(worker: Worker, text: str, timeout: float = DEADLINE) -> None:
     deadline = time.monotonic() + timeout
     while text not in worker.log:
         assert time.monotonic() < deadline and worker.process.poll() is None, worker.log[-3000:]
@@ -200,7 +222,7 @@ def test_crawls_that_differ_never_share_a_run(redis_url: str, tmp_path: Path) ->
     for store, worker, cids in ((first_store, first, (1, 2, 3)), (second_store, second, (4, 5, 6))):
         assert store.ids() == ids_of(oracle.expected(Site(CONFIG), cids=cids, pages=CONFIG.pages)["stored"])
         assert_each_stored_once(store, [worker])
-    runs = {re.search(r"in run (\S+)", worker.log).group(1) for worker in (first, second)}
+    runs = {worker.run_id for worker in (first, second)}
     assert len(runs) == 2
 
 
@@ -227,7 +249,7 @@ def test_workers_ride_out_a_valkey_restart(persistence: bool, store: SharedStore
                 assert worker.wait() == 0, worker.log[-3000:]
             hits = detail_hits(replica, CONFIG)
         client = redis.Redis.from_url(valkey.url)
-        assert not [k for k in client.keys("qutoutiao:*") if k.endswith((b":requests", b":dupefilter"))]
+        assert not [k for k in client.keys("qutoutiao:*") if k.endswith((b":requests", b":dupefilter", b":taken"))]
         client.close()
     finally:
         valkey.stop()

@@ -8,21 +8,23 @@ import logging
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 from scrapy import Request
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
+from newscrawler.errors import ConfigError
 from newscrawler.scheduler.distributed import DistributedAddon, RunDupeFilter, RunScheduler
 from newscrawler.scheduler.redis_run import Beat, RunMembership
 from tests.crawling import project_settings_dict, source_spider
 from tests.processes import scrapy
-from tests.valkey import ValkeyServer, free_port
+from tests.valkey import LossyLink, ValkeyServer, free_port
 
 QutoutiaoSpider = source_spider("qutoutiao")
 
@@ -171,6 +173,15 @@ def test_unusable_redis_stops_the_crawl_in_one_line(url: str, named: str, not_re
     assert "Traceback" not in run.stderr and "S3cretPw" not in run.stderr + run.stdout
 
 
+@pytest.mark.parametrize("queue_class", ["scrapy_redis.queue.PriorityQueue", "scrapy_redis.queue.FifoQueue"])
+def test_a_queue_without_receipts_is_refused(queue_class: str, valkey_url: str) -> None:
+    """scrapy-redis's own queues lose a request when a reply is lost: named at start, not run."""
+    settings = project_settings_dict(REDIS_URL=valkey_url, SCHEDULER_QUEUE_CLASS=queue_class)
+    crawler = get_crawler(QutoutiaoSpider, settings)
+    with pytest.raises(ConfigError, match=f"^SCHEDULER_QUEUE_CLASS='{queue_class}': must be "):
+        RunScheduler.from_crawler(crawler)
+
+
 def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis.Redis, valkey_url: str) -> None:
     """A worker with nothing to do keeps open while another is busy, then REDIS_IDLE_CLOSE."""
     crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, REDIS_IDLE_CLOSE=0.3,
@@ -196,6 +207,34 @@ def test_idle_worker_waits_for_busy_ones_then_for_redis_idle_close(server: redis
 
     asyncio.run(idle_worker())
     assert server.get(f"{CRAWL}:run") is None  # the last one out ended the run
+
+
+def test_a_worker_joining_a_run_takes_from_its_queue(
+    server: redis.Redis, valkey_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """scrapy-redis's open() makes the second worker's queue on the run's key; its note about the
+    resumed queue (through Spider.log(), deprecated) gives way to our line."""
+    caplog.set_level(logging.INFO)
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, REDIS_RUN_NAME=RUN_NAME))
+    spider = QutoutiaoSpider.from_crawler(crawler)
+    first, second = (RunScheduler.from_crawler(crawler) for _ in range(2))  # two workers of one crawl
+    page = "http://html2.qktoutiao.com/detail/2021/07/08/594310537.html"
+
+    async def join() -> str:
+        first.open(spider)
+        assert first.enqueue_request(Request(page))
+        second.open(spider)
+        taken = second.next_request()
+        for scheduler in (first, second):
+            scheduler.close("finished")
+        return taken.url
+
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always", ScrapyDeprecationWarning)
+        assert asyncio.run(join()) == page
+    assert second.queue.key == first.queue.key == f"qutoutiao:{first.run_id}:requests"
+    assert len([r for r in caplog.records if "1 request(s) waiting" in r.message]) == 1
+    assert not [w for w in warned if issubclass(w.category, ScrapyDeprecationWarning)]
 
 
 def test_requests_made_while_valkey_is_away_are_queued_when_it_is_back(
@@ -243,3 +282,107 @@ def test_requests_made_while_valkey_is_away_are_queued_when_it_is_back(
     assert len([r for r in caplog.records if "is back after" in r.message]) == 1
     assert not [r for r in caplog.records if r.exc_info]
     assert crawler.stats.get_value("redis/held_requests") == 2
+
+
+@pytest.mark.parametrize("then", ["answered", "outage"], ids=["retried-at-once", "retried-after-an-outage"])
+@pytest.mark.parametrize("command", ["pop", "push"])
+def test_a_command_whose_reply_was_lost_loses_no_request(command: str, then: str, tmp_path: Path) -> None:
+    """Valkey applies a pop or a push and its reply never comes back (it stopped in between). Sent
+    again, by redis-py at once or by the scheduler after the outage, it gives the same outcome:
+    the popped request reaches the worker, the pushed one is queued once, nothing is skipped."""
+    valkey = ValkeyServer(tmp_path)
+    valkey.start()
+    link = LossyLink(valkey.port)
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=link.url, REDIS_RUN_NAME=RUN_NAME,
+                                                                 REDIS_WORKER_TIMEOUT=1))
+    spider = QutoutiaoSpider.from_crawler(crawler)
+    scheduler = RunScheduler.from_crawler(crawler)
+    page = "http://html2.qktoutiao.com/detail/2021/07/08/59431053{}.html"
+    first, second = Request(page.format(1), priority=2), Request(page.format(2), priority=1)  # first pops first
+
+    async def lose_a_reply() -> list[str]:
+        scheduler.open(spider)
+        assert scheduler.enqueue_request(Request(page.format(0), priority=3))
+        assert scheduler.next_request().url == page.format(0)  # both scripts are loaded: no NOSCRIPT to lose
+        taken = []
+        if command == "push":
+            link.lose_next_reply(refuse=then == "outage")
+            scheduler.enqueue_request(first)  # went in; its reply was lost
+        else:
+            assert scheduler.enqueue_request(first)
+            link.lose_next_reply(refuse=then == "outage")
+            taken.append(scheduler.next_request())  # took `first`; its reply was lost
+        if then == "outage":
+            assert scheduler.outage.active and scheduler.next_request() is None
+            link.refuse = False
+            for _ in range(100):  # the heartbeat probes Valkey
+                if not scheduler.outage.active:
+                    break
+                await asyncio.sleep(0.05)
+            # `first` is in the queue again (push), or only in this worker's receipt (pop): the
+            # engine must not take the worker for idle.
+            assert scheduler.has_pending_requests()
+        taken.append(scheduler.next_request())
+        assert scheduler.enqueue_request(second)
+        taken += [scheduler.next_request() for _ in range(2)]
+        scheduler.close("finished")
+        return [request.url for request in taken if request is not None]
+
+    try:
+        assert asyncio.run(lose_a_reply()) == [first.url, second.url]
+        assert redis.Redis(port=valkey.port).keys() == []  # the run's queue, receipts and fingerprints went with it
+    finally:
+        link.close()
+        valkey.stop()
+    if command == "pop":
+        assert crawler.stats.get_value("redis/pops_replayed") == 1
+    assert crawler.stats.get_value("redis/outages") == (1 if then == "outage" else None)
+
+
+def test_after_an_outage_a_worker_waits_for_the_others_to_beat_before_it_counts_itself_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Valkey back (with its data) after more than REDIS_WORKER_TIMEOUT: the first beat drops the
+    other worker's stale entry, though that worker is alive and busy. An idle worker must not
+    take the empty frontier and the missing busy worker for the end of the run (the last one out
+    deletes the run's keys): it waits until the others had REDIS_WORKER_TIMEOUT to beat again."""
+    caplog.set_level(logging.INFO)
+    valkey = ValkeyServer(tmp_path, persistence=True)
+    valkey.start()
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey.url, REDIS_RUN_NAME=RUN_NAME,
+                                                                 REDIS_WORKER_TIMEOUT=3, REDIS_IDLE_CLOSE=0.3))
+    spider = QutoutiaoSpider.from_crawler(crawler)
+    scheduler = RunScheduler.from_crawler(crawler)
+
+    async def restart() -> None:
+        scheduler.open(spider)
+        busy = RunMembership(redis.Redis.from_url(valkey.url), CRAWL, worker_timeout=3)
+        assert busy.join().run_id == scheduler.membership.run_id
+        valkey.stop()
+        await asyncio.sleep(3.5)  # both heartbeat entries are stale when Valkey is back
+        valkey.start()
+        for _ in range(100):
+            if not scheduler.outage.active:
+                break
+            await asyncio.sleep(0.05)
+        assert not scheduler.outage.active
+        scheduler.heartbeat.stop()  # no engine here, so its beats say "busy": spider_idle beats from now on
+        for _ in range(12):  # well past REDIS_IDLE_CLOSE, within REDIS_WORKER_TIMEOUT
+            with pytest.raises(DontCloseSpider):
+                scheduler.spider_idle(spider)
+            await asyncio.sleep(0.1)
+        assert busy.beat(busy=True).lost == "worker"  # it had been dropped, alive
+        busy.beat(busy=False)
+        await asyncio.sleep(2)  # past REDIS_WORKER_TIMEOUT since Valkey came back
+        with pytest.raises(DontCloseSpider):  # both quiet now, not for REDIS_IDLE_CLOSE yet
+            scheduler.spider_idle(spider)
+        await asyncio.sleep(0.35)
+        scheduler.spider_idle(spider)  # may close
+        assert busy.leave() is False
+        scheduler.close("finished")
+
+    try:
+        asyncio.run(restart())
+    finally:
+        valkey.stop()
+    assert [r.message for r in caplog.records if "Run " in r.message and "ended" in r.message]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -84,6 +85,21 @@ class Worker:
     log_path: Path
 
     @property
+    def run_id(self) -> str:
+        """The run it joined, from its log."""
+        return re.search(r"in run (\S+)", self.log).group(1)
+
+    def freeze(self) -> None:
+        """SIGSTOP, and wait until the kernel says it is stopped: it takes nothing more from the queue."""
+        self.process.send_signal(signal.SIGSTOP)
+        stat = Path(f"/proc/{self.process.pid}/stat")
+        while stat.read_text().rpartition(")")[2].split()[0] != "T":
+            time.sleep(0.001)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    @property
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
@@ -109,7 +125,22 @@ def start_worker(
     with log_path.open("wb") as log:
         worker_env = env(http_proxy=replica, REDIS_URL=redis_url, **store.environment)
         process = subprocess.Popen(args, cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT)
-    return Worker(process, log_path)
+    worker = Worker(process, log_path)
+    STARTED.append(worker)
+    return worker
+
+
+# Every worker started, so that a failed test's teardown stops the ones it left running: they
+# would crawl on, on Valkey and the store, into the next test.
+STARTED: list[Worker] = []
+
+
+def kill_left_workers() -> None:
+    while STARTED:
+        worker = STARTED.pop()
+        if worker.process.poll() is None:
+            worker.process.kill()
+            worker.wait()
 
 
 def run_workers(

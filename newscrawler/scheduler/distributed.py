@@ -7,7 +7,8 @@ dupefilter keys are named per spider and per run, and runs per crawl (``run_iden
 never share a frontier. A worker closes once the shared frontier has been empty, with no
 other worker busy, for ``REDIS_IDLE_CLOSE`` seconds. It rides out a Valkey outage (see
 ``redis_outage``) for up to ``REDIS_OUTAGE_TIMEOUT`` seconds, and when Valkey comes back
-without the run's keys it puts the run back and queues its start requests again.
+without the run's keys it puts the run back and queues its start requests again. The queue
+(``run_queue``) makes a pop or a push whose reply was lost safe to send again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections import deque
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +24,7 @@ from urllib.parse import urlsplit
 from redis.exceptions import RedisError
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
@@ -33,6 +35,7 @@ from newscrawler.config import duration
 from newscrawler.errors import ConfigError
 from newscrawler.scheduler.redis_outage import UNAVAILABLE, Outage, describe
 from newscrawler.scheduler.redis_run import Beat, RunMembership
+from newscrawler.scheduler.run_queue import RunQueue
 from newscrawler.scheduler.run_identity import check_run_name, run_identity, spider_arguments
 from newscrawler.signals import run_rejoined
 from newscrawler.storage import store_target
@@ -65,7 +68,8 @@ class RunDupeFilter(RFPDupeFilter):
 
     scrapy-redis (0.9.1, and its main branch) hashes the raw URL itself; ours must see
     ``meta["canonical_url"]`` (``REQUEST_FINGERPRINTER_CLASS``), so one article listed with
-    many keys is one request.
+    many keys is one request. The scheduler adds a fingerprint together with its request
+    (``RunQueue.push_unseen``); ``request_seen`` stays scrapy-redis's.
     """
 
     def __init__(self, server: Any, key: str, debug: bool, fingerprinter: Any, stats: Any) -> None:
@@ -114,6 +118,10 @@ class RunScheduler(Scheduler):
         scheduler.worker_timeout = settings.getfloat("REDIS_WORKER_TIMEOUT")
         if scheduler.worker_timeout <= 0:
             raise ConfigError(f"REDIS_WORKER_TIMEOUT={scheduler.worker_timeout}: must be a positive number of seconds")
+        queue_cls = load_object(scheduler.queue_cls)
+        if not (isinstance(queue_cls, type) and issubclass(queue_cls, RunQueue)):
+            raise ConfigError(f"SCHEDULER_QUEUE_CLASS={scheduler.queue_cls!r}: must be {RunQueue.__module__}.RunQueue "
+                              "or a subclass (its pop and push survive a lost reply)")
         outage_timeout = duration("REDIS_OUTAGE_TIMEOUT", settings.get("REDIS_OUTAGE_TIMEOUT"))
         if outage_timeout <= 0:
             raise ConfigError(f"REDIS_OUTAGE_TIMEOUT={outage_timeout}: must be a positive number of seconds")
@@ -121,6 +129,7 @@ class RunScheduler(Scheduler):
         scheduler.run_name = check_run_name(settings.get("REDIS_RUN_NAME") or "")
         scheduler.run_id = ""
         scheduler.quiet_since = None
+        scheduler.settle_until = 0.0  # after an outage: until the others have had time to beat again
         scheduler.local = deque()  # requests taken from Redis for this worker's engine
         scheduler.handoff = None
         scheduler.heartbeat = None  # made in open(), under the crawl's event loop
@@ -147,10 +156,12 @@ class RunScheduler(Scheduler):
                     "Run %s had no live worker left; replaced by run %s (%d queued request(s) dropped)",
                     joined.dead_run_id, joined.run_id, dropped,
                 )
-            # Not super().open(): it reports a resumed queue through the deprecated Spider.log().
             self.use_run(joined.run_id)
-            if self.flush_on_start:
-                self.flush()
+            with warnings.catch_warnings():
+                # scrapy-redis reports a queue it resumes through Spider.log(), which Scrapy 2.19
+                # deprecates; the line below says how many requests are waiting.
+                warnings.filterwarnings("ignore", "Spider.log", ScrapyDeprecationWarning)
+                super().open(spider)  # the queue (SCHEDULER_QUEUE_CLASS) on our key; SCHEDULER_FLUSH_ON_START
             waiting = len(self.queue)
         except UNAVAILABLE as exc:  # it answered PING a moment ago
             raise ConfigError(f"REDIS_URL: no Redis at {self.outage.where} ({describe(exc)})") from exc
@@ -160,7 +171,7 @@ class RunScheduler(Scheduler):
         self.heartbeat.start(min(1.0, self.worker_timeout / 5))
 
     def use_run(self, run_id: str) -> None:
-        """Queue and fingerprints of run ``run_id``, from now on."""
+        """Keys and fingerprints of run ``run_id``, from now on (its queue: ``open`` or ``switch_run``)."""
         names = {"spider": self.spider.name, "run": run_id}
         self.run_id = run_id
         self.queue_key = self.crawler.settings.get("SCHEDULER_QUEUE_KEY") % names
@@ -169,11 +180,15 @@ class RunScheduler(Scheduler):
             self.server, self.dupefilter_key, self.crawler.settings.getbool("DUPEFILTER_DEBUG"),
             self.crawler.request_fingerprinter, self.stats,
         )
-        self.queue = self.run_queue(self.spider, self.queue_key)
         self.stats.set_value("redis/run_id", run_id)
 
-    def run_queue(self, spider: Spider, key: str) -> Any:
-        """scrapy-redis's queue (``SCHEDULER_QUEUE_CLASS``) on one run's key."""
+    def switch_run(self, run_id: str) -> None:
+        """Go on in run ``run_id``, which replaced ours (never flushed: its workers share it)."""
+        self.use_run(run_id)
+        self.queue = self.run_queue(self.spider, self.queue_key)
+
+    def run_queue(self, spider: Spider, key: str) -> RunQueue:
+        """The queue (``SCHEDULER_QUEUE_CLASS``) on one run's key."""
         return load_object(self.queue_cls)(server=self.server, spider=spider, key=key, serializer=self.serializer)
 
     def close(self, reason: str) -> None:
@@ -202,7 +217,7 @@ class RunScheduler(Scheduler):
         super().close(reason)
 
     def drop_run_keys(self, spider: Spider, run_id: str) -> int:
-        """Delete a finished or dead run's queue and fingerprints; returns the requests left."""
+        """Delete a finished or dead run's queue (with its pop receipts) and fingerprints; returns the requests left."""
         names = {"spider": spider.name, "run": run_id}
         settings = self.crawler.settings
         queue = self.run_queue(spider, settings.get("SCHEDULER_QUEUE_KEY") % names)
@@ -211,7 +226,8 @@ class RunScheduler(Scheduler):
         self.server.delete(settings.get("SCHEDULER_DUPEFILTER_KEY") % names)
         return left
 
-    # Ours for three reasons: the handoff below, holding requests while Valkey is away, and
+    # Ours for four reasons: the handoff below, holding requests while Valkey is away, the
+    # fingerprint and the request going in together (``RunQueue.push_unseen``), and
     # scrapy-redis 0.9.1 passing ``spider=`` to the stats, which Scrapy 2.19 deprecates
     # (fixed upstream after 0.9.1, not released).
     def enqueue_request(self, request: Request) -> bool:
@@ -219,29 +235,26 @@ class RunScheduler(Scheduler):
             self.handoff = None
             self.local.append(request)
             return True
-        return self.queue_request(request, seen=False)
+        return self.queue_request(request)
 
-    def queue_request(self, request: Request, seen: bool) -> bool:
-        """Into the run's queue unless the run's dupefilter saw it (``seen``: asked already)."""
+    def queue_request(self, request: Request) -> bool:
+        """Into the run's queue, unless the run's dupefilter holds its fingerprint."""
         if self.outage.active:
-            self.outage.hold(request, seen)
+            self.outage.hold(request)
             return True
         try:
-            if not seen and not request.dont_filter and self.df.request_seen(request):
+            if request.dont_filter:
+                self.queue.push(request)
+            elif not self.queue.push_unseen(request, self.df.key, self.df.request_fingerprint(request)):
+                # A duplicate; or, rarely, this very push sent again by redis-py after its reply was
+                # lost: the request is queued then, and only this count is one too many.
                 self.df.log(request, self.spider)
                 return False
         except UNAVAILABLE as exc:
-            # The fingerprint may be in (the reply, not the write, was lost): asking again after the
-            # outage could drop the request for good. Queue it then unasked: at worst it is fetched
-            # twice, and the store keeps one copy.
+            # Applied or not, it can be sent again after the outage: the fingerprint and the
+            # request went in together or not at all.
             self.outage.begin(exc)
-            self.outage.hold(request, seen=True)
-            return True
-        try:
-            self.queue.push(request)
-        except UNAVAILABLE as exc:
-            self.outage.begin(exc)
-            self.outage.hold(request, seen=True)  # its fingerprint is in: asking again would drop it
+            self.outage.hold(request)
             return True
         self.stats.inc_value("scheduler/enqueued/redis")
         return True
@@ -262,7 +275,7 @@ class RunScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        if self.local or self.outage.held:
+        if self.local or self.outage.held or self.queue.pending:
             return True
         if self.outage.active:
             return False
@@ -292,10 +305,15 @@ class RunScheduler(Scheduler):
             if has_room and not self.local and self.handoff is None:
                 # An engine with room looks at the scheduler only when a download ends or
                 # every 5 s; a worker that ran dry would miss what others add meanwhile.
-                # Handing it one request through engine.crawl() wakes it at once.
-                self.handoff = self.queue.pop()
-                if self.handoff is not None:
-                    engine.crawl(self.handoff)
+                # Handing it one request through engine.crawl() wakes it at once, as
+                # scrapy-redis's RedisSpider feeds an idle engine what it takes from Redis
+                # (a public method, though Scrapy's API reference lists only needs_backout).
+                request = self.queue.pop()
+                if request is not None:
+                    self.handoff = request
+                    engine.crawl(request)  # back here through enqueue_request, into self.local
+                    if self.handoff is request:  # a request_scheduled handler dropped it, as it would a new one
+                        self.handoff = None
         except UNAVAILABLE as exc:
             self.outage.begin(exc)
 
@@ -307,10 +325,13 @@ class RunScheduler(Scheduler):
         error = probe.exception()
         if error is None:
             self.quiet_since = None  # the others' beats were not seen meanwhile: start over
+            # Their heartbeat entries may have expired meanwhile (pruned by the first beat after the
+            # restart): until each live one had time to beat again, nobody is quiet, nor alone.
+            self.settle_until = time.monotonic() + self.worker_timeout
             held = self.outage.end()
             self.follow(probe.result())
-            for request, seen in held:
-                self.queue_request(request, seen)
+            for request in held:
+                self.queue_request(request)
         elif isinstance(error, UNAVAILABLE):
             self.outage.begin(error)
             if self.outage.expired():
@@ -331,7 +352,7 @@ class RunScheduler(Scheduler):
     def note_quiet(self, busy: bool) -> None:
         """Beat, and note since when this worker is idle and no other one is busy."""
         beat = self.membership.beat(busy)
-        if busy or beat.others_busy:
+        if busy or beat.others_busy or time.monotonic() < self.settle_until:
             self.quiet_since = None
         elif self.quiet_since is None:
             self.quiet_since = time.monotonic()
@@ -342,7 +363,7 @@ class RunScheduler(Scheduler):
         if beat.run_id != self.run_id:
             logger.warning("Run %s was replaced by run %s while this worker was away; joining it",
                            self.run_id, beat.run_id)
-            self.use_run(beat.run_id)
+            self.switch_run(beat.run_id)
         elif beat.lost == "run":
             logger.warning("Run %s was gone from Valkey/Redis at %s (restarted without its data?): put back; "
                            "queueing the start requests again", self.run_id, self.outage.where)

@@ -41,9 +41,9 @@ class Outage:
         self.stats = stats
         self.since: float | None = None
         self.cause = ""
-        # Requests the spider made meanwhile, each with whether the dupefilter saw it already
-        # (its fingerprint went in, the push did not): that one is pushed without asking again.
-        self.held: deque[tuple[Request, bool]] = deque()
+        # Requests the spider made meanwhile, in order, and the one whose push failed when the
+        # outage began (it went in with its fingerprint, or not at all: it is pushed again).
+        self.held: deque[Request] = deque()
 
     @property
     def active(self) -> bool:
@@ -59,8 +59,8 @@ class Outage:
         logger.warning("Valkey/Redis at %s is unreachable (%s): new requests are held here; retrying for up "
                        "to %g s (REDIS_OUTAGE_TIMEOUT)", self.where, self.cause, self.timeout)
 
-    def hold(self, request: Request, seen: bool) -> None:
-        self.held.append((request, seen))
+    def hold(self, request: Request) -> None:
+        self.held.append(request)
         self.stats.inc_value("redis/held_requests")
 
     def elapsed(self) -> float:
@@ -69,7 +69,7 @@ class Outage:
     def expired(self) -> bool:
         return self.active and self.elapsed() >= self.timeout
 
-    def end(self) -> list[tuple[Request, bool]]:
+    def end(self) -> list[Request]:
         """Valkey answered again: the outage is over; returns the held requests, to queue now."""
         took, held = self.elapsed(), list(self.held)
         self.since, self.cause = None, ""

@@ -120,21 +120,21 @@ class RunMembership:
         self.timeout = worker_timeout
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.run_id = ""
-        self._join = server.register_script(_JOIN)
-        self._beat = server.register_script(_BEAT)
-        self._leave = server.register_script(_LEAVE)
+        self.join_script = server.register_script(_JOIN)
+        self.beat_script = server.register_script(_BEAT)
+        self.leave_script = server.register_script(_LEAVE)
 
     def join(self) -> Joined:
-        run, dead = self._join(keys=self.keys, args=[self.worker, self.timeout, new_run_id()])
+        run, dead = self.join_script(keys=self.keys, args=[self.worker, self.timeout, new_run_id()])
         self.run_id = _text(run)
         return Joined(self.run_id, _text(dead))
 
     def beat(self, busy: bool) -> Beat:
         """Say this worker is alive (and busy or not); puts back the run key if it is gone."""
-        others, run, lost = self._beat(keys=self.keys, args=[self.worker, self.timeout, int(busy), self.run_id])
+        others, run, lost = self.beat_script(keys=self.keys, args=[self.worker, self.timeout, int(busy), self.run_id])
         self.run_id = _text(run)
         return Beat(int(others), self.run_id, ("", "worker", "run")[int(lost)])
 
     def leave(self) -> bool:
         """Leave the run; True when this was its last live worker, so the run is over."""
-        return bool(self._leave(keys=self.keys, args=[self.worker, self.timeout, self.run_id]))
+        return bool(self.leave_script(keys=self.keys, args=[self.worker, self.timeout, self.run_id]))
