@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from typing import IO, Any
@@ -14,15 +13,7 @@ from scrapy.exporters import BaseItemExporter
 
 from newscrawler.dates import rfc1123
 from newscrawler.exporters import feed_metadata
-
-# Characters XML 1.0 cannot carry at all, even escaped (C0 controls, U+FFFE/U+FFFF, lone
-# surrogates), and the C1 controls, which it asks documents to avoid (2.2) and feed readers turn
-# into other characters: feedparser reads U+0080 as "€" and U+0085 as "…", as windows-1252.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(value: Any) -> str:
-    return _NOT_XML.sub("", str(value))
+from newscrawler.text import xml_text
 
 
 def _element(tag: str, text: Any, **attributes: str) -> etree._Element:
