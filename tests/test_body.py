@@ -10,20 +10,14 @@ import pytest
 from newscrawler import settings
 from newscrawler.pages.body import BodyCleaner
 from newscrawler.replica.content import seed_body
-from tests.conftest import FIXTURES
+from tests.articles import PROXY, seed_post_body
 
-PROXY = "https://cors.zfour.workers.dev/?"
 PAGE = "http://html2.qktoutiao.com/detail/2021/07/08/1.html"
 
 
 @pytest.fixture(scope="module")
 def cleaner() -> BodyCleaner:
     return BodyCleaner(settings.BODY_DROP_SELECTORS, PROXY)
-
-
-def seed_post_body() -> str:
-    post = (FIXTURES / "qutoutiao-hexo-post.md").read_text(encoding="utf-8")
-    return post.split("<div>   \n", 1)[1].rsplit("  \n</div>", 1)[0]
 
 
 def test_seed_body_byte_for_byte(cleaner: BodyCleaner) -> None:

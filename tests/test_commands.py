@@ -10,8 +10,8 @@ import pytest
 
 from newscrawler.storage.documents import to_document
 from newscrawler.storage.sqlite import SqliteStore
+from tests.articles import T0, article
 from tests.processes import ROOT, env, scrapy
-from tests.test_store import T0, article
 
 COMMANDS = ("demo", "export", "query", "replay", "replica")
 

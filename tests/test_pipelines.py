@@ -17,8 +17,8 @@ from newscrawler.pipelines.validate import ValidatePipeline
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.replica.site import SEED_ID
 from tests import oracle
+from tests.articles import PROXY, seed_post_body
 from tests.crawling import crawl, project_settings_dict
-from tests.test_body import PROXY, seed_post_body
 
 NOW = datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc)
 

@@ -17,8 +17,8 @@ import pytest
 from newscrawler.cli import main
 from newscrawler.storage.documents import to_document, to_json
 from newscrawler.storage.sqlite import SqliteStore
+from tests.articles import T0, article
 from tests.processes import ROOT, env
-from tests.test_store import T0, article
 
 
 class Terminal(io.StringIO):

@@ -11,8 +11,7 @@ import pytest
 from newscrawler.cli import main
 from newscrawler.replica.server import ReplicaServer
 from tests.crawling import crawl
-from tests.stores import crawl_settings
-from tests.test_store_faults import run_stage, stage_for
+from tests.stores import crawl_settings, run_stage, stage_for
 
 FILTERS = [[], ["--channel", "2"], ["--tag", "民生"], ["--since", "2016-01-01", "--until", "2030-01-01"],
            ["--limit", "7"]]
