@@ -52,11 +52,6 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # (qutoutiao/*/error/headers_too_large) and logged.
 DOWNLOAD_MAXHEADERSIZE = 256 * 1024
 DOWNLOAD_MAXHEADERS = 500
-# Scrapy's HTTP/1.1 handler with the two limits above (newscrawler/downloader/handler.py).
-DOWNLOAD_HANDLERS = {
-    "http": "newscrawler.downloader.handler.HeadLimitedDownloadHandler",
-    "https": "newscrawler.downloader.handler.HeadLimitedDownloadHandler",
-}
 # No cookie jar: nothing here needs one, and pages that each set 20 new 4 KB cookies made
 # every later request carry the whole jar (15 MB a request, GiBs of memory, and requests a
 # server refuses). True brings Scrapy's CookiesMiddleware back (and its first Set-Cookie
@@ -180,8 +175,13 @@ DEADLETTER_DIR = os.environ.get("DEADLETTER_DIR", "data/deadletter")
 # Redis/Valkey URL shared by every worker; set, it switches on scrapy-redis's scheduler
 # and dupefilter (newscrawler.scheduler.distributed); empty, the crawl runs in one process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Turns distributed mode on when REDIS_URL is set, and does nothing otherwise.
-ADDONS = {"newscrawler.scheduler.distributed.DistributedAddon": 0}
+# Add-ons: Scrapy's HTTP/1.1 handler with the two header limits above, for http and https, its
+# limits checked at start (newscrawler/downloader/handler.py); distributed mode, on when REDIS_URL
+# is set and doing nothing otherwise.
+ADDONS = {
+    "newscrawler.downloader.handler.HeadLimitsAddon": 0,
+    "newscrawler.scheduler.distributed.DistributedAddon": 0,
+}
 # The shared frontier (a sorted set) and fingerprints (a set), one pair per run.
 SCHEDULER_QUEUE_KEY = "%(spider)s:%(run)s:requests"
 SCHEDULER_DUPEFILTER_KEY = "%(spider)s:%(run)s:dupefilter"

@@ -74,4 +74,4 @@ def test_bad_setting_is_one_line_naming_it(tmp_path: Path) -> None:
     run = scrapy("replay", "-s", "STORE_BATCH_SIZE=0", "-s", f"NEWSCRAWLER_DB={tmp_path / 'db.sqlite3'}",
                  "-s", f"DEADLETTER_DIR={tmp_path / 'dl'}")
     assert run.returncode == 1
-    assert run.stderr.strip().splitlines()[-1] == "error: STORE_BATCH_SIZE='0': expected a positive whole number of items per write"
+    assert run.stderr.strip().splitlines()[-1] == "error: STORE_BATCH_SIZE='0': expected a positive whole number"

@@ -90,8 +90,8 @@ def test_bad_setting_in_log_file_still_on_stderr(tmp_path: Path) -> None:
     log = tmp_path / "crawl.log"
     run = scrapy("crawl", "qutoutiao", *store_args(tmp_path), "-s", "MONITOR_RATIO_MIN_BASE=0", "-s", f"LOG_FILE={log}")
     assert run.returncode == EXIT_NOT_STARTED
-    assert run.stderr.strip().splitlines() == ["Crawl not started: MONITOR_RATIO_MIN_BASE='0': expected a whole "
-                                               "number of at least 1, such as 20"]
+    assert run.stderr.strip().splitlines() == ["Crawl not started: MONITOR_RATIO_MIN_BASE='0': expected a positive "
+                                               "whole number"]
     assert "CRITICAL: Crawl not started: MONITOR_RATIO_MIN_BASE='0'" in log.read_text(encoding="utf-8")
 
 

@@ -15,7 +15,7 @@ from spidermon import MonitorSuite, monitors
 from spidermon.contrib.scrapy.monitors import FinishReasonMonitor, ItemValidationMonitor
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
 
-from newscrawler.errors import ConfigError
+from newscrawler.checks import positive_int, ratio, setting
 from newscrawler.extensions.itemerrors import BUG_STATS
 from newscrawler.items import ARTICLE_TYPES
 
@@ -49,39 +49,16 @@ def prefixed_total(stats: Mapping[str, Any], prefix: str) -> int:
     return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
 
 
-def ratio(part: int, whole: int, floor: int = 1) -> float:
+def share(part: int, whole: int, floor: int = 1) -> float:
     """``part / whole``, with ``whole`` taken as at least ``floor``.
 
     An incremental run that tries again its two broken articles and nothing else
     is not "50% failed": small runs are measured against ``floor``.
 
-    >>> ratio(1, 4), ratio(0, 0), ratio(1, 2, floor=20), ratio(30, 40, floor=20)
+    >>> share(1, 4), share(0, 0), share(1, 2, floor=20), share(30, 40, floor=20)
     (0.25, 0.0, 0.05, 0.75)
     """
     return part / max(whole, floor, 1)
-
-
-def min_base_setting(settings: Any) -> int:
-    """MONITOR_RATIO_MIN_BASE: a whole number of at least 1, or a ConfigError naming it."""
-    try:
-        value = settings.getint("MONITOR_RATIO_MIN_BASE")
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(f"MONITOR_RATIO_MIN_BASE={settings.get('MONITOR_RATIO_MIN_BASE')!r}: "
-                          "expected a whole number of at least 1, such as 20")
-    return value
-
-
-def ratio_setting(settings: Any, name: str) -> float:
-    """A ratio between 0 and 1, or a ConfigError naming the setting."""
-    try:
-        value = settings.getfloat(name)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise ConfigError(f"{name}={settings.get(name)!r}: expected a ratio between 0 and 1, such as 0.1")
-    return value
 
 
 @monitors.name("Crawl health")
@@ -108,10 +85,11 @@ class CrawlHealthMonitor(BaseScrapyMonitor):
         built = dropped + self.stats.get("item_scraped_count", 0)
         self.assert_ratio_within(dropped, built, "MONITOR_MAX_DROPPED_RATIO", "articles dropped")
 
-    def assert_ratio_within(self, part: int, whole: int, setting: str, what: str) -> None:
-        share = ratio(part, whole, min_base_setting(self.crawler.settings))
-        limit = ratio_setting(self.crawler.settings, setting)
-        self.assertLessEqual(share, limit, msg=f"{part} {what}: {share:.1%} > {limit:.1%}")
+    def assert_ratio_within(self, part: int, whole: int, name: str, what: str) -> None:
+        settings = self.crawler.settings
+        failed = share(part, whole, setting(settings, "MONITOR_RATIO_MIN_BASE", positive_int))
+        limit = setting(settings, name, ratio)
+        self.assertLessEqual(failed, limit, msg=f"{part} {what}: {failed:.1%} > {limit:.1%}")
 
     @monitors.name("No article was lost (store/lost)")
     def test_nothing_lost(self) -> None:
@@ -151,8 +129,8 @@ class CloseMonitorSuite(MonitorSuite):
         super().__init__(*args, crawler=crawler, **kwargs)
         if crawler is not None:  # built at start: a bad threshold stops the crawl there
             for name in RATIO_SETTINGS:
-                ratio_setting(crawler.settings, name)
-            min_base_setting(crawler.settings)
+                setting(crawler.settings, name, ratio)
+            setting(crawler.settings, "MONITOR_RATIO_MIN_BASE", positive_int)
 
     def on_monitors_finished(self, result: Any) -> None:
         stats = self._crawler.stats

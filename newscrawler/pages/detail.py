@@ -36,7 +36,7 @@ HEAD_BASE = XPath("/html/head/base[@href][1]/@href")
 
 @lru_cache(maxsize=8)
 def body_selector(css: str) -> CSSSelector:
-    """The body selector, compiled once per crawl (config.py checks that it compiles)."""
+    """The body selector, compiled once per crawl."""
     return CSSSelector(css)
 
 

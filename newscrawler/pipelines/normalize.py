@@ -10,7 +10,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from w3lib.html import remove_tags, replace_entities
 
-from newscrawler.config import check_timezone
+from newscrawler.checks import setting, time_zone
 from newscrawler.dates import is_plausible, parse_datetime
 from newscrawler.numbers import to_int
 from newscrawler.text import scrub
@@ -51,9 +51,7 @@ class NormalizePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
-        zone = crawler.settings.get("PAGE_TIMEZONE")
-        check_timezone(zone)
-        return cls(crawler, zone)
+        return cls(crawler, setting(crawler.settings, "PAGE_TIMEZONE", time_zone))
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)

@@ -16,11 +16,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
 
-from newscrawler.storage.batchsize import store_batch_size
+from newscrawler.checks import duration, positive_int, setting
 from newscrawler.signals import run_rejoined
-from newscrawler.storage import open_store
+from newscrawler.storage import check_store_settings, open_store
 from newscrawler.storage.base import WriteResult
 from newscrawler.storage.batching import Batcher
+from newscrawler.storage.batchsize import store_batch_size
 from newscrawler.storage.documents import to_document
 from newscrawler.storage.spooling import Spooler
 from newscrawler.storage.writing import RetryingWriter, StoreDown
@@ -47,13 +48,14 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         settings = crawler.settings
+        check_store_settings(settings)  # the store opens with the spider: its settings fail here, at start
         pipeline = cls(
             crawler,
             batch_size=store_batch_size(settings),
-            flush_interval=settings.getfloat("STORE_FLUSH_INTERVAL"),
-            attempts=max(1, settings.getint("STORE_WRITE_ATTEMPTS")),
-            backoff=settings.getfloat("STORE_RETRY_BACKOFF"),
-            outage_cooldown=settings.getfloat("STORE_OUTAGE_COOLDOWN"),
+            flush_interval=setting(settings, "STORE_FLUSH_INTERVAL", duration),  # 0: no periodic flush
+            attempts=setting(settings, "STORE_WRITE_ATTEMPTS", positive_int),
+            backoff=setting(settings, "STORE_RETRY_BACKOFF", duration),
+            outage_cooldown=setting(settings, "STORE_OUTAGE_COOLDOWN", duration),
         )
         crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(pipeline.run_rejoined, signal=run_rejoined)

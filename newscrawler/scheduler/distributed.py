@@ -29,7 +29,7 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
-from newscrawler.config import duration
+from newscrawler.checks import duration, setting
 from newscrawler.errors import ConfigError
 from newscrawler.scheduler.redis_outage import UNAVAILABLE, Outage, describe
 from newscrawler.scheduler.redis_run import Beat, RunMembership
@@ -114,7 +114,7 @@ class RunScheduler(Scheduler):
         scheduler.worker_timeout = settings.getfloat("REDIS_WORKER_TIMEOUT")
         if scheduler.worker_timeout <= 0:
             raise ConfigError(f"REDIS_WORKER_TIMEOUT={scheduler.worker_timeout}: must be a positive number of seconds")
-        outage_timeout = duration("REDIS_OUTAGE_TIMEOUT", settings.get("REDIS_OUTAGE_TIMEOUT"))
+        outage_timeout = setting(settings, "REDIS_OUTAGE_TIMEOUT", duration)
         if outage_timeout <= 0:
             raise ConfigError(f"REDIS_OUTAGE_TIMEOUT={outage_timeout}: must be a positive number of seconds")
         scheduler.outage = Outage(where, outage_timeout, crawler.stats)

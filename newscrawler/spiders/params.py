@@ -5,18 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from newscrawler.categories import CATEGORIES
+from newscrawler.checks import named, positive_int
 from newscrawler.errors import ConfigError
 from newscrawler.numbers import to_int
 
 # Arguments Scrapyd adds to every job it schedules: not the operator's to mistype.
 SCHEDULER_ARGUMENTS = frozenset({"_job"})
-
-
-def _positive_int(name: str, value: object) -> int:
-    number = to_int(str(value))  # ASCII digits: int() also reads "1_0", "+5" and "١"
-    if number is None or number < 1:
-        raise ConfigError(f"spider argument {name}={value!r}: expected a positive whole number")
-    return number
 
 
 def _cids(value: object) -> tuple[int, ...]:
@@ -72,8 +66,8 @@ class QutoutiaoArgs:
             )
         return cls(
             cids=_cids(cids) if cids is not None else tuple(CATEGORIES),
-            pages=_positive_int("pages", pages if pages is not None else default_pages),
-            limit=_positive_int("limit", limit if limit is not None else default_limit),
+            pages=named("spider argument pages", pages if pages is not None else default_pages, positive_int),
+            limit=named("spider argument limit", limit if limit is not None else default_limit, positive_int),
             refresh=_flag("refresh", refresh),
         )
 

@@ -13,7 +13,6 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from newscrawler.config import validate_settings
 from newscrawler.scheduler.fingerprints import ARTICLE_ID_META, CANONICAL_URL_META
 from newscrawler.scheduler.frontier import DETAIL_PRIORITY
 from newscrawler.downloader.headerguard import ResponseHeadersTooLarge
@@ -68,7 +67,6 @@ class QutoutiaoSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> QutoutiaoSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        validate_settings(settings)  # fail at start, one ConfigError naming the setting
         spider.args = QutoutiaoArgs.parse(
             settings.getint("QUTOUTIAO_PAGES"), settings.getint("QUTOUTIAO_LIMIT"), **spider._raw_args
         )
