@@ -86,12 +86,14 @@ FEED_EXPORTERS = {
     "rss": "newscrawler.exporters.rss.RssItemExporter",
 }
 
-# --- Throughput and memory (see newscrawler/scheduler/frontier.py, README "Benchmarks") ---
+# --- Throughput and memory (see newscrawler/scheduler/priorities.py, README "Benchmarks") ---
 # A detail page yields one item and a listing page a few requests: Scrapy's default of
 # 100 started 100 asyncio tasks per response to process that one output.
 CONCURRENT_ITEMS = 1
-# Article pages before more listing pages, across hosts: a bounded frontier, flat memory.
-SCHEDULER_PRIORITY_QUEUE = "newscrawler.scheduler.frontier.DetailsFirstPriorityQueue"
+# One priority queue for every host: article pages (DETAIL_PRIORITY) before more listing pages,
+# whatever host serves them: a bounded frontier, flat memory. Scrapy's default queue orders by
+# priority within each host only, and the listing host ran ahead of the article hosts.
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.ScrapyPriorityQueue"
 
 # --- The 趣头条 spider --------------------------------------------------------
 # Listing API URL template; {cid}, {page} and {limit} are filled in.

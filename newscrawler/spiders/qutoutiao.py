@@ -14,7 +14,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawler.scheduler.fingerprints import ARTICLE_ID_META, CANONICAL_URL_META
-from newscrawler.scheduler.frontier import DETAIL_PRIORITY
+from newscrawler.scheduler.priorities import DETAIL_PRIORITY
 from newscrawler.downloader.headerguard import ResponseHeadersTooLarge
 from newscrawler.middlewares.incremental import NEXT_PAGE_META, STORE_ID_META
 from newscrawler.items import article_id
