@@ -17,7 +17,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
 
 from newscrawler.checks import duration, positive_int, setting
-from newscrawler.signals import run_rejoined
+from newscrawler.signals import forced_shutdown, run_rejoined
 from newscrawler.storage import check_store_settings, open_store
 from newscrawler.storage.base import WriteResult
 from newscrawler.storage.batching import Batcher
@@ -59,6 +59,7 @@ class StorePipeline:
         )
         crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(pipeline.run_rejoined, signal=run_rejoined)
+        crawler.signals.connect(pipeline.forced_shutdown, signal=forced_shutdown)
         return pipeline
 
     @property
@@ -89,7 +90,7 @@ class StorePipeline:
         if self.writer is not None:
             self.writer.store.close()
 
-    def spool_unwritten(self) -> int:
+    def forced_shutdown(self) -> int:
         """After a forced shutdown (a second Ctrl-C: close_spider never ran), spool the buffer."""
         batch, self.batcher.buffer = self.batcher.buffer, []
         if batch:
