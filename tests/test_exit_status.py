@@ -54,6 +54,7 @@ def test_healthy_then_nothing_new(replica: ReplicaServer, tmp_path: Path) -> Non
     assert first.returncode == EXIT_OK, first.stderr[-3000:]
     assert "[Spidermon] OK" in first.stderr and "Exit status 0: healthy" in first.stderr
     assert "'monitors/result': 'passed'" in first.stderr
+    assert "DeprecationWarning" not in first.stderr  # spidermon's report goes through Spider.log()
     count = stored(tmp_path)
     assert count > 10
     again = scrapy("crawl", "qutoutiao", *SMALL, *FAST, *store_args(tmp_path), http_proxy=replica.url)

@@ -1,8 +1,8 @@
 """Spidermon monitors run when the crawl closes; their verdict decides the exit status.
 
-The report is logged by ``newscrawler.extensions.monitor_report`` (``[Spidermon]`` lines) and the outcome
-lands in the stats: ``monitors/passed``, ``monitors/failed``, ``monitors/warnings`` and
-``monitors/result``.
+Spidermon logs the report (``[Spidermon]`` lines; ``newscrawler.extensions.monitor_report`` keeps it
+tidy); the suite's actions tell each failed monitor in one ERROR line and put the outcome in the
+stats: ``monitors/passed``, ``monitors/failed``, ``monitors/warnings`` and ``monitors/result``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from spidermon import MonitorSuite, monitors
+from spidermon import Action, MonitorSuite, actions, monitors
 from spidermon.contrib.scrapy.monitors import FinishReasonMonitor, ItemValidationMonitor
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
+from spidermon.settings import MONITOR
 
 from newscrawler.checks import positive_int, ratio, setting
 from newscrawler.extensions.itemerrors import BUG_STATS
@@ -22,6 +23,7 @@ from newscrawler.items import ARTICLE_TYPES
 logger = logging.getLogger(__name__)
 
 RATIO_SETTINGS = ("MONITOR_MAX_DETAIL_ERROR_RATIO", "MONITOR_MAX_DROPPED_RATIO")
+FAILURE = MONITOR.STATUS.FAILURE  # an assertion failed (ERROR: the monitor itself raised)
 
 # What every stored article must carry (checked by spidermon's ItemValidationPipeline).
 # content_html may be "" for videos: their body is an intro the sanitizer removes
@@ -120,10 +122,40 @@ class StoredFieldsMonitor(ItemValidationMonitor):
         super().test_stat_monitor()
 
 
+@actions.name("Verdict in the stats (monitors/result)")
+class RecordVerdict(Action):
+    """``monitors/passed``, ``monitors/failed`` and ``monitors/result``: the crawl command's exit status reads them."""
+
+    def run_action(self) -> None:
+        stats = self.data.crawler.stats
+        failed = len(self.result.monitors_failed_results)
+        stats.set_value("monitors/passed", len(self.result.monitors_passed_results))
+        stats.set_value("monitors/failed", failed)
+        stats.set_value("monitors/result", "failed" if failed else "passed")
+
+
+@actions.name("One ERROR line per failed monitor")
+class LogFailedMonitors(Action):
+    """A failed monitor is a verdict on the crawl, told in one line with its reason.
+
+    Spidermon quotes the failed assertion as a unittest traceback, which reads like a crash;
+    ``monitor_report`` turns that down to DEBUG. A monitor that raised (a bug in it) keeps its
+    traceback at ERROR, from spidermon.
+    """
+
+    def run_action(self) -> None:
+        for outcome in self.result.monitors_failed_results:
+            if outcome.status == FAILURE:
+                reason = " ".join(str(outcome.reason).split())  # an assertion's message may hold newlines
+                logger.error("[Spidermon] %s: %s: %s", outcome.status, outcome.item.name, reason)
+
+
 class CloseMonitorSuite(MonitorSuite):
     """SPIDERMON_SPIDER_CLOSE_MONITORS: finish reason, crawl health, stored fields."""
 
     monitors = [FinishReasonMonitor, CrawlHealthMonitor, StoredFieldsMonitor]
+    monitors_finished_actions = [RecordVerdict]
+    monitors_failed_actions = [LogFailedMonitors]
 
     def __init__(self, *args: Any, crawler: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, crawler=crawler, **kwargs)
@@ -131,11 +163,4 @@ class CloseMonitorSuite(MonitorSuite):
             for name in RATIO_SETTINGS:
                 setting(crawler.settings, name, ratio)
             setting(crawler.settings, "MONITOR_RATIO_MIN_BASE", positive_int)
-
-    def on_monitors_finished(self, result: Any) -> None:
-        stats = self._crawler.stats
-        failed = len(result.monitors_failed_results)
-        stats.set_value("monitors/passed", len(result.monitors_passed_results))
-        stats.set_value("monitors/failed", failed)
-        stats.set_value("monitors/result", "failed" if failed else "passed")
 
