@@ -15,8 +15,8 @@ from newscrawler.exporters.hexo import export_posts
 from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
 from newscrawler.exporters.rss import RssItemExporter
 from newscrawler.exporters.files import replacing
-from newscrawler.commands.progress import expected_total, progress
 from newscrawler.storage import Query, Store, open_store
+from newscrawler.storage.base import Progress, expected_total
 from newscrawler.storage.documents import contract_fields, to_json
 
 FORMATS = ("hexo", "jsonfeed", "rss", "jsonl")
@@ -38,12 +38,15 @@ def _exporter(kind: str, file: IO[bytes], settings: BaseSettings) -> BaseItemExp
     return exporter_class(file, *feed_metadata(settings))
 
 
-def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Path) -> ExportReport:
+def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Path,
+                 progress: Progress | None = None) -> ExportReport:
     """Export what ``query`` selects; never creates a missing SQLite database (StoreError)."""
     out = Path(out)
     store = open_store(settings, create=False)
     try:
-        docs = progress(store.query(query), desc=f"export {kind}", total=expected_total(store, query))
+        docs = store.query(query)
+        if progress:
+            docs = progress(docs, desc=f"export {kind}", total=expected_total(store, query))
         if kind == "hexo":
             result = export_posts(docs, out, settings.getlist("HEXO_CATEGORIES"), settings.get("HEXO_AUTHOR"))
             return ExportReport(f"Hexo posts in {out}/: {result.written} written, {result.unchanged} unchanged, "
@@ -67,11 +70,14 @@ def query_lines(store: Store, query: Query) -> Iterator[str]:
         yield to_json(contract_fields(doc)) + "\n"
 
 
-def write_query(store: Store, query: Query, out: str | Path) -> str:
+def write_query(store: Store, query: Query, out: str | Path, progress: Progress | None = None) -> str:
     """``query --out``: the same lines in a file, replaced only once complete; returns a one-line report."""
     count = 0
+    lines = query_lines(store, query)
+    if progress:
+        lines = progress(lines, desc="query", total=expected_total(store, query))
     with replacing(Path(out), devices=True) as file:
-        for line in progress(query_lines(store, query), desc="query", total=expected_total(store, query)):
+        for line in lines:
             file.write(line.encode("utf-8"))
             count += 1
     return f"query in {out}: {count} articles"

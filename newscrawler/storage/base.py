@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -100,3 +100,17 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+
+# What long store work reports its progress through: ``progress(iterable, desc=..., total=..., unit=...)``
+# gives the iterable back, counting what goes through. The commands hand in a progress bar
+# (newscrawler/commands/progress.py); the storage and export code draws nothing itself.
+Progress = Callable[..., Iterable[Any]]
+
+
+def expected_total(store: Store, query: Query) -> int | None:
+    """How many articles ``query`` gives, when that is cheap to know (no filter but a limit)."""
+    if query.since or query.until or query.channel is not None or query.tag:
+        return None  # a bar without an end: count and rate only
+    count = store.count()
+    return min(count, query.limit) if query.limit is not None else count
