@@ -286,6 +286,9 @@ BAD_PIECES = [
     ('<p><img src="http://s.cn/a.png" alt="a&#14;b"></p>',
      f'<p><img src="{PROXY}http://s.cn/a.png" alt="ab" referrerpolicy="no-referrer"></p>', ["http://s.cn/a.png"], {}),
     ('<p>a<script>x()</script>&#14;尾</p><div class="share-box">&#3;</div>&#4;b', "<p>a尾</p>b", [], {}),
+    # an empty href points at the reader's own page: it goes, the link's text stays (nothing was lost)
+    ('<p><a href="">空</a><a href="  ">白</a></p>',
+     '<p><a rel="noopener noreferrer">空</a><a rel="noopener noreferrer">白</a></p>', [], {}),
     # the good pieces beside a bad one are kept as they were
     ('<p><a href="http://[oops">坏</a><a href="/ok.html">好</a><img src="http://[::1">'
      '<img src="ok.jpeg"></p>',

@@ -104,6 +104,8 @@ def test_broken_body_selector_fails_dropped_ratio(via_replica: ReplicaServer, ca
 class BrokenMonitor(BaseScrapyMonitor):
     """A monitor with a bug: it raises instead of asserting."""
 
+    __test__ = False  # spidermon runs it, not pytest
+
     @monitors.name("Reads a stat that is not there")
     def test_reads_a_missing_stat(self) -> None:
         self.stats["no/such/stat"]  # noqa: B018 - the bug
