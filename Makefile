@@ -6,10 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+# The pinned packages, then the project itself, editable: .venv/bin/newscrawler and
+# `.venv/bin/python -m newscrawler` work from any folder and run this checkout (built with the
+# pinned setuptools just installed).
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-build-isolation -e . -c constraints.txt
 	touch $(STAMP)
 
 # Start the bundled replica, crawl it into the embedded store, export, summarize.

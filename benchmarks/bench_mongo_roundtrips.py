@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from newscrawler.storage.base import WriteResult, chunked  # noqa: E402
 from newscrawler.storage.documents import to_document  # noqa: E402
+from tests.articles import T0, article  # noqa: E402
 from tests.servers import secantus  # noqa: E402
 from tests.stores import mongo_store  # noqa: E402
-from tests.test_store import T0, article  # noqa: E402
 
 
 def run(uri: str, count: int, batch_size: int) -> None:

@@ -81,13 +81,18 @@ def _timed(method: Callable[[Any], Any], costs: defaultdict[str, float], name: s
 
 
 class TimedItemPipelineManager(ItemPipelineManager):
-    """Scrapy's item pipeline manager, charging each pipeline's CPU to its class name."""
+    """Scrapy's item pipeline manager, charging each pipeline's CPU to its class name.
 
-    def _add_middleware(self, mw: Any) -> None:
-        super()._add_middleware(mw)
-        if hasattr(mw, "process_item") and self.crawler is not None:
-            methods = self.methods["process_item"]
-            methods[-1] = _timed(methods[-1], account(self.crawler), f"pipeline/{type(mw).__name__}")
+    Each pipeline's ``process_item`` is wrapped before the manager takes it (``ITEM_PROCESSOR``).
+    """
+
+    def __init__(self, *pipelines: Any, crawler: Crawler | None = None) -> None:
+        if crawler is not None:
+            costs = account(crawler)
+            for pipeline in pipelines:
+                if hasattr(pipeline, "process_item"):
+                    pipeline.process_item = _timed(pipeline.process_item, costs, f"pipeline/{type(pipeline).__name__}")
+        super().__init__(*pipelines, crawler=crawler)
 
 
 class SpiderClock:

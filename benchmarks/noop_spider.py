@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from newscrawler.scheduler.fingerprints import CANONICAL_URL_META
-from newscrawler.scheduler.frontier import DETAIL_PRIORITY
+from newscrawler.scheduler.priorities import DETAIL_PRIORITY
 from newscrawler.pages.entries import ListingError
 from newscrawler.pages.json_listing import JsonListing
 from newscrawler.replica.site import ReplicaConfig, Site

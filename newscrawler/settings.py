@@ -57,11 +57,6 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # (<source>/*/error/headers_too_large) and logged.
 DOWNLOAD_MAXHEADERSIZE = 256 * 1024
 DOWNLOAD_MAXHEADERS = 500
-# Scrapy's HTTP/1.1 handler with the two limits above (newscrawler/downloader/handler.py).
-DOWNLOAD_HANDLERS = {
-    "http": "newscrawler.downloader.handler.HeadLimitedDownloadHandler",
-    "https": "newscrawler.downloader.handler.HeadLimitedDownloadHandler",
-}
 # No cookie jar: nothing here needs one, and pages that each set 20 new 4 KB cookies made
 # every later request carry the whole jar (15 MB a request, GiBs of memory, and requests a
 # server refuses). True brings Scrapy's CookiesMiddleware back (and its first Set-Cookie
@@ -93,12 +88,14 @@ FEED_EXPORTERS = {
     "rss": "newscrawler.exporters.rss.RssItemExporter",
 }
 
-# --- Throughput and memory (see newscrawler/scheduler/frontier.py, README "Benchmarks") ---
+# --- Throughput and memory (see newscrawler/scheduler/priorities.py, README "Benchmarks") ---
 # A detail page yields one item and a listing page a few requests: Scrapy's default of
 # 100 started 100 asyncio tasks per response to process that one output.
 CONCURRENT_ITEMS = 1
-# Article pages before more listing pages, across hosts: a bounded frontier, flat memory.
-SCHEDULER_PRIORITY_QUEUE = "newscrawler.scheduler.frontier.DetailsFirstPriorityQueue"
+# One priority queue for every host: article pages (DETAIL_PRIORITY) before more listing pages,
+# whatever host serves them: a bounded frontier, flat memory. Scrapy's default queue orders by
+# priority within each host only, and the listing host ran ahead of the article hosts.
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.ScrapyPriorityQueue"
 
 # --- Incremental crawling ------------------------------------------------------
 # Skip the detail pages of articles the store holds from earlier crawls, and stop
@@ -168,8 +165,13 @@ DEADLETTER_DIR = os.environ.get("DEADLETTER_DIR", "data/deadletter")
 # Redis/Valkey URL shared by every worker; set, it switches on scrapy-redis's scheduler
 # and dupefilter (newscrawler.scheduler.distributed); empty, the crawl runs in one process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Turns distributed mode on when REDIS_URL is set, and does nothing otherwise.
-ADDONS = {"newscrawler.scheduler.distributed.DistributedAddon": 0}
+# Add-ons: Scrapy's HTTP/1.1 handler with the two header limits above, for http and https, its
+# limits checked at start (newscrawler/downloader/handler.py); distributed mode, on when REDIS_URL
+# is set and doing nothing otherwise.
+ADDONS = {
+    "newscrawler.downloader.handler.HeadLimitsAddon": 0,
+    "newscrawler.scheduler.distributed.DistributedAddon": 0,
+}
 # The shared frontier (a sorted set) and fingerprints (a set), one pair per run.
 SCHEDULER_QUEUE_KEY = "%(spider)s:%(run)s:requests"
 SCHEDULER_DUPEFILTER_KEY = "%(spider)s:%(run)s:dupefilter"

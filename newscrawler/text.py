@@ -1,14 +1,20 @@
-"""Characters no stored text may hold, whatever a listing or page sent."""
+"""Characters no stored text may hold, whatever a listing or page sent, and those XML cannot carry."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-# Lone surrogates cannot be encoded (UnicodeEncodeError in every store and export);
-# C0 controls other than tab and newline are invisible junk or terminal escapes; the
+# Lone surrogates cannot be encoded (UnicodeEncodeError in every store and export); the
 # noncharacters U+FFFE and U+FFFF are no XML characters (lxml refuses them, so does RSS).
+_NEVER = "\ud800-\udfff\ufffe\uffff"
+# In stored text, C0 controls other than tab and newline are invisible junk or terminal escapes.
 # The HTML parser decodes character references (``&#14;``) into any of them.
-_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+_UNWANTED = re.compile(f"[\x00-\x08\x0b-\x1f{_NEVER}]")
+# XML 1.0 cannot carry C0 controls but tab, newline and carriage return at all, even escaped; it
+# asks documents to avoid the C1 controls (2.2), which feed readers turn into other characters:
+# feedparser reads U+0080 as "€" and U+0085 as "…", as windows-1252.
+_NOT_XML = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_NEVER}]")
 
 
 def scrub(text: str) -> str:
@@ -27,3 +33,12 @@ def needs_scrub(text: str) -> bool:
     (False, True)
     """
     return _UNWANTED.search(text) is not None
+
+
+def xml_text(value: Any) -> str:
+    """``value`` as text an XML document (an RSS feed) can carry.
+
+    >>> xml_text("a\\x00b\\r\\n\\x85c\\ufffe")
+    'ab\\r\\nc'
+    """
+    return _NOT_XML.sub("", str(value))

@@ -2,7 +2,8 @@
 
 The crawls run on production's download stack: the asyncio Twisted reactor
 (``TWISTED_REACTOR`` in settings.py) and the project's download handler
-(``DOWNLOAD_HANDLERS``: Scrapy's HTTP/1.1 handler with response heads bounded). A Twisted reactor cannot be restarted, so it is installed once per
+(Scrapy's HTTP/1.1 handler with response heads bounded, put in ``DOWNLOAD_HANDLERS`` by its add-on). A
+Twisted reactor cannot be restarted, so it is installed once per
 process and runs in a thread of its own; each ``crawl()`` hands its crawl to
 that thread with ``blockingCallFromThread`` and waits for the result. The test
 thread keeps no running event loop, so tests may still use ``asyncio.run``.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +12,12 @@ from typing import Any
 import pytest
 from pymongo import MongoClient, monitoring
 from pymongo.write_concern import WriteConcern
+from scrapy.utils.test import get_crawler
 
+from newscrawler.pipelines.store import StorePipeline
 from newscrawler.storage.mongo import MongoStore
 from newscrawler.storage.sqlite import SqliteStore
+from tests.crawling import project_settings_dict
 
 BACKENDS = ["sqlite", "mongodb"]
 
@@ -81,3 +86,29 @@ def open_backend(settings: dict[str, Any]) -> MongoStore | SqliteStore:
     if settings.get("MONGO_URI"):
         return mongo_store(settings["MONGO_URI"], settings["MONGO_DATABASE"])
     return SqliteStore(settings["NEWSCRAWLER_DB"])
+
+
+def stage_for(settings: dict[str, Any], **extra: Any) -> StorePipeline:
+    """The store stage alone, built from the project's settings plus ``settings``, outside a crawl."""
+    crawler = get_crawler(settings_dict=project_settings_dict(**{**settings, "STORE_FLUSH_INTERVAL": 0, **extra}))
+    return StorePipeline.from_crawler(crawler)
+
+
+def run_stage(stage: StorePipeline, items: list[Any], store: Any = None) -> None:
+    """Open the stage, feed it ``items`` and close it, in an asyncio loop of its own."""
+    async def run() -> None:
+        stage.open_spider()
+        if store is not None:
+            stage.store.close()
+            stage.store = store
+        for item in items:
+            await stage.process_item(item)
+        await stage.close_spider()
+
+    asyncio.run(run())
+
+
+def spooled(directory: str | Path) -> list[dict[str, Any]]:
+    """Every dead letter under ``directory``, oldest file first."""
+    return [json.loads(line) for f in sorted(Path(directory).glob("deadletter-*.jsonl"))
+            for line in f.read_text(encoding="utf-8").splitlines()]

@@ -13,9 +13,8 @@ from newscrawler.pages.body import BodyCleaner
 from newscrawler.pages.detail import ArticlePageReader, DetailPage
 from newscrawler.sources.registry import load_profiles
 from newscrawler.replica.content import seed_body
-from tests.conftest import FIXTURES
+from tests.articles import PROXY, seed_post_body
 
-PROXY = "https://cors.zfour.workers.dev/?"
 PAGE = "http://html2.qktoutiao.com/detail/2021/07/08/1.html"
 
 
@@ -27,11 +26,6 @@ def parse_detail(html: str, url: str) -> DetailPage:
 @pytest.fixture(scope="module")
 def cleaner() -> BodyCleaner:
     return BodyCleaner(settings.BODY_DROP_SELECTORS, PROXY)
-
-
-def seed_post_body() -> str:
-    post = (FIXTURES / "qutoutiao-hexo-post.md").read_text(encoding="utf-8")
-    return post.split("<div>   \n", 1)[1].rsplit("  \n</div>", 1)[0]
 
 
 def test_seed_body_byte_for_byte(cleaner: BodyCleaner) -> None:
@@ -298,6 +292,9 @@ BAD_PIECES = [
     ('<p><img src="http://s.cn/a.png" alt="a&#14;b"></p>',
      f'<p><img src="{PROXY}http://s.cn/a.png" alt="ab" referrerpolicy="no-referrer"></p>', ["http://s.cn/a.png"], {}),
     ('<p>a<script>x()</script>&#14;尾</p><div class="share-box">&#3;</div>&#4;b', "<p>a尾</p>b", [], {}),
+    # an empty href points at the reader's own page: it goes, the link's text stays (nothing was lost)
+    ('<p><a href="">空</a><a href="  ">白</a></p>',
+     '<p><a rel="noopener noreferrer">空</a><a rel="noopener noreferrer">白</a></p>', [], {}),
     # the good pieces beside a bad one are kept as they were
     ('<p><a href="http://[oops">坏</a><a href="/ok.html">好</a><img src="http://[::1">'
      '<img src="ok.jpeg"></p>',

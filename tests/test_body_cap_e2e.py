@@ -115,5 +115,5 @@ def test_max_body_bytes_is_checked_where_it_is_read() -> None:
     from tests.crawling import project_settings_dict
 
     for value in ("0", "8MB", "-1", ""):
-        with pytest.raises(ConfigError, match=f"MAX_BODY_BYTES={value!r}: expected a whole number greater than 0"):
+        with pytest.raises(ConfigError, match=f"MAX_BODY_BYTES={value!r}: expected a positive whole number"):
             BodyPipeline.from_crawler(get_crawler(settings_dict=project_settings_dict(MAX_BODY_BYTES=value)))

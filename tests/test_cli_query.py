@@ -11,8 +11,8 @@ import pytest
 from newscrawler.cli import main
 from newscrawler.items import ARTICLE_FIELDS
 from newscrawler.storage.documents import to_document
+from tests.articles import T0, article
 from tests.stores import BACKENDS, make_store, store_cli_args
-from tests.test_store import T0, article
 
 
 @pytest.fixture(params=BACKENDS)

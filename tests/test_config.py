@@ -1,15 +1,24 @@
-"""Bad spider arguments and settings stop the crawl at start with one ConfigError naming them."""
+"""Bad spider arguments and settings stop the crawl at start with one ConfigError naming them.
+
+The spider checks only its arguments; each component checks the settings it reads (newscrawler/checks.py).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
 
+from newscrawler.downloader.handler import HeadLimitsAddon
 from newscrawler.errors import ConfigError
+from newscrawler.pipelines.body import BodyPipeline
+from newscrawler.pipelines.store import StorePipeline
 from newscrawler.sources.profile import profile_from_data
 from newscrawler.sources.registry import load_profiles
-from tests.crawling import crawl
+from tests.crawling import crawl, project_settings_dict
 
 SPIDER_ONLY = {"ITEM_PIPELINES": {}}
 
@@ -68,49 +77,57 @@ def test_bad_arguments(args: dict[str, str], message: str) -> None:
         ({"QUTOUTIAO_STOP_AT_KNOWN_PAGE": False}, "QUTOUTIAO_STOP_AT_KNOWN_PAGE is no longer read: use INCREMENTAL_STOP_AT_KNOWN_PAGE"),
         ({"PAGE_TIMEZONE": "Asia/Shanghai"}, "PAGE_TIMEZONE is no longer read: use the profile's timezone"),
         ({"PROGRESS_LOG_INTERVAL": 60}, "PROGRESS_LOG_INTERVAL is no longer read: use LOGSTATS_INTERVAL"),
+        # the body stage (pipelines/body.py)
         ({"BODY_DROP_SELECTORS": ["script", "::"]}, "BODY_DROP_SELECTORS='::'"),
         ({"CORS_PROXY": "javascript:alert(1)//"}, "CORS_PROXY='javascript:alert(1)//'"),
         ({"CORS_PROXY": "cors.example/?"}, "CORS_PROXY="),
+        ({"MAX_BODY_BYTES": "8M"}, "MAX_BODY_BYTES='8M': expected a positive whole number"),
+        # the store stage (pipelines/store.py) and its store (storage/)
         ({"STORE_BATCH_SIZE": "abc"}, "STORE_BATCH_SIZE='abc': expected a positive whole number"),
         ({"STORE_BATCH_SIZE": 0}, "STORE_BATCH_SIZE=0"),
         ({"STORE_WRITE_ATTEMPTS": "0"}, "STORE_WRITE_ATTEMPTS='0'"),
-        ({"MONGO_CONNECT_TIMEOUT_MS": "fast"}, "MONGO_CONNECT_TIMEOUT_MS='fast'"),
-        ({"DOWNLOAD_MAXSIZE": "5MB"}, "DOWNLOAD_MAXSIZE='5MB'"),
-        ({"DOWNLOAD_MAXHEADERSIZE": "64k"}, "DOWNLOAD_MAXHEADERSIZE='64k'"),
-        ({"DOWNLOAD_MAXHEADERS": 0}, "DOWNLOAD_MAXHEADERS=0"),
         ({"STORE_FLUSH_INTERVAL": "-1"}, "STORE_FLUSH_INTERVAL='-1'"),
         ({"STORE_RETRY_BACKOFF": "nan"}, "STORE_RETRY_BACKOFF='nan'"),
+        ({"STORE_OUTAGE_COOLDOWN": "soon"}, "STORE_OUTAGE_COOLDOWN='soon': expected a number of seconds"),
+        ({"MONGO_URI": "mongodb://127.0.0.1:9/", "MONGO_CONNECT_TIMEOUT_MS": "fast"}, "MONGO_CONNECT_TIMEOUT_MS='fast'"),
+        ({"MONGO_URI": "mongodb://127.0.0.1:9/", "MONGO_SERVER_SELECTION_TIMEOUT_MS": 0},
+         "MONGO_SERVER_SELECTION_TIMEOUT_MS=0"),
         ({"MONGO_URI": "mongodb://h:99999/"}, "MONGO_URI does not parse"),
         ({"MONGO_URI": "http://user:secret@h/"}, "MONGO_URI does not parse"),
         ({"MONGO_URI": "mongodb://h/?notAnOption=1"}, "MONGO_URI does not parse"),
+        # the download handler's add-on (downloader/handler.py)
+        ({"DOWNLOAD_MAXSIZE": "5MB"}, "DOWNLOAD_MAXSIZE='5MB'"),
+        ({"DOWNLOAD_WARNSIZE": -1}, "DOWNLOAD_WARNSIZE=-1"),
+        ({"DOWNLOAD_MAXHEADERSIZE": "64k"}, "DOWNLOAD_MAXHEADERSIZE='64k'"),
+        ({"DOWNLOAD_MAXHEADERS": 0}, "DOWNLOAD_MAXHEADERS=0"),
+        # the close monitors (extensions/monitors.py)
+        ({"MONITOR_MAX_DETAIL_ERROR_RATIO": "1.5"}, "MONITOR_MAX_DETAIL_ERROR_RATIO='1.5': expected a ratio"),
+        ({"MONITOR_RATIO_MIN_BASE": "twenty"}, "MONITOR_RATIO_MIN_BASE='twenty'"),
     ],
 )
 def test_bad_settings(settings: dict[str, Any], message: str) -> None:
+    """Each component checks what it reads when it is built: the crawl stops before any request."""
     with pytest.raises(ConfigError) as info:
-        crawl({**SPIDER_ONLY, **settings})
+        crawl(settings)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
     assert "secret" not in str(info.value)
 
 
-@pytest.mark.parametrize(
-    "settings",
-    [
-        {"CORS_PROXY": ""},
-        {"MONGO_URI": ""},
-        {"STORE_FLUSH_INTERVAL": "0"},
-    ],
-)
-def test_good_settings_pass(settings: dict[str, Any]) -> None:
-    from scrapy.settings import Settings
+def built(component: Any, **settings: Any) -> Any:
+    """``component`` as a crawl builds it, from the project's settings plus ``settings``."""
+    return component.from_crawler(get_crawler(settings_dict=project_settings_dict(**settings)))
 
-    from newscrawler import settings as project
-    from newscrawler.config import validate_settings
 
-    values = Settings()
-    values.setmodule(project)
-    values.update(settings)
-    validate_settings(values)  # raises nothing
+def test_good_settings_pass(tmp_path: Path) -> None:
+    assert built(BodyPipeline, CORS_PROXY="").cleaner.proxy_prefix == ""
+    assert built(BodyPipeline, BODY_DROP_SELECTORS=["script", " "]).cleaner.drop_tags == ("script",)  # blank: skipped
+    store = built(StorePipeline, MONGO_URI="", STORE_FLUSH_INTERVAL="0", NEWSCRAWLER_DB=str(tmp_path / "s.sqlite3"))
+    assert store.flush_interval == 0  # no periodic flush
+    assert built(StorePipeline, MONGO_URI="mongodb://127.0.0.1:9/", STORE_WRITE_ATTEMPTS="2").attempts == 2
+    settings = Settings(project_settings_dict(DOWNLOAD_MAXHEADERS="1"))
+    HeadLimitsAddon().update_settings(settings)
+    assert settings.getwithbase("DOWNLOAD_HANDLERS")["https"].endswith(".HeadLimitedDownloadHandler")
 
 
 @pytest.mark.parametrize(
@@ -124,11 +141,12 @@ def test_good_settings_pass(settings: dict[str, Any]) -> None:
          "Crawl not started: QUTOUTIAO_LIST_URL is no longer read: use the profile's listing.url; point one crawl at a mirror with -a url=<template>"),
         (["-a", "url=http://mirror.example/?page={page}"],
          "Crawl not started: spider argument url='http://mirror.example/?page={page}': the listing has channels, so the URL needs {channel}"),
-        (["-s", "CORS_PROXY=javascript:alert(1)//"], "Crawl not started: CORS_PROXY='javascript:alert(1)//'"),
-        (["-s", "MONGO_BATCH_SIZE=abc"], "Crawl not started: MONGO_BATCH_SIZE='abc'"),
         (["-a", "cids=1_0"], "Crawl not started: spider argument cids='1_0': expected channel ids such as 1,2,3"),
         (["-a", "pages=١٠"], "Crawl not started: spider argument pages='١٠': expected a positive whole number"),
-        # Checked before Scrapy builds its download handlers, which would log it and drop http.
+        (["-s", "CORS_PROXY=javascript:alert(1)//"], "Crawl not started: CORS_PROXY='javascript:alert(1)//'"),
+        (["-s", "MONGO_BATCH_SIZE=abc"], "Crawl not started: MONGO_BATCH_SIZE='abc'"),
+        (["-s", "STORE_FLUSH_INTERVAL=-5"], "Crawl not started: STORE_FLUSH_INTERVAL='-5'"),
+        # Checked by its add-on before Scrapy builds its download handlers, which would log it and drop http.
         (["-s", "DOWNLOAD_MAXHEADERS=0"], "Crawl not started: DOWNLOAD_MAXHEADERS='0'"),
     ],
 )
@@ -140,6 +158,17 @@ def test_scrapy_crawl_exits_2_with_one_line(args: list[str], line: str, tmp_path
     assert run.returncode == 2, run.stderr[-2000:]
     assert line in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("command", [["query"], ["export", "jsonl", "--out", "{tmp}/a.jsonl"], ["replay"]])
+def test_store_commands_name_a_bad_setting_in_one_line(command: list[str], tmp_path: Path) -> None:
+    """The store's own check (storage/mongo.py) answers the commands that open it, not only crawls."""
+    from tests.processes import scrapy
+
+    run = scrapy(*[a.format(tmp=tmp_path) for a in command], "-s", "MONGO_URI=mongodb://127.0.0.1:9/",
+                 "-s", "MONGO_CONNECT_TIMEOUT_MS=3s", "-s", f"DEADLETTER_DIR={tmp_path / 'dl'}", timeout=120)
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert run.stderr.strip().splitlines() == ["error: MONGO_CONNECT_TIMEOUT_MS='3s': expected a positive whole number"]
 
 
 @pytest.mark.parametrize(

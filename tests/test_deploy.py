@@ -1,6 +1,7 @@
-"""The packaged project: `pip install .` into a fresh venv, and a Scrapyd round trip with scrapyd-deploy.
+"""The packaged project: `pip install .` into a fresh venv, `make`'s editable install, and a Scrapyd
+round trip with scrapyd-deploy.
 
-Both run on a copy of the project's files, never on the work tree, and never import the
+All run on a copy of the project's files, never on the work tree, and never import the
 work tree's code (no PYTHONPATH): what runs is what the package or the egg holds.
 """
 
@@ -14,6 +15,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.parse
 import urllib.request
@@ -30,12 +32,13 @@ from newscrawler.replica.site import SEED_ID, SEED_TITLE
 from tests.processes import ROOT
 
 PROJECT_FILES = ("pyproject.toml", "setup.py", "README.md", "requirements.txt", "scrapy.cfg")
+MAKE_FILES = ("Makefile", "requirements-dev.txt", "constraints.txt")
 
 
-def copy_project(target: Path) -> Path:
+def copy_project(target: Path, extra: tuple[str, ...] = ()) -> Path:
     """The files a clone has, plus a data/ folder as `make demo` leaves it."""
     target.mkdir(parents=True)
-    for name in PROJECT_FILES:
+    for name in (*PROJECT_FILES, *extra):
         shutil.copy2(ROOT / name, target / name)
     shutil.copytree(ROOT / "newscrawler", target / "newscrawler", ignore=shutil.ignore_patterns("__pycache__"))
     (target / "data").mkdir()
@@ -115,6 +118,39 @@ def test_installed_crawl_from_a_folder_with_scrapy_cfg(installed: Path, tmp_path
     query = subprocess.run([installed / "newscrawler", "query", "--limit", "1"], capture_output=True, text=True,
                            cwd=site, env=clean_env(), timeout=60)
     assert query.returncode == 0 and json.loads(query.stdout)["source"] == "qutoutiao"
+
+
+# --- make: the project editable in .venv ------------------------------------------
+
+
+def test_make_installs_the_project_editable(tmp_path: Path) -> None:
+    """What `make demo` and `make test` install first: the pins, then this checkout, editable, so that
+    .venv/bin/newscrawler and `python -m newscrawler` work from any folder and run its code.
+
+    Offline: the new .venv sees the pinned packages of the running one through a .pth file, so pip
+    finds every pin installed and is told to reach no index."""
+    project = copy_project(tmp_path / "clone", extra=MAKE_FILES)
+    venv.create(project / ".venv", with_pip=True)
+    bin_dir = project / ".venv" / "bin"
+    # Python 3.11's venv brings an old setuptools of its own, which would hide the pinned one.
+    subprocess.run([bin_dir / "python", "-m", "pip", "uninstall", "--quiet", "--yes", "setuptools"], check=True,
+                   env=clean_env(PIP_DISABLE_PIP_VERSION_CHECK="1"), capture_output=True, timeout=120)
+    site_packages = subprocess.run([bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                                   capture_output=True, text=True, check=True).stdout.strip()
+    Path(site_packages, "pinned.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
+    offline = clean_env(PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    make = subprocess.run(["make", f"PYTHON={sys.executable}", ".venv/.installed"], cwd=project, env=offline,
+                          capture_output=True, text=True, timeout=600)
+    assert make.returncode == 0, make.stdout[-2000:] + make.stderr[-3000:]
+    elsewhere = tmp_path / "elsewhere"  # no scrapy.cfg, no checkout, no PYTHONPATH
+    elsewhere.mkdir()
+    for command in ([bin_dir / "newscrawler", "--help"], [bin_dir / "python", "-m", "newscrawler", "--help"]):
+        run = subprocess.run(command, cwd=elsewhere, env=clean_env(), capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "export" in run.stdout and "replay" in run.stdout
+    where = subprocess.run([bin_dir / "python", "-c", "import newscrawler; print(newscrawler.__file__)"],
+                           cwd=elsewhere, env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert where.stdout.strip() == str(project / "newscrawler" / "__init__.py")  # the checkout, not a copy
 
 
 # --- Scrapyd ------------------------------------------------------------------

@@ -22,10 +22,10 @@ from newscrawler.storage import Query
 from newscrawler.storage.documents import check_storable, contract_fields, to_document
 from newscrawler.storage.sqlite import SqliteStore
 from tests import oracle
+from tests.articles import ADVERSARIAL, article
 from tests.conftest import FIXTURES
 from tests.crawling import crawl
 from tests.processes import replica_process, scrapy
-from tests.test_store import article
 
 SEED_POST = FIXTURES / "qutoutiao-hexo-post.md"
 SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "qutoutiao-hexo-post.md"
@@ -90,32 +90,6 @@ def front_matter(post: str) -> dict[str, Any]:
     block, sep, _ = post[len("\n---\n"):].partition("\n---\n")
     assert sep, "front matter not closed"
     return yaml.safe_load(block)
-
-
-ADVERSARIAL = [
-    "it's a 'quoted' \"title\"",
-    "key: value: more",
-    "---",
-    "a\n---\nb",
-    "# not a comment",
-    "* leading star",
-    "& anchor",
-    "@ at sign",
-    "! tag",
-    "line one\nline two\n\nline four",
-    "  spaces around  ",
-    "😀 emoji 🚀 表情",
-    "{flow: map}, [list]",
-    "null",
-    "yes",
-    "123",
-    "%percent",
-    "|pipe >fold",
-    "tab\there",
-    "odd\u2028separator\x85next",
-    "a title headimg: with a key inside",
-    "headimg: 'forged'\nthumbnail: x",
-]
 
 
 @pytest.mark.parametrize("title", ADVERSARIAL)

@@ -23,8 +23,8 @@ from newscrawler.exporters.files import holds, replacing
 from newscrawler.sources.registry import load_profiles
 from newscrawler.storage.documents import to_document
 from newscrawler.storage.sqlite import SqliteStore
+from tests.articles import T0, article, docs
 from tests.processes import ROOT, env
-from tests.test_store import T0, article, docs
 
 VICTIM = b"a file outside the export, never to be written\n"
 # The export's address space, so that reading a name whole (the old bug) fails at once instead

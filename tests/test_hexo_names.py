@@ -10,9 +10,9 @@ import pytest
 
 from newscrawler.exporters.hexo import post_filename
 from newscrawler.storage.documents import to_document
+from tests.articles import T0, article
 from tests.processes import ROOT, env
 from tests.stores import BACKENDS, make_store, store_cli_args
-from tests.test_store import T0, article
 
 # Source ids that a naive slug maps onto one another, or onto nothing, or past 255 bytes.
 AWKWARD = ["a/b", "ab", "../", "", "..", "a b", "ab-", "ab_", "字" * 120, "x" * 300, "字" * 300]

@@ -27,12 +27,11 @@ from newscrawler.replica.site import ReplicaConfig
 from newscrawler.sources.registry import load_profiles
 from newscrawler.storage import Query
 from newscrawler.storage.sqlite import SqliteStore
+from tests.articles import ADVERSARIAL, PROXY
 from tests.conftest import FIXTURES
 from tests.crawling import crawl
 from tests.hexo_render import CLOSING, OPENING, HexoSite, HexoWorker, expected_shape, post_wrapper, rendered_shape
 from tests.processes import scrapy
-from tests.test_body import PROXY
-from tests.test_exports import ADVERSARIAL
 
 SEED_POST = FIXTURES / "qutoutiao-hexo-post.md"
 QUTOUTIAO = load_profiles().by_name["qutoutiao"]

@@ -18,8 +18,8 @@ from w3lib.encoding import resolve_encoding
 from newscrawler.replica import hostile
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
+from tests.articles import PROXY
 from tests.crawling import CrawlResult, crawl
-from tests.test_body import PROXY
 
 PAGE_URL = "http://html2.qktoutiao.com"
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.test import get_crawler
 
 from newscrawler.middlewares.incremental import NEXT_PAGE_META, STORE_ID_META, IncrementalCrawlMiddleware
@@ -56,6 +59,11 @@ def page(*ids: str, next_page: bool = True) -> list[Any]:
     return out
 
 
+def drop(mw: IncrementalCrawlMiddleware, outputs: list[Any]) -> list[Any]:
+    """What the middleware lets through of one listing page's outputs (its store asked in its thread)."""
+    return asyncio.run(mw.drop_stored(LISTING, outputs))
+
+
 def urls(outputs: list[Any]) -> list[str]:
     return [o.url for o in outputs]
 
@@ -76,7 +84,7 @@ def names(outputs: list[Any]) -> list[str]:
 def test_drops_what_the_store_held(held: set[str], listed: list[str], kept: list[str], skipped: int, stopped: int) -> None:
     store = HeldIds(held)
     mw = middleware(store)
-    out = mw.drop_stored(LISTING, page(*listed))
+    out = drop(mw, page(*listed))
     assert names(out) == kept
     assert mw.stats.get_value("incremental/skipped", 0) == skipped
     assert mw.stats.get_value("incremental/listing_stopped", 0) == stopped
@@ -85,7 +93,7 @@ def test_drops_what_the_store_held(held: set[str], listed: list[str], kept: list
 
 def test_stop_rule_can_be_turned_off() -> None:
     mw = middleware(HeldIds({"a", "b"}), INCREMENTAL_STOP_AT_KNOWN_PAGE=False)
-    assert names(mw.drop_stored(LISTING, page("a", "b"))) == ["next"]
+    assert names(drop(mw, page("a", "b"))) == ["next"]
     assert mw.stats.get_value("incremental/skipped") == 2
     assert mw.stats.get_value("incremental/listing_stopped") is None
 
@@ -94,9 +102,9 @@ def test_articles_stored_by_this_crawl_never_stop_a_listing() -> None:
     """A first crawl: 推荐 re-lists articles another channel listed (and stored) moments ago."""
     store = HeldIds(set())
     mw = middleware(store)
-    assert len(mw.drop_stored(LISTING, page("a", "b"))) == 3
+    assert len(drop(mw, page("a", "b"))) == 3
     store.ids |= {"a", "b"}  # the store pipeline wrote them meanwhile
-    again = mw.drop_stored(LISTING, page("b", "a"))
+    again = drop(mw, page("b", "a"))
     assert urls(again) == urls(page("b", "a")), "left to the dupefilter, the listing goes on"
     assert mw.stats.get_value("incremental/skipped") is None
     assert mw.stats.get_value("incremental/listing_stopped") is None
@@ -108,10 +116,10 @@ def test_a_rejoined_run_asks_the_store_about_every_article_again() -> None:
     stored meanwhile is skipped as stored, not left to a dupefilter that forgot it."""
     store = HeldIds(set())
     mw = middleware(store, INCREMENTAL_STOP_AT_KNOWN_PAGE=False)
-    mw.drop_stored(LISTING, page("a", "b"))
+    drop(mw, page("a", "b"))
     store.ids |= {"a"}  # stored; "b" is still being fetched
     mw.crawler.signals.send_catch_log(run_rejoined)
-    assert names(mw.drop_stored(LISTING, page("a", "b"))) == ["b", "next"]
+    assert names(drop(mw, page("a", "b"))) == ["b", "next"]
     assert store.questions == [["a", "b"], ["a", "b"]]
 
 
@@ -119,7 +127,7 @@ def test_unmarked_output_passes_untouched() -> None:
     store = HeldIds({"a"})
     mw = middleware(store)
     outputs = [Request("http://h/a"), {"an": "item"}, *page(next_page=True)]
-    assert mw.drop_stored(LISTING, outputs) == outputs
+    assert drop(mw, outputs) == outputs
     assert store.questions == []
 
 
@@ -127,11 +135,74 @@ def test_store_failure_fetches_everything_loudly(caplog: pytest.LogCaptureFixtur
     store = HeldIds({"a"}, fail=True)
     mw = middleware(store)
     with caplog.at_level(logging.ERROR):
-        assert len(mw.drop_stored(LISTING, page("a", "b"))) == 3
-        assert len(mw.drop_stored(LISTING, page("c"))) == 2
+        assert len(drop(mw, page("a", "b"))) == 3
+        assert len(drop(mw, page("c"))) == 2
     assert len(store.questions) == 1, "a failed store is not asked again in the same crawl"
     assert mw.stats.get_value("incremental/store_errors") == 1
     assert "Could not ask test store which articles of http://api.1sapp.com/content/outList?cid=1&page=1" in caplog.text
+
+
+class SlowStore:
+    """The crawl's store, whose ``known_ids`` answers only once the reactor has ticked while it waited.
+
+    If a lookup ran on the reactor thread, nothing could tick: it would wait out ``PATIENCE`` and
+    say so in ``answers`` (False). No speed is measured: only who let the lookup go.
+    """
+
+    PATIENCE = 10.0  # seconds: only reached when the reactor is blocked (the bug)
+    TICKS = 3  # reactor ticks a lookup waits for
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.description = store.description
+        self.waiting = threading.Event()
+        self.release = threading.Event()
+        self.ticks = 0
+        self.answers: list[bool] = []  # per lookup: released by the ticking reactor?
+
+    def known_ids(self, ids: list[str]) -> set[str]:
+        self.release.clear()
+        self.ticks = 0
+        self.waiting.set()
+        self.answers.append(self.release.wait(self.PATIENCE))
+        self.waiting.clear()
+        return self.store.known_ids(ids)
+
+    def tick(self) -> None:
+        """On the reactor: a lookup is let go once the reactor ticked TICKS times during it."""
+        if self.waiting.is_set():
+            self.ticks += 1
+            if self.ticks >= self.TICKS:
+                self.release.set()
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class SlowStoreIncremental(IncrementalCrawlMiddleware):
+    """The middleware on a SlowStore, with a looping call on the reactor that must keep ticking."""
+
+    slow: SlowStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> IncrementalCrawlMiddleware:
+        middleware = super().from_crawler(crawler)
+        middleware.store = SlowStoreIncremental.slow = SlowStore(middleware.store)
+        ticker = create_looping_call(middleware.store.tick)
+        crawler.signals.connect(lambda: ticker.start(0.01), signal=signals.spider_opened, weak=False)
+        crawler.signals.connect(lambda: ticker.stop(), signal=signals.spider_closed, weak=False)
+        return middleware
+
+
+def test_the_reactor_keeps_running_while_the_store_answers(via_replica: ReplicaServer) -> None:
+    """Store lookups run in a thread: a slow store (MongoDB's server selection) does not stop the crawl."""
+    middlewares = {"newscrawler.middlewares.incremental.IncrementalCrawlMiddleware": None,
+                   f"{__name__}.SlowStoreIncremental": 600}
+    result = crawl({"SPIDER_MIDDLEWARES": middlewares}, cids="1,2", pages="2")
+    assert result.items
+    slow = SlowStoreIncremental.slow
+    assert slow is not None and len(slow.answers) >= 4  # one lookup per listing page
+    assert all(slow.answers), "a lookup blocked the reactor: it waited out its patience"
 
 
 def test_setting_turns_it_off() -> None:

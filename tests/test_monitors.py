@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from spidermon import monitors
+from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
 from spidermon.contrib.validation import JSONSchemaValidator
 
 from newscrawler.items import Article
 from newscrawler.extensions.monitor_report import CloseMonitors
-from newscrawler.extensions.monitors import ARTICLE_SCHEMA
+from newscrawler.extensions.monitors import ARTICLE_SCHEMA, CloseMonitorSuite
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.settings import ITEM_PIPELINES, PERIODIC_LOG_DELTA, PERIODIC_LOG_STATS
 from tests.crawling import changed_profile, crawl, make_spider
@@ -107,6 +109,31 @@ def test_broken_body_selector_fails_dropped_ratio(via_replica: ReplicaServer, ca
     assert any(e.startswith("[Spidermon] FAIL: Crawl health/Dropped-item ratio is below MONITOR_MAX_DROPPED_RATIO: ")
                and "articles dropped" in e and "\n" not in e for e in errors)
     assert "Traceback" not in caplog.text
+
+
+@monitors.name("Broken")
+class BrokenMonitor(BaseScrapyMonitor):
+    """A monitor with a bug: it raises instead of asserting."""
+
+    __test__ = False  # spidermon runs it, not pytest
+
+    @monitors.name("Reads a stat that is not there")
+    def test_reads_a_missing_stat(self) -> None:
+        self.stats["no/such/stat"]  # noqa: B018 - the bug
+
+
+class SuiteWithABrokenMonitor(CloseMonitorSuite):
+    monitors = [*CloseMonitorSuite.monitors, BrokenMonitor]
+
+
+def test_a_monitor_that_raises_keeps_its_traceback(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    """A bug in a monitor is not a verdict: its traceback stays at ERROR, next to the one-line failures."""
+    caplog.set_level(logging.INFO)
+    stats = crawl({"SPIDERMON_SPIDER_CLOSE_MONITORS": [f"{__name__}.SuiteWithABrokenMonitor"]}, cids="1", pages="1").stats
+    assert stats["monitors/result"] == "failed" and stats["monitors/failed"] == 1
+    [error] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR and "[Spidermon]" in r.getMessage()]
+    assert "ERROR: Broken/Reads a stat that is not there" in error
+    assert "Traceback (most recent call last)" in error and "KeyError: 'no/such/stat'" in error
 
 
 def test_crawl_that_did_not_start_runs_no_monitor(caplog: pytest.LogCaptureFixture) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -17,8 +18,8 @@ from newscrawler.pipelines.validate import ValidatePipeline
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.replica.site import SEED_ID
 from tests import oracle
+from tests.articles import PROXY, seed_post_body
 from tests.crawling import crawl, project_settings_dict
-from tests.test_body import PROXY, seed_post_body
 
 NOW = datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc)
 
@@ -133,7 +134,8 @@ def test_video_may_have_empty_body() -> None:
 HANDLER = re.compile(r"\son[a-z]+\s*=|javascript:|<script|<iframe|<svg", re.IGNORECASE)
 
 
-def test_replica_crawl_yields_clean_items(via_replica: ReplicaServer) -> None:
+def test_replica_crawl_yields_clean_items(via_replica: ReplicaServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
     result = crawl()
     site = via_replica.site
     items = result.by_source_id()
@@ -152,9 +154,11 @@ def test_replica_crawl_yields_clean_items(via_replica: ReplicaServer) -> None:
     assert seed.headimg == f"{PROXY}http://static.1sapp.com/qupost/img/2021/07/08/73e5bc44a5672dabf307650daa9f1f51.jpeg"
     assert seed.published_at == datetime(2021, 7, 8, 10, 55, 51, tzinfo=timezone.utc)
     empty = next(a for a in site.articles.values() if a.empty_body)
-    assert any(f"missing content_html: http://{empty.host}{empty.path}?content_id={empty.source_id}" == reason
-               for _, reason in result.dropped)
+    reason = f"missing content_html: http://{empty.host}{empty.path}?content_id={empty.source_id}"
+    assert any(reason == dropped for _, dropped in result.dropped)
     assert result.stats["item_dropped_reasons_count/DropItem"] == 1
+    # The log line names the article by its URL; the article itself is not dumped (LOG_FORMATTER).
+    assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("Dropped:")] == [f"Dropped: {reason}"]
 
 
 def test_replica_encodings_come_out_as_chinese(via_replica: ReplicaServer) -> None:

@@ -17,8 +17,8 @@ import pytest
 from newscrawler.cli import main
 from newscrawler.storage.documents import to_document, to_json
 from newscrawler.storage.sqlite import SqliteStore
+from tests.articles import T0, article
 from tests.processes import ROOT, env
-from tests.test_store import T0, article
 
 
 class Terminal(io.StringIO):
@@ -42,18 +42,21 @@ def run(monkeypatch: pytest.MonkeyPatch, stderr: io.StringIO, *args: str) -> str
 
 
 @pytest.mark.parametrize(
-    ("command", "bar"),
+    ("command", "bar", "end"),
     [
-        (["export", "jsonl", "--out", "{tmp}/a.jsonl"], "export jsonl"),
-        (["export", "hexo", "--out", "{tmp}/posts"], "export hexo"),
-        (["query", "--out", "{tmp}/q.jsonl"], "query"),
+        (["export", "jsonl", "--out", "{tmp}/a.jsonl"], "export jsonl", "/5 "),  # five articles stored
+        (["export", "hexo", "--out", "{tmp}/posts"], "export hexo", "/5 "),
+        (["query", "--out", "{tmp}/q.jsonl"], "query", "/5 "),
+        (["export", "rss", "--out", "{tmp}/f.xml", "--limit", "3"], "export rss", "/3 "),  # what --limit leaves
+        (["query", "--out", "{tmp}/q.jsonl", "--limit", "2"], "query", "/2 "),
+        (["export", "jsonfeed", "--out", "{tmp}/f.json", "--limit", "9"], "export jsonfeed", "/5 "),
     ],
 )
-def test_bar_on_a_terminal_only(command: list[str], bar: str, store_args: list[str], tmp_path: Path,
+def test_bar_on_a_terminal_only(command: list[str], bar: str, end: str, store_args: list[str], tmp_path: Path,
                                 monkeypatch: pytest.MonkeyPatch) -> None:
     args = [a.format(tmp=tmp_path) for a in command] + store_args
     shown = run(monkeypatch, Terminal(), *args)
-    assert f"{bar}:" in shown and "/5 " in shown  # five articles stored: the bar knows its end
+    assert f"{bar}:" in shown and end in shown  # the bar knows its end
     assert run(monkeypatch, io.StringIO(), *args) == ""
 
 

@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 from newscrawler.pages.body import sanitize
 from newscrawler.exporters.hexo import PostTemplate
 from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
-from newscrawler.exporters.rss import RssItemExporter, xml_text
+from newscrawler.exporters.rss import RssItemExporter
 from newscrawler.pipelines.normalize import clean_tags, clean_text
 from newscrawler.replica import hostile
-from newscrawler.text import scrub
+from newscrawler.text import scrub, xml_text
+from tests.articles import PROXY
 from tests.hexo_render import HexoWorker, expected_shape, post_wrapper, rendered_shape
-from tests.test_body import PROXY
 
 # derandomize: CI sees the same examples every run (explore more with --hypothesis-seed=N locally).
 PROPERTY = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

@@ -13,9 +13,9 @@ import pytest
 
 from newscrawler.storage.documents import to_document, to_json, to_json_line
 from newscrawler.storage.sqlite import SqliteStore
+from tests.articles import article
 from tests.processes import ROOT, env
 from tests.stores import BACKENDS, make_store, store_cli_args
-from tests.test_store import article
 
 # 120 MiB of dead letters in lines of ~100 KB, replayed in batches of 100 (~10 MB).
 LINE_BYTES, FILE_MIB, BATCH = 100_000, 120, 100

@@ -20,7 +20,7 @@ import feedparser
 import pytest
 
 from newscrawler.cli import main
-from newscrawler.commands.progress import expected_total
+from newscrawler.storage.base import expected_total
 from newscrawler.exporters.feedmeta import FeedMeta
 from newscrawler.exporters.hexo import PostTemplate, post_filename
 from newscrawler.exporters.jsonfeed import render_jsonfeed

@@ -4,41 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from newscrawler.items import ARTICLE_FIELDS, Article
+from newscrawler.items import ARTICLE_FIELDS
 from newscrawler.storage import Query
 from newscrawler.storage.deadletter import DeadLetter
 from newscrawler.storage.replay import replay
 from newscrawler.storage.documents import contract_fields, to_document
+from tests.articles import T0, article, docs
 from tests.stores import BACKENDS, store_fixture
-
-T0 = datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     yield from store_fixture(request, tmp_path)
-
-
-def article(n: int, **fields: Any) -> Article:
-    base = Article(
-        id=f"qutoutiao:{n}", source="qutoutiao", source_id=str(n), url=f"http://h/{n}.html", title=f"标题 {n}",
-        summary=None, author="新华社", channel_id=1 + n % 2, channel=("热点", "搞笑")[n % 2], category_id=1, category="热点",
-        tags=["民生", f"t{n}"], published_at=T0 - timedelta(days=n), crawled_at=T0 + timedelta(microseconds=123456),
-        cover_images=[], image_urls=[f"http://s/{n}.jpg"], headimg=None, content_html=f"<p>正文 {n}</p>",
-        content_text=f"正文 {n}", stats={"read": n, "comment": 0, "share": 0, "like": None},
-    )
-    return replace(base, **fields)
-
-
-def docs(*articles: Article) -> list[dict[str, Any]]:
-    return [to_document(a) for a in articles]
 
 
 def test_insert_and_read_back(store: Any) -> None:

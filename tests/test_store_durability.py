@@ -25,11 +25,11 @@ from newscrawler.errors import ConfigError
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.storage.mongo import MongoStore
 from newscrawler.storage.sqlite import SqliteStore
+from tests.articles import T0, article, docs
 from tests.crawling import project_settings_dict
 from tests.processes import ROOT, env, scrapy
 from tests.servers import SecantusServer
-from tests.test_store import T0, article, docs
-from tests.test_store_faults import run_stage, spooled, stage_for
+from tests.stores import run_stage, spooled, stage_for
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
 

@@ -17,18 +17,16 @@ from typing import Any
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newscrawler.pipelines.store import StorePipeline
 from newscrawler.storage.batching import Batcher
 from newscrawler.storage.deadletter import DeadLetter
 from newscrawler.storage import Query
 from newscrawler.storage.documents import to_document, to_json
 from newscrawler.storage.replay import replay
 from newscrawler.storage.sqlite import SqliteStore
-from tests.crawling import project_settings_dict
+from tests.articles import T0, article, docs
 from tests.faults import without_file_override
 from tests.processes import ROOT, env
-from tests.stores import BACKENDS, crawl_settings, make_store, open_backend, store_cli_args
-from tests.test_store import T0, article, docs
+from tests.stores import BACKENDS, crawl_settings, make_store, open_backend, run_stage, spooled, stage_for, store_cli_args
 
 MONGO_DOWN = "mongodb://127.0.0.1:1/?directConnection=true"
 POISON = "坏\udc80"  # a lone surrogate: no UTF-8 encoder takes it
@@ -38,29 +36,6 @@ POISON = "坏\udc80"  # a lone surrogate: no UTF-8 encoder takes it
 def backend(request: pytest.FixtureRequest, store_settings: dict[str, Any]) -> dict[str, Any]:
     """Settings of the store stage for one backend."""
     return crawl_settings(request.param, store_settings, request)
-
-
-def stage_for(settings: dict[str, Any], **extra: Any) -> StorePipeline:
-    crawler = get_crawler(settings_dict=project_settings_dict(**{**settings, "STORE_FLUSH_INTERVAL": 0, **extra}))
-    return StorePipeline.from_crawler(crawler)
-
-
-def run_stage(stage: StorePipeline, items: list[Any], store: Any = None) -> None:
-    async def run() -> None:
-        stage.open_spider()
-        if store is not None:
-            stage.store.close()
-            stage.store = store
-        for item in items:
-            await stage.process_item(item)
-        await stage.close_spider()
-
-    asyncio.run(run())
-
-
-def spooled(directory: str | Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for f in sorted(Path(directory).glob("deadletter-*.jsonl"))
-            for line in f.read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.mark.parametrize("field", ["summary", "author"])  # outside the content hash
@@ -562,7 +537,7 @@ import json, resource, signal, sys
 from pathlib import Path
 from newscrawler.storage.deadletter import DeadLetter
 from newscrawler.storage.documents import to_document
-from tests.test_store import article
+from tests.articles import article
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
 _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
 spool = DeadLetter(Path({str(tmp_path)!r}))

@@ -16,12 +16,11 @@ from pymongo import MongoClient
 
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.storage import Query
+from tests.articles import T0, article, docs
 from tests.crawling import crawl
 from tests.processes import ROOT, env
 from tests.servers import SecantusServer, fail_command, fail_point_off, secantus_with_user
-from tests.stores import crawl_settings, mongo_store, open_backend
-from tests.test_store import T0, article, docs
-from tests.test_store_faults import run_stage, spooled, stage_for
+from tests.stores import crawl_settings, mongo_store, open_backend, run_stage, spooled, stage_for
 
 USER, PASSWORD = "crawler", "s3cret-Pa55word"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from newscrawler.storage.options import MAX_LIMIT, parse_date, parse_limit, parse_query
+from tests.articles import T0, article, docs
 from tests.processes import ROOT, env
 from tests.stores import BACKENDS, make_store, store_cli_args
-from tests.test_store import T0, docs, article
 
 BAD_OPTIONS = [
     (["--limit", "-5"], "--limit '-5': expected a positive integer"),

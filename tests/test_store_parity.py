@@ -14,8 +14,7 @@ from newscrawler.replica.server import ReplicaServer
 from newscrawler.storage.documents import to_document
 from tests.crawling import crawl
 from tests.sources_sample import ARTICLES, T0, write_sources_dir
-from tests.stores import crawl_settings, open_backend
-from tests.test_store_faults import run_stage, stage_for
+from tests.stores import crawl_settings, open_backend, run_stage, stage_for
 
 FILTERS = [[], ["--channel", "2"], ["--tag", "民生"], ["--since", "2016-01-01", "--until", "2030-01-01"],
            ["--limit", "7"], ["--source", "qutoutiao"], ["--source", "zaker"], ["--source", "zaker", "--channel", "1"],

@@ -22,9 +22,9 @@ from newscrawler.replica.server import ReplicaServer
 from newscrawler.signals import run_rejoined
 from newscrawler.storage.sqlite import SqliteStore
 from tests import oracle
+from tests.articles import article
 from tests.crawling import crawl, project_settings_dict
 from tests.processes import ROOT, env, replica_process
-from tests.test_store import article
 
 # A closed port on loopback: connection refused at once.
 MONGO_DOWN = "mongodb://127.0.0.1:1/?directConnection=true"

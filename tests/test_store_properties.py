@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,8 +12,8 @@ from hypothesis import strategies as st
 from newscrawler.exporters.hexo import post_filename
 from newscrawler.storage import Query
 from newscrawler.storage.documents import to_document
+from tests.articles import T0, article, docs
 from tests.stores import BACKENDS, make_store
-from tests.test_store import T0, article, docs
 
 # Source ids as they come: any text, including path separators, dots and non-Latin letters.
 source_ids = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)

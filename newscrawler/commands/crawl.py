@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 
 from newscrawler.errors import ConfigError
 from newscrawler.extensions.itemerrors import BUG_STATS
+from newscrawler.signals import forced_shutdown
 from newscrawler.storage import StoreError
 
 logger = logging.getLogger(__name__)
@@ -77,13 +78,16 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name, e.g. scrapy crawl qutoutiao")
         assert self.crawler_process is not None
-        crawler = self._create_crawler(args[0])
+        crawler = self.crawler_process.create_crawler(args[0])
         startup_errors: list[BaseException] = []
         watch_startup(self.crawler_process.crawl(crawler, **opts.spargs), startup_errors)
         self.crawler_process.start()
-        started = not startup_errors and getattr(crawler, "spider", None) is not None
+        # Scrapy's own verdict: the crawl raised (a bad argument or setting, a store that cannot
+        # open), or it has no spider.
+        started = not self.crawler_process.bootstrap_failed
         if started and crawler.stats.get_value("finish_reason") is None:
-            spool_unwritten(crawler)  # a forced shutdown: the spider never closed
+            # A forced shutdown: the spider never closed, so components write down what they hold.
+            crawler.signals.send_catch_log(signal=forced_shutdown)
         if startup_errors:
             self.report_startup_error(config_error_behind(startup_errors[0]))
         stats = crawler.stats.get_stats() if started else {}
@@ -101,16 +105,6 @@ class Command(ScrapyCrawlCommand):
                 print(f"Crawl not started: {error}", file=sys.stderr)  # the log went elsewhere
         else:
             logger.critical("Crawl not started", exc_info=(type(error), error, error.__traceback__))
-
-
-def spool_unwritten(crawler: Any) -> None:
-    """Spool what the store stage still buffers when the spider never closed (forced shutdown)."""
-    from newscrawler.pipelines.store import StorePipeline
-
-    engine = getattr(crawler, "engine", None)
-    for pipeline in engine.scraper.itemproc.middlewares if engine is not None else ():
-        if isinstance(pipeline, StorePipeline):
-            pipeline.spool_unwritten()
 
 
 def config_error_behind(error: BaseException) -> BaseException:

@@ -22,6 +22,8 @@ class Command(ProjectCommand):
         add_filters(parser)
 
     def execute(self, opts: argparse.Namespace) -> int:
-        report = export_store(opts.format, self.settings, store_query(opts, self.settings), opts.out)
+        from newscrawler.commands.progress import progress
+
+        report = export_store(opts.format, self.settings, store_query(opts, self.settings), opts.out, progress)
         print(report)
         return 1 if report.failed else 0  # an article that could not be exported

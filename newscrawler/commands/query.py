@@ -21,6 +21,7 @@ class Command(ProjectCommand):
         parser.add_argument("--out", help="write the JSON Lines to this file (with a progress bar on a terminal)")
 
     def execute(self, opts: argparse.Namespace) -> int:
+        from newscrawler.commands.progress import progress
         from newscrawler.exporters.from_store import query_lines, write_query
         from newscrawler.storage import open_store
 
@@ -28,7 +29,7 @@ class Command(ProjectCommand):
         store = open_store(self.settings, create=False)  # a mistyped path is an error, not a new database
         try:
             if opts.out:
-                print(write_query(store, query, opts.out))
+                print(write_query(store, query, opts.out, progress))
             else:
                 sys.stdout.writelines(query_lines(store, query))
         finally:

@@ -14,13 +14,14 @@ class Command(ProjectCommand):
         return "Store the dead-letter files (DEADLETTER_DIR), removing each once stored"
 
     def execute(self, opts: argparse.Namespace) -> int:
+        from newscrawler.commands.progress import progress
         from newscrawler.storage import open_store
         from newscrawler.storage.replay import replay
 
         settings = self.settings
         store = open_store(settings)
         try:
-            report = replay(store, settings.get("DEADLETTER_DIR"), store_batch_size(settings))
+            report = replay(store, settings.get("DEADLETTER_DIR"), store_batch_size(settings), progress)
         finally:
             store.close()
         summary, *problems = report.summary(store.description)

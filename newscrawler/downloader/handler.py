@@ -10,6 +10,10 @@ timeouts, signals, Scrapy's lenient header parsing) is Scrapy's own handler, unc
 If a Scrapy upgrade renames the attribute, the handler refuses to start with a message
 saying so: Scrapy logs it and drops http and https, so nothing is fetched unguarded, the
 crawl fails its monitors (exit status 1), and tests/test_download_stack.py fails first.
+
+``HeadLimitsAddon`` (``ADDONS``) puts the handler in ``DOWNLOAD_HANDLERS`` and checks the size
+limits it reads before Scrapy builds its handlers: Scrapy only logs a handler that fails to
+build, and drops its schemes, where a bad limit must stop the crawl at start in one line.
 """
 
 from __future__ import annotations
@@ -22,12 +26,17 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadFailedError
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.web.client import HTTPConnectionPool, ResponseFailed
 
-from newscrawler.config import positive_int
+from newscrawler.checks import positive_int, setting
 from newscrawler.downloader.headerguard import GuardedEndpoint, HeadLimits, ResponseHeadersTooLarge
+
+# Byte and line counts the handler reads, each a whole number above 0: its own two limits, and
+# Scrapy's body limits, which its HTTP/1.1 handler (and HttpCompressionMiddleware) enforce.
+LIMITS = ("DOWNLOAD_MAXHEADERSIZE", "DOWNLOAD_MAXHEADERS", "DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE")
 
 
 class GuardedPool:
@@ -63,8 +72,8 @@ class HeadLimitedDownloadHandler(HTTP11DownloadHandler):
         super().__init__(crawler)
         settings = crawler.settings
         limits = HeadLimits(
-            max_bytes=positive_int("DOWNLOAD_MAXHEADERSIZE", settings.get("DOWNLOAD_MAXHEADERSIZE")),
-            max_lines=positive_int("DOWNLOAD_MAXHEADERS", settings.get("DOWNLOAD_MAXHEADERS")),
+            max_bytes=setting(settings, "DOWNLOAD_MAXHEADERSIZE", positive_int),
+            max_lines=setting(settings, "DOWNLOAD_MAXHEADERS", positive_int),
         )
         # The one private name (see the module docstring): Scrapy offers no public way to it.
         pool = getattr(self, "_pool", None)
@@ -86,3 +95,15 @@ class HeadLimitedDownloadHandler(HTTP11DownloadHandler):
             # Not a DownloadFailedError any more: a head too large would be too large again,
             # so RetryMiddleware leaves it alone, as it does DOWNLOAD_MAXSIZE's cancellations.
             raise refused from exc
+
+
+class HeadLimitsAddon:
+    """``HeadLimitedDownloadHandler`` for http and https, its limits checked before any handler is built."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        for name in LIMITS:
+            setting(settings, name, positive_int)
+        handler = f"{HeadLimitedDownloadHandler.__module__}.{HeadLimitedDownloadHandler.__qualname__}"
+        for scheme in ("http", "https"):
+            # At the add-ons' priority: DOWNLOAD_HANDLERS in settings.py or -s still wins.
+            settings["DOWNLOAD_HANDLERS"].set(scheme, handler, "addon")

@@ -11,15 +11,15 @@ from typing import IO
 from scrapy.exporters import BaseItemExporter, JsonLinesItemExporter
 from scrapy.settings import BaseSettings
 
-from newscrawler.commands.progress import expected_total, progress
 from newscrawler.exporters import export_all
 from newscrawler.exporters.feedmeta import FeedMeta, feed_meta, profiles_of
 from newscrawler.exporters.files import replacing
 from newscrawler.exporters.hexo import export_posts
 from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
-from newscrawler.extensions.removed_settings import check_removed
 from newscrawler.exporters.rss import RssItemExporter
+from newscrawler.extensions.removed_settings import check_removed
 from newscrawler.storage import Query, Store, open_store
+from newscrawler.storage.base import Progress, expected_total
 from newscrawler.storage.documents import contract_fields, to_json
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ def _exporter(kind: str, file: IO[bytes], meta: FeedMeta) -> BaseItemExporter:
     return (JsonFeedItemExporter if kind == "jsonfeed" else RssItemExporter)(file, meta)
 
 
-def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Path) -> ExportReport:
+def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Path,
+                 progress: Progress | None = None) -> ExportReport:
     """Export what ``query`` selects; never creates a missing SQLite database (StoreError).
 
     Hexo posts take their front matter from their own source's profile; a feed of one source
@@ -55,7 +56,9 @@ def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Pat
         logger.warning("Source profile not used: %s", error)
     store = open_store(settings, create=False)
     try:
-        docs = progress(store.query(query), desc=f"export {kind}", total=expected_total(store, query))
+        docs = store.query(query)
+        if progress:
+            docs = progress(docs, desc=f"export {kind}", total=expected_total(store, query))
         if kind == "hexo":
             result = export_posts(docs, out, profiles.by_name)
             return ExportReport(f"Hexo posts in {out}/: {result.written} written, {result.unchanged} unchanged, "
@@ -74,11 +77,14 @@ def query_lines(store: Store, query: Query) -> Iterator[str]:
         yield to_json(contract_fields(doc)) + "\n"
 
 
-def write_query(store: Store, query: Query, out: str | Path) -> str:
+def write_query(store: Store, query: Query, out: str | Path, progress: Progress | None = None) -> str:
     """``query --out``: the same lines in a file, replaced only once complete; returns a one-line report."""
     count = 0
+    lines = query_lines(store, query)
+    if progress:
+        lines = progress(lines, desc="query", total=expected_total(store, query))
     with replacing(Path(out), devices=True) as file:
-        for line in progress(query_lines(store, query), desc="query", total=expected_total(store, query)):
+        for line in lines:
             file.write(line.encode("utf-8"))
             count += 1
     return f"query in {out}: {count} articles"

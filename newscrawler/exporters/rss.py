@@ -7,7 +7,6 @@ stream (``-O feed.xml:rss`` in a crawl, ``scrapy export rss``).
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable
 from contextlib import ExitStack
 from datetime import datetime, timezone
@@ -21,15 +20,7 @@ from scrapy.exporters import BaseItemExporter
 from newscrawler.dates import rfc1123
 from newscrawler.exporters import export_all
 from newscrawler.exporters.feedmeta import FeedMeta, crawl_feed_meta
-
-# Characters XML 1.0 cannot carry at all, even escaped (C0 controls, U+FFFE/U+FFFF, lone
-# surrogates), and the C1 controls, which it asks documents to avoid (2.2) and feed readers turn
-# into other characters: feedparser reads U+0080 as "€" and U+0085 as "…", as windows-1252.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(value: Any) -> str:
-    return _NOT_XML.sub("", str(value))
+from newscrawler.text import xml_text
 
 
 def _element(tag: str, text: Any, **attributes: str) -> etree._Element:

@@ -1,8 +1,8 @@
 """Spidermon monitors run when the crawl closes; their verdict decides the exit status.
 
-The report is logged by ``newscrawler.extensions.monitor_report`` (``[Spidermon]`` lines) and the outcome
-lands in the stats: ``monitors/passed``, ``monitors/failed``, ``monitors/warnings`` and
-``monitors/result``.
+Spidermon logs the report (``[Spidermon]`` lines; ``newscrawler.extensions.monitor_report`` keeps it
+tidy); the suite's actions tell each failed monitor in one ERROR line and put the outcome in the
+stats: ``monitors/passed``, ``monitors/failed``, ``monitors/warnings`` and ``monitors/result``.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from spidermon import MonitorSuite, monitors
+from spidermon import Action, MonitorSuite, actions, monitors
 from spidermon.contrib.scrapy.monitors import FinishReasonMonitor, ItemValidationMonitor
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
+from spidermon.settings import MONITOR
 
-from newscrawler.errors import ConfigError
+from newscrawler.checks import positive_int, ratio, setting
 from newscrawler.extensions.itemerrors import BUG_STATS
 from newscrawler.items import article_schema
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 RATIO_SETTINGS = ("MONITOR_MAX_DETAIL_ERROR_RATIO", "MONITOR_MAX_DROPPED_RATIO")
 # Scrapy's UrlLengthMiddleware counts each request it skips here (and logs it at INFO).
 URL_TOO_LONG = "urllength/request_ignored_count"
+FAILURE = MONITOR.STATUS.FAILURE  # an assertion failed (ERROR: the monitor itself raised)
 
 # What every stored article must carry (checked by spidermon's ItemValidationPipeline): the
 # article contract's JSON Schema, derived from ``items.Article`` like every other view of it.
@@ -44,39 +46,16 @@ def source_prefix(spider: Any) -> str:
     return str(getattr(spider, "source", None) or spider.name)
 
 
-def ratio(part: int, whole: int, floor: int = 1) -> float:
+def share(part: int, whole: int, floor: int = 1) -> float:
     """``part / whole``, with ``whole`` taken as at least ``floor``.
 
     An incremental run that tries again its two broken articles and nothing else
     is not "50% failed": small runs are measured against ``floor``.
 
-    >>> ratio(1, 4), ratio(0, 0), ratio(1, 2, floor=20), ratio(30, 40, floor=20)
+    >>> share(1, 4), share(0, 0), share(1, 2, floor=20), share(30, 40, floor=20)
     (0.25, 0.0, 0.05, 0.75)
     """
     return part / max(whole, floor, 1)
-
-
-def min_base_setting(settings: Any) -> int:
-    """MONITOR_RATIO_MIN_BASE: a whole number of at least 1, or a ConfigError naming it."""
-    try:
-        value = settings.getint("MONITOR_RATIO_MIN_BASE")
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(f"MONITOR_RATIO_MIN_BASE={settings.get('MONITOR_RATIO_MIN_BASE')!r}: "
-                          "expected a whole number of at least 1, such as 20")
-    return value
-
-
-def ratio_setting(settings: Any, name: str) -> float:
-    """A ratio between 0 and 1, or a ConfigError naming the setting."""
-    try:
-        value = settings.getfloat(name)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise ConfigError(f"{name}={settings.get(name)!r}: expected a ratio between 0 and 1, such as 0.1")
-    return value
 
 
 @monitors.name("Crawl health")
@@ -106,10 +85,11 @@ class CrawlHealthMonitor(BaseScrapyMonitor):
         built = dropped + self.stats.get("item_scraped_count", 0)
         self.assert_ratio_within(dropped, built, "MONITOR_MAX_DROPPED_RATIO", "articles dropped")
 
-    def assert_ratio_within(self, part: int, whole: int, setting: str, what: str) -> None:
-        share = ratio(part, whole, min_base_setting(self.crawler.settings))
-        limit = ratio_setting(self.crawler.settings, setting)
-        self.assertLessEqual(share, limit, msg=f"{part} {what}: {share:.1%} > {limit:.1%}")
+    def assert_ratio_within(self, part: int, whole: int, name: str, what: str) -> None:
+        settings = self.crawler.settings
+        failed = share(part, whole, setting(settings, "MONITOR_RATIO_MIN_BASE", positive_int))
+        limit = setting(settings, name, ratio)
+        self.assertLessEqual(failed, limit, msg=f"{part} {what}: {failed:.1%} > {limit:.1%}")
 
     @monitors.name("No article was lost (store/lost)")
     def test_nothing_lost(self) -> None:
@@ -140,22 +120,45 @@ class StoredFieldsMonitor(ItemValidationMonitor):
         super().test_stat_monitor()
 
 
+@actions.name("Verdict in the stats (monitors/result)")
+class RecordVerdict(Action):
+    """``monitors/passed``, ``monitors/failed`` and ``monitors/result``: the crawl command's exit status reads them."""
+
+    def run_action(self) -> None:
+        stats = self.data.crawler.stats
+        failed = len(self.result.monitors_failed_results)
+        stats.set_value("monitors/passed", len(self.result.monitors_passed_results))
+        stats.set_value("monitors/failed", failed)
+        stats.set_value("monitors/result", "failed" if failed else "passed")
+
+
+@actions.name("One ERROR line per failed monitor")
+class LogFailedMonitors(Action):
+    """A failed monitor is a verdict on the crawl, told in one line with its reason.
+
+    Spidermon quotes the failed assertion as a unittest traceback, which reads like a crash;
+    ``monitor_report`` turns that down to DEBUG. A monitor that raised (a bug in it) keeps its
+    traceback at ERROR, from spidermon.
+    """
+
+    def run_action(self) -> None:
+        for outcome in self.result.monitors_failed_results:
+            if outcome.status == FAILURE:
+                reason = " ".join(str(outcome.reason).split())  # an assertion's message may hold newlines
+                logger.error("[Spidermon] %s: %s: %s", outcome.status, outcome.item.name, reason)
+
+
 class CloseMonitorSuite(MonitorSuite):
     """SPIDERMON_SPIDER_CLOSE_MONITORS: finish reason, crawl health, stored fields."""
 
     monitors = [FinishReasonMonitor, CrawlHealthMonitor, StoredFieldsMonitor]
+    monitors_finished_actions = [RecordVerdict]
+    monitors_failed_actions = [LogFailedMonitors]
 
     def __init__(self, *args: Any, crawler: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, crawler=crawler, **kwargs)
         if crawler is not None:  # built at start: a bad threshold stops the crawl there
             for name in RATIO_SETTINGS:
-                ratio_setting(crawler.settings, name)
-            min_base_setting(crawler.settings)
-
-    def on_monitors_finished(self, result: Any) -> None:
-        stats = self._crawler.stats
-        failed = len(result.monitors_failed_results)
-        stats.set_value("monitors/passed", len(result.monitors_passed_results))
-        stats.set_value("monitors/failed", failed)
-        stats.set_value("monitors/result", "failed" if failed else "passed")
+                setting(crawler.settings, name, ratio)
+            setting(crawler.settings, "MONITOR_RATIO_MIN_BASE", positive_int)
 

@@ -13,7 +13,6 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawler.config import validate_settings
 from newscrawler.errors import RemovedSetting
 
 # Each removed setting, and where its job went.
@@ -48,7 +47,4 @@ class RemovedSettings:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RemovedSettings:
         check_removed(crawler.settings)
-        # TRANSITIONAL (issue 19 moves each check into its component's from_crawler): the spider no
-        # longer checks the project's settings, so they are checked here, at start, until then.
-        validate_settings(crawler.settings)
         raise NotConfigured

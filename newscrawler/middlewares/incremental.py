@@ -18,12 +18,17 @@ marks its requests (``meta``); it knows nothing of stores or pipelines.
 
 ``INCREMENTAL_CRAWL_ENABLED`` (default on) turns it on; ``-a refresh=1`` makes
 the spider leave its requests unmarked, so every article is fetched again.
+
+The store is asked in a thread of the middleware's own, never on the reactor thread: on
+MongoDB, server selection alone can take seconds, and the crawl must go on meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from scrapy import Request, signals
@@ -50,6 +55,9 @@ class IncrementalCrawlMiddleware:
         self.store: Store | None = None
         self.requested: set[str] = set()  # ids let through during this crawl
         self.broken = False  # the store failed to answer once: fetch everything from then on
+        # One thread: the lookups take turns there, and the store's connection is never used by
+        # two threads at once (the store stage writes through a handle of its own).
+        self.lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incremental-lookups")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalCrawlMiddleware:
@@ -68,25 +76,24 @@ class IncrementalCrawlMiddleware:
         """The run's fingerprints may be gone: ask the store about every article from now on."""
         self.requested.clear()
 
-    def spider_closed(self) -> None:
+    async def spider_closed(self) -> None:
         if self.store is not None:
-            self.store.close()
-            self.store = None
+            store, self.store = self.store, None
+            # On the lookups' thread, after any lookup still queued there.
+            await asyncio.get_running_loop().run_in_executor(self.lookups, store.close)
+        self.lookups.shutdown(wait=False)
 
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        yield from self.drop_stored(response, list(result))
-
-    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        for output in self.drop_stored(response, [output async for output in result]):
+    async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        for output in await self.drop_stored(response, [output async for output in result]):
             yield output
 
-    def drop_stored(self, response: Response, outputs: list[Any]) -> list[Any]:
+    async def drop_stored(self, response: Response, outputs: list[Any]) -> list[Any]:
         """The outputs of one callback minus what earlier runs stored."""
         marked = [o for o in outputs if isinstance(o, Request) and o.meta.get(STORE_ID_META)]
         if not marked:
             return outputs
         ids = {request.meta[STORE_ID_META] for request in marked}
-        stored_before = self.stored_before(response.url, ids - self.requested)
+        stored_before = await self.stored_before(response.url, ids - self.requested)
         self.requested |= ids - stored_before
         if stored_before:
             self.stats.inc_value("incremental/skipped", sum(r.meta[STORE_ID_META] in stored_before for r in marked))
@@ -104,15 +111,16 @@ class IncrementalCrawlMiddleware:
             kept.append(output)
         return kept
 
-    def stored_before(self, url: str, ids: set[str]) -> set[str]:
+    async def stored_before(self, url: str, ids: set[str]) -> set[str]:
         """Which of ``ids`` the store holds (none of them was requested by this crawl)."""
-        if not ids or self.store is None or self.broken:
+        store = self.store
+        if not ids or store is None or self.broken:
             return set()
         try:
-            return self.store.known_ids(sorted(ids))
+            return await asyncio.get_running_loop().run_in_executor(self.lookups, store.known_ids, sorted(ids))
         except Exception as exc:  # noqa: BLE001 - any store failure: fetch rather than lose articles
             self.broken = True
             self.stats.inc_value("incremental/store_errors")
             logger.error("Could not ask %s which articles of %s it holds (%s: %s); fetching every article "
-                         "for the rest of this crawl", self.store.description, url, type(exc).__name__, exc)
+                         "for the rest of this crawl", store.description, url, type(exc).__name__, exc)
             return set()

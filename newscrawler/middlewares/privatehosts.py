@@ -54,7 +54,8 @@ def is_private_host(url: str) -> bool:
         return False
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
+    # is_private covers the link-local ranges (169.254.0.0/16, fe80::/10) as well.
+    return address.is_private or address.is_loopback or address.is_unspecified
 
 
 class PrivateHostMiddleware:

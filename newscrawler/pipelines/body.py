@@ -14,8 +14,8 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawler.checks import css_selector, named, positive_int, setting, url_prefix
 from newscrawler.pages.body import BodyCleaner, CleanBody, UnparseableBody
-from newscrawler.config import positive_int
 from newscrawler.pages.images import proxied
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,11 @@ class BodyPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BodyPipeline:
         settings = crawler.settings
-        cleaner = BodyCleaner(settings.getlist("BODY_DROP_SELECTORS"), settings.get("CORS_PROXY") or "")
-        return cls(cleaner, crawler, positive_int("MAX_BODY_BYTES", settings.get("MAX_BODY_BYTES")))
+        # Blank selectors are skipped by the cleaner; any other must compile.
+        drop = [named("BODY_DROP_SELECTORS", selector, css_selector)
+                for selector in settings.getlist("BODY_DROP_SELECTORS") if selector.strip()]
+        cleaner = BodyCleaner(drop, setting(settings, "CORS_PROXY", url_prefix))
+        return cls(cleaner, crawler, setting(settings, "MAX_BODY_BYTES", positive_int))
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)

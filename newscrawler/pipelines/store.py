@@ -16,11 +16,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
 
-from newscrawler.storage.batchsize import store_batch_size
-from newscrawler.signals import run_rejoined
-from newscrawler.storage import open_store
+from newscrawler.checks import duration, positive_int, setting
+from newscrawler.signals import forced_shutdown, run_rejoined
+from newscrawler.storage import check_store_settings, open_store
 from newscrawler.storage.base import WriteResult
 from newscrawler.storage.batching import Batcher
+from newscrawler.storage.batchsize import store_batch_size
 from newscrawler.storage.documents import to_document
 from newscrawler.storage.spooling import Spooler
 from newscrawler.storage.writing import RetryingWriter, StoreDown
@@ -47,16 +48,18 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         settings = crawler.settings
+        check_store_settings(settings)  # the store opens with the spider: its settings fail here, at start
         pipeline = cls(
             crawler,
             batch_size=store_batch_size(settings),
-            flush_interval=settings.getfloat("STORE_FLUSH_INTERVAL"),
-            attempts=max(1, settings.getint("STORE_WRITE_ATTEMPTS")),
-            backoff=settings.getfloat("STORE_RETRY_BACKOFF"),
-            outage_cooldown=settings.getfloat("STORE_OUTAGE_COOLDOWN"),
+            flush_interval=setting(settings, "STORE_FLUSH_INTERVAL", duration),  # 0: no periodic flush
+            attempts=setting(settings, "STORE_WRITE_ATTEMPTS", positive_int),
+            backoff=setting(settings, "STORE_RETRY_BACKOFF", duration),
+            outage_cooldown=setting(settings, "STORE_OUTAGE_COOLDOWN", duration),
         )
         crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(pipeline.run_rejoined, signal=run_rejoined)
+        crawler.signals.connect(pipeline.forced_shutdown, signal=forced_shutdown)
         return pipeline
 
     @property
@@ -87,7 +90,7 @@ class StorePipeline:
         if self.writer is not None:
             self.writer.store.close()
 
-    def spool_unwritten(self) -> int:
+    def forced_shutdown(self) -> int:
         """After a forced shutdown (a second Ctrl-C: close_spider never ran), spool the buffer."""
         batch, self.batcher.buffer = self.batcher.buffer, []
         if batch:

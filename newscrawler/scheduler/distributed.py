@@ -31,7 +31,7 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
-from newscrawler.config import duration
+from newscrawler.checks import duration, setting
 from newscrawler.errors import ConfigError
 from newscrawler.scheduler.redis_outage import UNAVAILABLE, Outage, describe
 from newscrawler.scheduler.redis_run import Beat, RunMembership
@@ -122,7 +122,7 @@ class RunScheduler(Scheduler):
         if not (isinstance(queue_cls, type) and issubclass(queue_cls, RunQueue)):
             raise ConfigError(f"SCHEDULER_QUEUE_CLASS={scheduler.queue_cls!r}: must be {RunQueue.__module__}.RunQueue "
                               "or a subclass (its pop and push survive a lost reply)")
-        outage_timeout = duration("REDIS_OUTAGE_TIMEOUT", settings.get("REDIS_OUTAGE_TIMEOUT"))
+        outage_timeout = setting(settings, "REDIS_OUTAGE_TIMEOUT", duration)
         if outage_timeout <= 0:
             raise ConfigError(f"REDIS_OUTAGE_TIMEOUT={outage_timeout}: must be a positive number of seconds")
         scheduler.outage = Outage(where, outage_timeout, crawler.stats)

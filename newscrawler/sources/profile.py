@@ -15,11 +15,11 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from jsonschema import Draft202012Validator
 
+from newscrawler.checks import Invalid, time_zone
 from newscrawler.errors import ConfigError
 from newscrawler.sources.queries import CSS, JMESPATH, XPATH, Query, QueryError, compile_query
 from newscrawler.sources.schema import PROFILE_SCHEMA
@@ -253,9 +253,9 @@ class _Builder:
             raise self.fail("name", name, "is reserved for the generic feed spider")
         zone = data.get("timezone", DEFAULT_TIMEZONE)
         try:
-            ZoneInfo(zone)
-        except (ValueError, ZoneInfoNotFoundError):
-            raise self.fail("timezone", zone, "not an IANA time zone such as Asia/Shanghai") from None
+            time_zone(zone)
+        except Invalid as exc:
+            raise self.fail("timezone", zone, str(exc)) from None
         home = data.get("home_url")
         if home is not None and not _is_http(home):
             raise self.fail("home_url", home, "expected an http:// or https:// URL")

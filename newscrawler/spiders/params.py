@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
+from newscrawler.checks import named, positive_int
 from newscrawler.errors import ConfigError
 from newscrawler.numbers import to_int
 from newscrawler.sources.profile import DEFAULT_MAX_PAGES, RESERVED_NAMES, SourceProfile, url_template_problem
@@ -22,20 +23,13 @@ CHANNEL_WORD = re.compile(r"[\w.-]{1,64}", re.ASCII)
 SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
-def positive_int(name: str, value: object) -> int:
-    """``-a name=value`` as a whole number above zero.
+def whole(name: str, value: object) -> int:
+    """``-a name=value`` as a whole number above zero, in ASCII digits ("1_0" and "١٠" are refused).
 
-    >>> positive_int("pages", " 07 ")
+    >>> whole("pages", " 07 ")
     7
-    >>> positive_int("pages", "1_0")
-    Traceback (most recent call last):
-    ...
-    newscrawler.errors.ConfigError: spider argument pages='1_0': expected a positive whole number
     """
-    number = to_int(str(value))
-    if number is None or number < 1:
-        raise ConfigError(f"spider argument {name}={value!r}: expected a positive whole number")
-    return number
+    return named(f"spider argument {name}", value, positive_int)
 
 
 def flag(name: str, value: object) -> bool:
@@ -134,8 +128,8 @@ class SourceArgs:
         return cls(
             channels=channel_ids("channels" if channels is not None else "cids", chosen, profile)
             if chosen is not None else tuple(listing.channels),
-            pages=positive_int("pages", pages if pages is not None else listing.paging.max_pages),
-            limit=positive_int("limit", limit if limit is not None else listing.paging.per_page),
+            pages=whole("pages", pages if pages is not None else listing.paging.max_pages),
+            limit=whole("limit", limit if limit is not None else listing.paging.per_page),
             refresh=flag("refresh", refresh),
             url=listing_template(url, profile) if url is not None else None,
         )
@@ -204,7 +198,7 @@ class FeedArgs:
             if not css:
                 raise ConfigError(f"spider argument body={body!r}: expected a CSS selector of the article body")
         return cls(url=feed_url, name=source, body=css,
-                   pages=positive_int("pages", pages if pages is not None else DEFAULT_MAX_PAGES),
+                   pages=whole("pages", pages if pages is not None else DEFAULT_MAX_PAGES),
                    refresh=flag("refresh", refresh))
 
 

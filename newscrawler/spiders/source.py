@@ -29,7 +29,7 @@ from newscrawler.pages.detail import known_facts
 from newscrawler.pages.entries import ListingEntry, ListingError, ListingPage
 from newscrawler.pages.kinds import ArticlePageObject, ListingPageObject, article_page_object, listing_page_object
 from newscrawler.scheduler.fingerprints import ARTICLE_ID_META, CANONICAL_URL_META
-from newscrawler.scheduler.frontier import DETAIL_PRIORITY
+from newscrawler.scheduler.priorities import DETAIL_PRIORITY
 from newscrawler.sources.profile import SourceProfile
 from newscrawler.spiders.params import SourceArgs
 

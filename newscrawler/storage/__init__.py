@@ -11,7 +11,7 @@ from scrapy.settings import BaseSettings
 from newscrawler.errors import ConfigError
 from newscrawler.storage.base import Query, Store, StoreError, WriteResult
 
-__all__ = ["Query", "Store", "StoreError", "WriteResult", "open_store", "store_target"]
+__all__ = ["Query", "Store", "StoreError", "WriteResult", "check_store_settings", "open_store", "store_target"]
 
 
 def open_store(settings: BaseSettings, create: bool = True) -> Store:
@@ -31,6 +31,14 @@ def open_store(settings: BaseSettings, create: bool = True) -> Store:
     from newscrawler.storage.sqlite import SqliteStore
 
     return SqliteStore(settings.get("NEWSCRAWLER_DB"), create=create, names=names)
+
+
+def check_store_settings(settings: BaseSettings, create: bool = True) -> None:
+    """ConfigError for a bad setting of the store the settings select, without opening it."""
+    if settings.get("MONGO_URI"):
+        from newscrawler.storage.mongo import MongoStore
+
+        MongoStore.check_settings(settings, create)
 
 
 def store_target(settings: BaseSettings) -> str:

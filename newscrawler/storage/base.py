@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -105,3 +105,17 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+
+# What long store work reports its progress through: ``progress(iterable, desc=..., total=..., unit=...)``
+# gives the iterable back, counting what goes through. The commands hand in a progress bar
+# (newscrawler/commands/progress.py); the storage and export code draws nothing itself.
+Progress = Callable[..., Iterable[Any]]
+
+
+def expected_total(store: Store, query: Query) -> int | None:
+    """How many articles ``query`` gives, when that is cheap to know (no filter but a limit)."""
+    if replace(query, limit=None) != Query():  # any filter: a bar without an end, count and rate only
+        return None
+    count = store.count()
+    return min(count, query.limit) if query.limit is not None else count

@@ -6,7 +6,7 @@ import logging
 
 from scrapy.settings import BaseSettings
 
-from newscrawler.errors import ConfigError
+from newscrawler.checks import positive_int, setting
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +25,4 @@ def store_batch_size(settings: BaseSettings) -> int:
     if (settings.getpriority("MONGO_BATCH_SIZE") or 0) > (settings.getpriority(name) or 0):
         logger.warning("MONGO_BATCH_SIZE is the old name of STORE_BATCH_SIZE; it still works, but rename it")
         name = "MONGO_BATCH_SIZE"
-    try:
-        size = settings.getint(name)
-    except ValueError:
-        size = 0
-    if size < 1:
-        raise ConfigError(f"{name}={settings.get(name)!r}: expected a positive whole number of items per write")
-    return size
+    return setting(settings, name, positive_int)

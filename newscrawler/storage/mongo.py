@@ -12,6 +12,7 @@ from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 from pymongo.write_concern import WriteConcern
 from scrapy.settings import BaseSettings
 
+from newscrawler.checks import positive_int, setting
 from newscrawler.errors import ConfigError
 from newscrawler.storage.base import Query, Rejected, Store, StoreError, WriteResult, chunked, latest_per_id
 from newscrawler.storage.mongouri import check, redact, scrub, write_concern
@@ -37,6 +38,10 @@ LOOKUP_CHUNK = 1000
 DUPLICATE_KEY = 11000
 # Authentication failed: retrying cannot help, so this is reported at start.
 AUTH_FAILED = 18
+# Milliseconds, whole and above 0.
+TIMEOUTS = ("MONGO_SERVER_SELECTION_TIMEOUT_MS", "MONGO_CONNECT_TIMEOUT_MS")
+
+
 def upsert(doc: dict[str, Any], now: datetime) -> UpdateOne:
     """One round trip decides new, updated, unchanged or stale, on the server.
 
@@ -142,8 +147,11 @@ class MongoStore(Store):
     @staticmethod
     def check_settings(settings: BaseSettings, create: bool = True) -> tuple[WriteConcern | None, str]:
         """The write concern of a writer (``create``) from MONGO_URI and MONGO_JOURNAL; ConfigError
-        for a URI pymongo refuses, a bad MONGO_JOURNAL or w=0. A reader only needs the URI to parse."""
+        for a URI pymongo refuses, a bad MONGO_JOURNAL or timeout, or w=0. A reader only needs the
+        URI to parse and its timeouts."""
         uri = settings.get("MONGO_URI")
+        for name in TIMEOUTS:
+            setting(settings, name, positive_int)
         if not create:
             check(uri)
             return None, "not used (reading only)"
@@ -163,8 +171,8 @@ class MongoStore(Store):
                 uri,
                 tz_aware=True,
                 tzinfo=timezone.utc,
-                serverSelectionTimeoutMS=settings.getint("MONGO_SERVER_SELECTION_TIMEOUT_MS"),
-                connectTimeoutMS=settings.getint("MONGO_CONNECT_TIMEOUT_MS"),
+                serverSelectionTimeoutMS=setting(settings, "MONGO_SERVER_SELECTION_TIMEOUT_MS", positive_int),
+                connectTimeoutMS=setting(settings, "MONGO_CONNECT_TIMEOUT_MS", positive_int),
             )
         except (PyMongoError, ValueError) as exc:  # its text could quote the URI: scrubbed
             raise ConfigError(f"MONGO_URI {redact(uri)} is not usable: {type(exc).__name__}: "

@@ -11,8 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from newscrawler.commands.progress import progress
-from newscrawler.storage.base import Store, WriteResult
+from newscrawler.storage.base import Progress, Store, WriteResult
 from newscrawler.storage.causes import cause
 from newscrawler.storage.deadletter import ERROR_KEY, RejectedFile, claim, pending_files, release
 from newscrawler.storage.documents import BadDocument, check_storable, from_json, to_json_line
@@ -51,7 +50,8 @@ class ReplayReport:
         return lines
 
 
-def replay(store: Store, directory: str | Path, batch_size: int = 100) -> ReplayReport:
+def replay(store: Store, directory: str | Path, batch_size: int = 100,
+           progress: Progress | None = None) -> ReplayReport:
     """Write every dead-letter file into ``store``; remove a file once every line is stored or set aside.
 
     Upserts are idempotent and newest wins, so replaying old or repeated files is harmless.
@@ -59,7 +59,8 @@ def replay(store: Store, directory: str | Path, batch_size: int = 100) -> Replay
     report = ReplayReport()
     rejected = RejectedFile(directory)
     report.rejected_path = rejected.path
-    for path in progress(pending_files(directory), desc="replay", unit="file"):
+    files = pending_files(directory)
+    for path in progress(files, desc="replay", unit="file") if progress else files:
         if path.exists() and not path.is_dir() and not path.is_file():
             # A device or FIFO (a symlink to /dev/zero): reading it may never end.
             report.problems.append(f"{path}: kept, not a regular file")
