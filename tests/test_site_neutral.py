@@ -17,11 +17,6 @@ SITE_WORDS = re.compile(
     r"qutoutiao|趣头条|1sapp|qktoutiao|shehuitu|qiuxingwang|fastapi\.net"
     r"|dockone|DockOne|Dockone|WeCenter|woshipm|人人都是产品经理|zaker|ZAKER|myzaker"
 )
-# Files another branch of issue 18 rewrites (the article contract, its stores and exports; the crawl
-# command; distributed mode): each must still name a site here, so this list shrinks as they land.
-PENDING_ELSEWHERE = {
-    "commands/crawl.py": "arch-19: the crawl command's usage line",
-}
 
 
 def site_naming_modules() -> dict[str, list[str]]:
@@ -40,11 +35,7 @@ def site_naming_modules() -> dict[str, list[str]]:
 
 
 def test_no_generic_module_names_a_site() -> None:
-    naming = site_naming_modules()
-    unexpected = {path: lines for path, lines in naming.items() if path not in PENDING_ELSEWHERE}
-    assert unexpected == {}
-    stale = sorted(set(PENDING_ELSEWHERE) - set(naming))
-    assert stale == [], f"no longer names a site: drop it from PENDING_ELSEWHERE: {stale}"
+    assert site_naming_modules() == {}
 
 
 def test_the_words_are_found_where_they_are() -> None:

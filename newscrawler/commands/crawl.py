@@ -76,7 +76,7 @@ class Command(ScrapyCrawlCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
-            raise UsageError("give exactly one spider name, e.g. scrapy crawl qutoutiao")
+            raise UsageError("give exactly one spider name (scrapy list shows them)")
         assert self.crawler_process is not None
         crawler = self.crawler_process.create_crawler(args[0])
         startup_errors: list[BaseException] = []
