@@ -94,13 +94,19 @@ class AtomItemExporter(BaseItemExporter):
         self.writer.write_declaration()
         self.stack.enter_context(self.writer.element(f"{{{NAMESPACE}}}feed", nsmap=NSMAP))
         meta = self.meta
-        self.writer.write(_element("id", meta.home_url or atom_id(f"feed:{meta.title}")))
-        self.writer.write(_element("title", meta.title))
-        self.writer.write(_element("subtitle", meta.description))
+        self._field("id", meta.home_url or atom_id(f"feed:{meta.title}"))
+        self._field("title", meta.title)
+        self._field("subtitle", meta.description)
         if meta.home_url:
-            self.writer.write(_element("link", rel="alternate", href=xml_text(meta.home_url)))
-        self.writer.write(_element("updated", iso(self.built_at or datetime.now(timezone.utc))))
-        self.writer.write(_element("generator", "newscrawler"))
+            with self.writer.element(f"{{{NAMESPACE}}}link", rel="alternate", href=xml_text(meta.home_url)):
+                pass
+        self._field("updated", iso(self.built_at or datetime.now(timezone.utc)))
+        self._field("generator", "newscrawler")
+
+    def _field(self, tag: str, text: str) -> None:
+        # Written in the feed element's context: no namespace declaration of its own.
+        with self.writer.element(f"{{{NAMESPACE}}}{tag}"):
+            self.writer.write(xml_text(text))
 
     def export_item(self, item: Any) -> None:
         self.writer.write(atom_entry(item))
