@@ -91,14 +91,10 @@ class FeedSite(server.Site):
 
     def __init__(self, root: resource.Resource, limits: Limits) -> None:
         super().__init__(root, timeout=limits.idle_timeout)
-        self.limits = limits
-
-    def buildProtocol(self, addr: Any) -> http.HTTPChannel:
-        channel = super().buildProtocol(addr)
-        channel.maxHeaders = self.limits.max_headers
-        channel.totalHeadersSize = self.limits.max_header_bytes
-        channel.MAX_LENGTH = self.limits.max_line
-        return channel
+        # Plain HTTP/1.1 channels (no HTTP/2, which needs TLS anyway), bounded by the settings.
+        self.protocol = type("BoundedHTTPChannel", (http.HTTPChannel,), {
+            "maxHeaders": limits.max_headers, "totalHeadersSize": limits.max_header_bytes,
+            "MAX_LENGTH": limits.max_line})
 
     def log(self, request: server.Request) -> None:
         access_logger.info("%s", http.combinedLogFormatter(http.datetimeToLogString(), request))
