@@ -18,7 +18,7 @@ from newscrawler.storage.options import SOURCE_NAME
 from newscrawler.storage.readonly import ChannelSummary
 
 STYLE = """
-body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60em;padding:0 1em;color:#222}
+body{font:16px/1.5 system-ui,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0 auto;max-width:60em;padding:0 1em;color:#222}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid #ddd}
 td.n{text-align:right}a{color:#0645ad}.feeds a{margin-right:.4em}
 @media (max-width:40em){thead{display:none}tr{display:block;border-bottom:1px solid #ccc;padding:.4em 0}
@@ -64,6 +64,8 @@ def render_index(summaries: Sequence[ChannelSummary], profiles: Mapping[str, Sou
         rows = [_row(f"All of {title}", sum(c.count for c in channels), newest, crawled,
                      feed_path(source) if linked else None)]
         for summary in channels:
+            if summary.channel_id is None:  # articles of no channel: in the source's row only
+                continue
             channel = channel_id_of(summary.channel_id)
             if channel is None:
                 rows.append(_row(f"channel {summary.channel_id!r}", summary.count, summary.newest, summary.crawled,
