@@ -2,7 +2,7 @@
 
 The resource hands each request to ``FeedApp.answer`` in the reactor's thread pool and writes
 what comes back, so a slow query never holds the reactor, and a slow client only its own
-connection. Gzip is Twisted's (``EncodingResourceWrapper``); limits are public knobs of
+connection; only what memory alone answers (``FeedApp.from_memory``) is written at once. Gzip is Twisted's (``EncodingResourceWrapper``); limits are public knobs of
 ``HTTPChannel`` (``maxHeaders``, ``totalHeadersSize``, ``MAX_LENGTH``) and ``Site.timeOut``.
 """
 
@@ -42,6 +42,10 @@ class FeedResource(resource.Resource):
         ask = Ask(list(request.postpath), dict(request.args), _header(request, b"if-none-match"),
                   _header(request, b"if-modified-since"))
         done: list[bool] = []
+        quick = self.app.from_memory(ask)  # a warm page at a fresh store version: no store read
+        if quick is not None:
+            self.write(quick, request, done)
+            return server.NOT_DONE_YET
         request.notifyFinish().addBoth(lambda _: done.append(True))  # written, or the client went away
         work = threads.deferToThread(self.app.answer, ask)
         work.addErrback(self.failed, request)

@@ -14,9 +14,11 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from pymongo import DESCENDING, MongoClient
@@ -76,6 +78,11 @@ class StoreReader(ABC):
     def last_crawl(self) -> datetime | None:
         """The newest crawl time in the store; StoreError when the store does not answer."""
 
+    def version(self) -> Hashable | None:
+        """A token that stays the same while the store's data does, when the store has a cheap one;
+        None otherwise (then every answer asks the store)."""
+        return None
+
     @abstractmethod
     def close(self) -> None: ...
 
@@ -92,18 +99,21 @@ class SqliteReader(StoreReader):
         self.description = f"SQLite at {self.path}"
         self.names = names
         self.timeout = timeout
-        self.local = threading.local()
+        self.local = threading.local()  # each thread's connection: .held = (file identity, connection)
+        self.watch = SimpleNamespace(held=None)  # the one connection version() reads, whichever thread asks
+        self.watch_lock = threading.Lock()
         self.lock = threading.Lock()
         self.opened: list[sqlite3.Connection] = []
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, slot: Any = None) -> sqlite3.Connection:
+        slot = self.local if slot is None else slot
         try:
             identity = file_identity(os.stat(self.path))
         except FileNotFoundError:
             raise StoreError(f"{self.description}: no such database file (check NEWSCRAWLER_DB)") from None
         except OSError as exc:
             raise StoreError(f"{self.description} cannot be read: {cause(exc)}") from exc
-        held = getattr(self.local, "held", None)
+        held = getattr(slot, "held", None)
         if held is not None and held[0] == identity:
             db = held[1]
         else:
@@ -122,7 +132,7 @@ class SqliteReader(StoreReader):
                                         "run a crawl (or scrapy replay) once to upgrade it")
             with self.lock:
                 self.opened.append(db)
-            self.local.held = (identity, db)
+            slot.held = (identity, db)
         # Bounded time: SQLite asks this every 10000 steps, and stops the statement once it says so.
         deadline = time.monotonic() + self.timeout
         db.set_progress_handler(lambda: time.monotonic() > deadline, 10000)
@@ -157,6 +167,16 @@ class SqliteReader(StoreReader):
 
     def last_crawl(self) -> datetime | None:
         return _utc(self._read("SELECT MAX(crawled_at) FROM articles")[0][0])
+
+    def version(self) -> Hashable | None:
+        # PRAGMA data_version changes whenever another connection commits (this one never writes).
+        # Values of different connections are not comparable: one connection answers, and is in the token.
+        with self.watch_lock:
+            db = self._connect(self.watch)
+            try:
+                return id(db), self.watch.held[0], db.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.description}: reading failed: {cause(exc)}") from exc
 
     def close(self) -> None:
         with self.lock:
