@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import shutil
 import socket
 import time
@@ -212,6 +213,8 @@ def test_index_page_is_well_formed_and_every_link_works(backend: str, tmp_path: 
         assert page.body.startswith(b"<!DOCTYPE html>\n")
         # Well-formed (as XML, the strictest reading): every tag closed, every text escaped.
         root = etree.fromstring(page.body.split(b"\n", 1)[1])
+        # Read as HTML the same: no element but the void ones self-closed (HTML reads <td/> as <td>).
+        assert not re.search(rb"<(?!meta\b|link\b|br\b)[a-z]+\b[^>]*/>", page.body)
         assert root.tag == "html" and not root.xpath("//script")
         assert root.xpath("//meta[@name='viewport']")
         text = "".join(root.itertext())
@@ -250,3 +253,21 @@ def test_an_old_store_is_reported_not_upgraded(tmp_path: Path) -> None:
     assert database.read_bytes() == before
     assert "written by an older version" in served.log.read_text(encoding="utf-8")
 
+
+
+def test_a_bug_is_a_500_with_a_short_body_and_a_traceback_in_the_log(tmp_path: Path,
+                                                                     request: pytest.FixtureRequest) -> None:
+    """A document no reader can read (a bug, or a store written by hand) breaks no other page."""
+    import sqlite3
+
+    args = fill_store("sqlite", tmp_path, request)
+    with sqlite3.connect(tmp_path / "store.sqlite3") as db:
+        db.execute("UPDATE articles SET doc = '{not json' WHERE id = 'qutoutiao:2'")
+    db.close()
+    with serve_process(tmp_path, *args) as served:
+        broken = served.get("/qutoutiao/1")
+        assert broken.status == 500 and broken.body == b"internal error\n"
+        assert broken.headers["content-type"] == "text/plain; charset=utf-8"
+        assert served.get("/qutoutiao/2").status == 200  # the rest is served
+    log = served.log.read_text(encoding="utf-8")
+    assert "Unexpected error answering GET /qutoutiao/1" in log and "Traceback (most recent call last)" in log
