@@ -88,6 +88,7 @@ def test_bad_requests(tmp_path: Path, request: pytest.FixtureRequest) -> None:
             ("/qutoutiao?limit=-1", 400),
             ("/qutoutiao?limit=0", 400),
             ("/qutoutiao?limit=1000000000", 400),
+            ("/qutoutiao?limit=201", 400),
             ("/qutoutiao?limit=1e3", 400),
             ("/qutoutiao?limit=1&limit=2", 400),
             ("/qutoutiao?since=garbage", 400),
