@@ -125,6 +125,24 @@ def test_bad_requests(tmp_path: Path, request: pytest.FixtureRequest) -> None:
         assert served.get("/qutoutiao").status == 200  # and the server goes on
     log = served.log.read_text(encoding="utf-8")
     assert "Traceback" not in log
+    # The access log, in the combined log format.
+    assert re.search(r'"127\.0\.0\.1" - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] '
+                     r'"GET /qutoutiao\?limit=-1 HTTP/1\.1" 400 \d+ "-" "-"', log), log[-2000:]
+
+
+def test_bad_settings_and_a_taken_port_stop_it_in_one_line(tmp_path: Path) -> None:
+    from tests.processes import scrapy
+
+    bad = scrapy("serve", "--port", "0", "-s", "SERVE_MAX_HEADERS=abc", timeout=60)
+    assert bad.returncode == 1 and bad.stderr.strip().splitlines()[-1] == (
+        "error: SERVE_MAX_HEADERS='abc': expected a positive whole number")
+    assert scrapy("serve", "--port", "70000", timeout=60).returncode == 2
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = scrapy("serve", "--port", str(port), "-s", f"NEWSCRAWLER_DB={tmp_path / 'none.sqlite3'}", timeout=60)
+    assert run.returncode == 1 and f"error: cannot listen on 127.0.0.1:{port}" in run.stderr
 
 
 def raw(served: Served, data: bytes) -> bytes:

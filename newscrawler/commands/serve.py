@@ -19,11 +19,12 @@ class Command(ProjectCommand):
         return "[--host HOST] [--port PORT]"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
-        super().add_options(parser)
         assert self.settings is not None
-        # A server's log is its access log: INFO unless -L or -s LOG_LEVEL says otherwise.
+        # A server's log is its access log: INFO unless -L or -s LOG_LEVEL says otherwise. Set
+        # just above the project's priority, where the other commands' WARNING goes, before --help shows it.
         if (self.settings.getpriority("LOG_LEVEL") or 0) <= SETTINGS_PRIORITIES["project"]:
-            self.settings.set("LOG_LEVEL", "INFO", priority="project")
+            self.settings.set("LOG_LEVEL", "INFO", priority=SETTINGS_PRIORITIES["project"] + 1)
+        super().add_options(parser)
         parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")
         parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                             help=f"port to listen on, 0 for any free one (default: {DEFAULT_PORT})")

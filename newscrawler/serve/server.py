@@ -14,7 +14,8 @@ from newscrawler.exporters.feedmeta import profiles_of
 from newscrawler.extensions.removed_settings import check_removed
 from newscrawler.serve.app import FeedApp
 from newscrawler.serve.site import Limits, build_site
-from newscrawler.storage import store_target
+from newscrawler.storage import StoreError, store_target
+from newscrawler.storage.options import OptionError
 from newscrawler.storage.readonly import open_reader
 
 logger = logging.getLogger(__name__)
@@ -33,12 +34,16 @@ def serve(settings: BaseSettings, host: str, port: int) -> int:
     limits = limits_of(settings)
     query_timeout = setting(settings, "SERVE_QUERY_TIMEOUT", duration)
     max_age = setting(settings, "SERVE_CACHE_MAX_AGE", lambda v: int(duration(v)))
-    if not 0 < port < 65536 and port != 0:
-        raise ConfigError(f"--port {port}: expected 0 to 65535")
+    if not 0 <= port < 65536:
+        raise OptionError(f"--port {port}: expected 0 to 65535")
     profiles = profiles_of(settings)
     for error in profiles.errors:
         logger.warning("Source profile not used: %s", error)
     reader = open_reader(settings, query_timeout)
+    try:  # a store that does not answer yet is no reason not to start: /healthz says 503 until it does
+        reader.last_crawl()
+    except StoreError as exc:
+        logger.warning("The store does not answer yet (feeds answer 503 until it does): %s", exc)
     install_reactor(settings.get("TWISTED_REACTOR") or "twisted.internet.selectreactor.SelectReactor")
     from twisted.internet import reactor
 
