@@ -42,7 +42,11 @@ class FeedResource(resource.Resource):
         ask = Ask(list(request.postpath), dict(request.args), _header(request, b"if-none-match"),
                   _header(request, b"if-modified-since"))
         done: list[bool] = []
-        quick = self.app.from_memory(ask)  # a warm page at a fresh store version: no store read
+        try:
+            quick = self.app.from_memory(ask)  # a warm page at a fresh store version: no store read
+        except Exception:  # a bug: logged, and the page asked of the store as any other
+            logger.exception("Unexpected error answering %s from memory", request.uri.decode("latin-1")[:500])
+            quick = None
         if quick is not None:
             self.write(quick, request, done)
             return server.NOT_DONE_YET
