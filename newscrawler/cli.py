@@ -1,8 +1,8 @@
 """What the project commands share, and ``python -m newscrawler``, their alias.
 
 The commands themselves live in ``newscrawler/commands/`` (``COMMANDS_MODULE``):
-``scrapy query``, ``scrapy export``, ``scrapy replay``, ``scrapy replica`` and
-``scrapy demo``. Scrapy loads the project settings and gives them ``-s``, ``-L``,
+``scrapy query``, ``scrapy export``, ``scrapy replay``, ``scrapy replica``,
+``scrapy demo`` and ``scrapy serve``. Scrapy loads the project settings and gives them ``-s``, ``-L``,
 ``--logfile`` and ``--help``; ``python -m newscrawler <command>`` runs the very
 same code through ``scrapy.cmdline.execute``.
 """

@@ -82,10 +82,11 @@ SPIDER_MIDDLEWARES = {
 }
 # Readable Chinese in -O feeds instead of \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
-# Our own feed formats: `-O feed.json:jsonfeed`, `-O feed.xml:rss`.
+# Our own feed formats: `-O feed.json:jsonfeed`, `-O feed.xml:rss`, `-O feed.atom:atom`.
 FEED_EXPORTERS = {
     "jsonfeed": "newscrawler.exporters.jsonfeed.JsonFeedItemExporter",
     "rss": "newscrawler.exporters.rss.RssItemExporter",
+    "atom": "newscrawler.exporters.atom.AtomItemExporter",
 }
 
 # --- Throughput and memory (see newscrawler/scheduler/priorities.py, README "Benchmarks") ---
@@ -251,3 +252,15 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 # Dropped items are logged by reason and URL, without their body.
 LOG_FORMATTER = "newscrawler.extensions.logformatter.ArticleLogFormatter"
+
+# --- scrapy serve (newscrawler/serve/, README "Serve feeds") ---
+# Seconds a client connection may stay silent before the server closes it.
+SERVE_IDLE_TIMEOUT = 60
+# Seconds one store read may take (SQLite's progress handler, MongoDB's maxTimeMS): then a 503.
+SERVE_QUERY_TIMEOUT = 10
+# Cache-Control max-age of feeds and the index page, in seconds (readers revalidate with ETag).
+SERVE_CACHE_MAX_AGE = 60
+# Request bounds: header lines, bytes of request line plus headers, bytes of the request line (the URL).
+SERVE_MAX_HEADERS = 50
+SERVE_MAX_HEADER_BYTES = 16384
+SERVE_MAX_URL_LENGTH = 4096

@@ -60,7 +60,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("newscrawler.pages",),
     ("newscrawler.storage",),
     ("newscrawler.pipelines", "newscrawler.middlewares", "newscrawler.downloader", "newscrawler.scheduler",
-     "newscrawler.extensions", "newscrawler.exporters"),
+     "newscrawler.extensions", "newscrawler.exporters", "newscrawler.serve"),
     ("newscrawler.spiders",),
     ("newscrawler.commands", "newscrawler.replica", "newscrawler.cli", "newscrawler.__main__"),
 ]

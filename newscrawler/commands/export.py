@@ -1,4 +1,4 @@
-"""``scrapy export FORMAT --out PATH``: stored articles as Hexo posts, JSON Feed, RSS or JSON Lines."""
+"""``scrapy export FORMAT --out PATH``: stored articles as Hexo posts, JSON Feed, RSS, Atom or JSON Lines."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from newscrawler.exporters.from_store import FORMATS, export_store
 
 class Command(ProjectCommand):
     def short_desc(self) -> str:
-        return "Write stored articles as Hexo posts, JSON Feed, RSS or JSON Lines"
+        return "Write stored articles as Hexo posts, JSON Feed, RSS, Atom or JSON Lines"
 
     def syntax(self) -> str:
         return "{" + ",".join(FORMATS) + "} --out PATH [--since DATE] [--until DATE] [--source NAME] [--channel ID] [--tag TAG] [--limit N]"

@@ -1,7 +1,8 @@
-"""Exports: Hexo posts, JSON Feed 1.1 and RSS 2.0 (the feeds are also Scrapy feed exporters).
+"""Exports: Hexo posts, JSON Feed 1.1, RSS 2.0 and Atom 1.0 (the feeds are also Scrapy feed exporters).
 
 Each format has one renderer, a function of (articles, feed metadata) -> bytes
-(``jsonfeed.render_jsonfeed``, ``rss.render_rss``), streamed to a file by its item exporter.
+(``jsonfeed.render_jsonfeed``, ``rss.render_rss``, ``atom.render_atom``), streamed to a file by its
+item exporter; ``scrapy serve`` answers with the same bytes.
 """
 
 from __future__ import annotations

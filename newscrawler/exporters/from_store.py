@@ -1,4 +1,4 @@
-"""``export`` and ``query --out``: the stored articles as Hexo posts, JSON Feed, RSS or JSON Lines."""
+"""``export`` and ``query --out``: the stored articles as Hexo posts, JSON Feed, RSS, Atom or JSON Lines."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from scrapy.settings import BaseSettings
 
 from newscrawler.exporters import export_all
 from newscrawler.exporters.feedmeta import FeedMeta, feed_meta, profiles_of
+from newscrawler.exporters.atom import AtomItemExporter
 from newscrawler.exporters.files import replacing
 from newscrawler.exporters.hexo import export_posts
 from newscrawler.exporters.jsonfeed import JsonFeedItemExporter
@@ -24,7 +25,7 @@ from newscrawler.storage.documents import contract_fields, to_json
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("hexo", "jsonfeed", "rss", "jsonl")
+FORMATS = ("hexo", "jsonfeed", "rss", "atom", "jsonl")
 
 
 @dataclass
@@ -39,7 +40,7 @@ class ExportReport:
 def _exporter(kind: str, file: IO[bytes], meta: FeedMeta) -> BaseItemExporter:
     if kind == "jsonl":
         return JsonLinesItemExporter(file, encoding="utf-8")
-    return (JsonFeedItemExporter if kind == "jsonfeed" else RssItemExporter)(file, meta)
+    return {"jsonfeed": JsonFeedItemExporter, "atom": AtomItemExporter, "rss": RssItemExporter}[kind](file, meta)
 
 
 def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Path,

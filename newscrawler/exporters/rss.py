@@ -37,6 +37,8 @@ def rss_item(item: Any) -> etree._Element:
         entry.append(_element("link", a["url"]))
     # The body as text: any XML parser hands it back unchanged.
     entry.append(_element("description", a.get("content_html") or a.get("summary") or ""))
+    if a.get("author"):  # a name, as RSSHub writes it (RSS 2.0 asks an e-mail address; readers take either)
+        entry.append(_element("author", a["author"]))
     entry.append(_element("guid", a["id"], isPermaLink="false"))
     if a.get("published_at"):
         entry.append(_element("pubDate", rfc1123(a["published_at"])))

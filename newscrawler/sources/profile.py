@@ -131,6 +131,16 @@ class HexoStyle:
 
 
 @dataclass(frozen=True)
+class RsshubRoute:
+    """An RSSHub route of the source (``/<words>/:<channel>``) and the feed fields RSSHub gave it."""
+
+    prefix: tuple[str, ...]  # the route's words before the channel
+    title: str
+    link: str | None
+    description: str
+
+
+@dataclass(frozen=True)
 class SourceProfile:
     name: str
     title: str
@@ -140,6 +150,7 @@ class SourceProfile:
     article: ArticlePage
     hexo: HexoStyle
     path: str  # the file it was read from
+    rsshub: RsshubRoute | None = None
 
     def channel_name(self, channel_id: int | str | None) -> str | None:
         return self.listing.channels.get(channel_id) if channel_id is not None else None  # type: ignore[arg-type]
@@ -273,7 +284,17 @@ class _Builder:
                 date_style=data["hexo"].get("date_style", "rfc1123"),
             ),
             path=self.path,
+            rsshub=self.rsshub(data.get("rsshub"), data.get("title", name), home),
         )
+
+    def rsshub(self, raw: dict[str, str] | None, title: str, home: str | None) -> RsshubRoute | None:
+        if raw is None:
+            return None
+        link = raw.get("link", home)
+        if link is not None and not _is_http(link):
+            raise self.fail("rsshub.link", link, "expected an http:// or https:// URL")
+        words = tuple(raw["route"].split("/")[1:-1])
+        return RsshubRoute(words, raw.get("title", title), link, raw.get("description", raw.get("title", title)))
 
     def listing(self, raw: dict[str, Any]) -> Listing:
         kind = raw["kind"]

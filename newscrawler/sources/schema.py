@@ -112,6 +112,19 @@ PROFILE_SCHEMA: dict[str, Any] = {
                 "page_object": _DOTTED,
             },
         },
+        # An RSSHub route this source's channels answered at, served by ``scrapy serve``: a path
+        # whose last segment is the channel (":cid"), and the feed-level fields RSSHub gave.
+        "rsshub": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["route"],
+            "properties": {
+                "route": {"type": "string", "pattern": "^(/[a-z0-9_-]{1,40}){1,5}/:[a-z_]{1,20}$"},
+                "title": _TEXT,
+                "link": _TEXT,
+                "description": _TEXT,
+            },
+        },
         "hexo": {
             "type": "object",
             "additionalProperties": False,

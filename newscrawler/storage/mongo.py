@@ -79,6 +79,30 @@ def seen_again(doc: dict[str, Any]) -> UpdateOne:
                      {"$set": {"crawled_at": doc.get("crawled_at")}})
 
 
+def find(collection: Any, query: Query, projection: dict[str, Any], max_time_ms: int | None = None) -> Any:
+    """The cursor over what ``query`` selects, newest first (a find: reads only)."""
+    spec: dict[str, Any] = {}
+    dates = {}
+    if query.since:
+        dates["$gte"] = query.since
+    if query.until:
+        dates["$lt"] = query.until
+    if dates:
+        spec["published_at"] = dates
+    if query.source is not None:
+        spec["source"] = query.source
+    if query.channel is not None:  # BSON compares types: 1 matches the number only, "1" the word only
+        spec["channel_id"] = query.channel
+    if query.tag:
+        spec["tags"] = query.tag
+    cursor = collection.find(spec, projection).sort([("published_at", DESCENDING), ("_id", ASCENDING)])
+    if query.limit is not None:
+        cursor = cursor.limit(query.limit)
+    if max_time_ms is not None:
+        cursor = cursor.max_time_ms(max_time_ms)
+    return cursor
+
+
 def mongo_cause(exc: PyMongoError) -> str:
     """The driver's message without its topology dump (which can run to a screenful)."""
     return str(exc).split(", Timeout: ")[0]
@@ -247,23 +271,7 @@ class MongoStore(Store):
         return known
 
     def query(self, query: Query) -> Iterator[dict[str, Any]]:
-        spec: dict[str, Any] = {}
-        dates = {}
-        if query.since:
-            dates["$gte"] = query.since
-        if query.until:
-            dates["$lt"] = query.until
-        if dates:
-            spec["published_at"] = dates
-        if query.source is not None:
-            spec["source"] = query.source
-        if query.channel is not None:  # BSON compares types: 1 matches the number only, "1" the word only
-            spec["channel_id"] = query.channel
-        if query.tag:
-            spec["tags"] = query.tag
-        cursor = self.collection.find(spec, {"_id": 0}).sort([("published_at", DESCENDING), ("_id", ASCENDING)])
-        if query.limit is not None:
-            cursor = cursor.limit(query.limit)
+        cursor = find(self.collection, query, {"_id": 0})
         rows = 0
         try:
             for doc in cursor:

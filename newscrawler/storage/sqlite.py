@@ -96,6 +96,46 @@ def file_identity(status: os.stat_result) -> tuple[int, int]:
     return status.st_dev, status.st_ino
 
 
+def select(columns: str, query: Query) -> tuple[str, list[Any]]:
+    """The statement reading ``columns`` of what ``query`` selects, newest first, and its parameters."""
+    where, params = ["1 = 1"], []
+    if query.since:
+        where.append("published_at >= ?")
+        params.append(column_date(query.since))
+    if query.until:
+        where.append("published_at < ?")
+        params.append(column_date(query.until))
+    if query.source is not None:
+        where.append("source = ?")
+        params.append(query.source)
+    if query.channel is not None:  # typed: 1 matches the number only, "1" the word only
+        where.append("channel_id = ?")
+        params.append(query.channel)
+    if query.tag:
+        where.append("EXISTS (SELECT 1 FROM json_each(articles.doc, '$.tags') WHERE value = ?)")
+        params.append(query.tag)
+    sql = f"SELECT {columns} FROM articles WHERE {' AND '.join(where)} ORDER BY published_at DESC, id"
+    if query.limit is not None:
+        sql += " LIMIT ?"
+        params.append(query.limit)
+    return sql, params
+
+
+def read_articles(db: sqlite3.Connection, query: Query, names: ChannelNames,
+                  description: str) -> Iterator[dict[str, Any]]:
+    """Stored documents (contract fields plus bookkeeping) that ``query`` selects, through ``db``."""
+    rows = 0
+    try:
+        for doc, first_seen_at, updated_at in db.execute(*select("doc, first_seen_at, updated_at", query)):
+            article = upgrade(from_json(doc), names)
+            article["first_seen_at"] = datetime.fromisoformat(first_seen_at)
+            article["updated_at"] = datetime.fromisoformat(updated_at) if updated_at else None
+            rows += 1
+            yield article
+    except sqlite3.Error as exc:
+        raise StoreError(f"{description}: reading failed after {rows} articles: {cause(exc)}") from exc
+
+
 class SqliteStore(Store):
     durability = (f"SQLite journal_mode={JOURNAL_MODE}, synchronous={SYNCHRONOUS}: a batch counts once its "
                   "commit is on disk")
@@ -286,37 +326,7 @@ class SqliteStore(Store):
         return known
 
     def query(self, query: Query) -> Iterator[dict[str, Any]]:
-        where, params = ["1 = 1"], []
-        if query.since:
-            where.append("published_at >= ?")
-            params.append(column_date(query.since))
-        if query.until:
-            where.append("published_at < ?")
-            params.append(column_date(query.until))
-        if query.source is not None:
-            where.append("source = ?")
-            params.append(query.source)
-        if query.channel is not None:  # typed: 1 matches the number only, "1" the word only
-            where.append("channel_id = ?")
-            params.append(query.channel)
-        if query.tag:
-            where.append("EXISTS (SELECT 1 FROM json_each(articles.doc, '$.tags') WHERE value = ?)")
-            params.append(query.tag)
-        sql = (f"SELECT doc, first_seen_at, updated_at FROM articles WHERE {' AND '.join(where)}"
-               " ORDER BY published_at DESC, id")
-        if query.limit is not None:
-            sql += " LIMIT ?"
-            params.append(query.limit)
-        rows = 0
-        try:
-            for doc, first_seen_at, updated_at in self.reader.execute(sql, params):
-                article = upgrade(from_json(doc), self.names)
-                article["first_seen_at"] = datetime.fromisoformat(first_seen_at)
-                article["updated_at"] = datetime.fromisoformat(updated_at) if updated_at else None
-                rows += 1
-                yield article
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.description}: reading failed after {rows} articles: {cause(exc)}") from exc
+        yield from read_articles(self.reader, query, self.names, self.description)
 
     def count(self) -> int:
         return self.reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
