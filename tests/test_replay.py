@@ -52,7 +52,8 @@ def test_replay_of_a_large_file_is_bounded_by_a_batch(tmp_path: Path) -> None:
     lines = FILE_MIB * 2**20 // len(template.encode())
     with (folder / "deadletter-1-large.jsonl").open("w", encoding="utf-8") as file:
         for n in range(lines):
-            file.write(template.replace('"qutoutiao:0"', f'"qutoutiao:{n}"', 1) + "\n")
+            file.write(template.replace('"qutoutiao:0"', f'"qutoutiao:{n}"', 1)
+                       .replace('"source_id": "0"', f'"source_id": "{n}"', 1) + "\n")
     size = (folder / "deadletter-1-large.jsonl").stat().st_size
 
     done, peak = replay_process(["-s", f"NEWSCRAWLER_DB={tmp_path / 'store.sqlite3'}", "-s", "MONGO_URI=",

@@ -26,6 +26,8 @@ import yaml
 
 from newscrawler.dates import local_time, rfc1123
 from newscrawler.exporters.files import holds, replacing
+from newscrawler.folders import sync_folder
+from newscrawler.items import SOURCE_NAME
 from newscrawler.pages.body import sanitize
 from newscrawler.sources.profile import DEFAULT_TIMEZONE, SourceProfile
 
@@ -94,6 +96,9 @@ def post_filename(doc: dict[str, Any]) -> str:
     '2016-07-08-news-ab-2a65fd5863.md'
     """
     published = doc["published_at"].astimezone(timezone.utc)
+    # Only checked parts name a file: a stored source is whatever the store holds.
+    if not isinstance(doc["source"], str) or not SOURCE_NAME.fullmatch(doc["source"]):
+        raise ValueError(f"source {doc['source']!r} is not a source's name")
     raw = str(doc["source_id"])
     source_id = "".join(c for c in raw if c.isalnum() or c in "-_")
     stem = f"{published:%Y-%m-%d}-{doc['source']}-{source_id}"
@@ -226,17 +231,21 @@ def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path,
             if owners.setdefault(name, doc["id"]) != doc["id"]:
                 raise ValueError(f"{name} is already the post of {owners[name]}")
             path = out / name
+            if path.parent != out or name in (".", ".."):  # post_filename builds no path; checked all the same
+                raise ValueError(f"{name!r} is not a file name")
             data = templates[doc["source"]].render(doc).encode("utf-8")
             if holds(path, data):
                 result.unchanged += 1
                 continue
-            with replacing(path) as file:
+            with replacing(path, make_folder=False, sync=False) as file:
                 file.write(data)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             result.failed += 1
             logger.error("Hexo post of article %s not written in %s: %s", doc.get("id"), out, exc)
             continue
         result.written += 1
+    if result.written:
+        sync_folder(out)  # the new names, once for all the posts
     logger.info("Hexo posts in %s: %d written, %d unchanged, %d failed", out, result.written, result.unchanged,
                 result.failed)
     return result

@@ -11,7 +11,7 @@ from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, article_schema
+from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, article_id, article_schema
 from newscrawler.pages.body import sanitize
 from newscrawler.urls import is_http_url
 
@@ -99,14 +99,19 @@ def with_defaults(doc: dict[str, Any]) -> dict[str, Any]:
 
 def check_storable(doc: dict[str, Any]) -> None:
     """BadDocument unless ``doc`` (read by from_json, its missing fields filled by with_defaults)
-    is what the pipelines store: the contract's schema (items.article_schema), http(s) URLs, and
-    a body the sanitizer leaves as it is."""
+    is what the pipelines store: the contract's schema (items.article_schema), its id built from
+    its source and source id, http(s) URLs, and a body the sanitizer leaves as it is."""
     unknown = sorted(set(doc) - STORABLE_FIELDS)
     if unknown:
         raise BadDocument(f"unknown field {unknown[0]}")
     error = best_match(SCHEMA.iter_errors(doc))
     if error is not None:
         raise BadDocument(_contract_reason(error))
+    # The key the pipelines build; source_id is optional in the contract: without it, the id's
+    # own native part stands in for it.
+    source_id = doc["source_id"] if doc["source_id"] is not None else doc["id"].partition(":")[2]
+    if doc["id"] != article_id(doc["source"], source_id):
+        raise BadDocument("id is not article_id(source, source_id)")
     for name, value in doc.items():
         _check_encodable(name, value)
     for name in URL_FIELDS:
@@ -150,6 +155,8 @@ def _contract_reason(error: ValidationError) -> str:
     field = error.absolute_path[0] if error.absolute_path else None
     if error.validator == "required":
         return f"missing {next(name for name in error.validator_value if name not in error.instance)}"
+    if error.validator == "pattern" and field == "source":
+        return "bad value in source: expected a source's name"
     if error.validator == "pattern" and field in URL_FIELDS:
         return f"{where} is not an http(s) URL"
     if error.validator == "pattern":
