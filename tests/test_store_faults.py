@@ -57,6 +57,38 @@ def test_poisoned_document_costs_only_itself(backend: dict[str, Any], field: str
     assert "never retrieved" not in caplog.text
 
 
+def test_a_bug_in_the_write_path_is_loud_not_a_rejected_document(
+    backend: dict[str, Any], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails for no reason of the document's content (a bug: here a date that is text
+    in SQLite, an upsert that cannot be built in MongoDB) is no bad document: logged with its
+    traceback, counted as a bug (exit status 3), and its batch spooled, never store/rejected."""
+    if backend.get("MONGO_URI"):
+        from newscrawler.storage import mongo
+
+        build = mongo.upsert
+
+        def planted(doc: dict[str, Any], now: Any) -> Any:
+            if doc["id"] == "qutoutiao:3":
+                raise KeyError("planted")
+            return build(doc, now)
+
+        monkeypatch.setattr(mongo, "upsert", planted)
+        items = [article(n) for n in range(6)]
+    else:  # what the normalize stage turns into a date, reaching the store as text
+        items = [article(n, **({"published_at": "2026-11-27"} if n == 3 else {})) for n in range(6)]
+    stage = stage_for(backend, MONGO_BATCH_SIZE=6, STORE_WRITE_ATTEMPTS=1)
+    run_stage(stage, items)
+    stats = stage.stats.get_stats()
+    assert not [key for key in stats if key.startswith("store/rejected")], stats
+    assert stats["pipeline_exceptions/count"] == 1
+    assert [key for key in stats if key.startswith("pipeline_exceptions/") and not key.endswith("count")] == [
+        "pipeline_exceptions/KeyError" if backend.get("MONGO_URI") else "pipeline_exceptions/AttributeError"]
+    assert [r for r in caplog.records if r.exc_info and "Unexpected failure writing 6 articles" in r.getMessage()]
+    assert sorted(line["id"] for line in spooled(backend["DEADLETTER_DIR"])) == [f"qutoutiao:{n}" for n in range(6)]
+    assert "store/lost" not in stats
+
+
 def test_store_down_still_spools_the_whole_batch(store_settings: dict[str, Any]) -> None:
     settings = {**store_settings, "MONGO_URI": MONGO_DOWN, "MONGO_SERVER_SELECTION_TIMEOUT_MS": 200,
                 "STORE_WRITE_ATTEMPTS": 1}
