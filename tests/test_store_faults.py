@@ -21,9 +21,9 @@ from newscrawler.storage.batching import Batcher
 from newscrawler.storage.deadletter import DeadLetter
 from newscrawler.storage import Query
 from newscrawler.storage.documents import to_document, to_json
-from newscrawler.storage.replay import replay
+from newscrawler.storage.replay import Trust, replay
 from newscrawler.storage.sqlite import SqliteStore
-from tests.articles import T0, article, docs
+from tests.articles import PROXY, T0, article, docs
 from tests.faults import without_file_override
 from tests.processes import ROOT, env
 from tests.stores import BACKENDS, crawl_settings, make_store, open_backend, run_stage, spooled, stage_for, store_cli_args
@@ -213,6 +213,14 @@ BAD_LINES = {
     poisoned(cover_images=["http://s/1.jpg", "data:image/svg+xml,<svg onload=alert(1)>"]):
         "cover_images[1] is not an http(s) URL",
     poisoned(image_urls=["//s/1.jpg"]): "image_urls[0] is not an http(s) URL",
+    # ...an image a reader's browser would load from the site (or a tracker), not through the proxy...
+    poisoned(content_html='<p>x</p><img src="http://tracker.example/p.png">'):
+        "content_html has an image not through the proxy",
+    poisoned(cover_images=[f"{PROXY}http://s/1.jpg", "http://s/2.jpg"]): "cover_images[1] is not through the proxy",
+    poisoned(headimg="http://s/1.jpg"): "headimg is not through the proxy",
+    # ...and ids and sources the pipelines never write (a source names Hexo posts).
+    poisoned(source="x/../../tmp/pwned", id="x/../../tmp/pwned:9"): "bad value in source: expected a source's name",
+    poisoned(id="qutoutiao:1"): "id is not article_id(source, source_id)",
 }
 
 
@@ -255,6 +263,23 @@ def test_replay_survives_any_folder_content(kind: str, tmp_path: Path, request: 
     aside = [json.loads(line) for line in rejected.read_text(encoding="utf-8").splitlines()]
     assert [(a["line"], a["reason"], a["text"]) for a in aside] == [
         (number, reason, text) for number, (text, reason) in enumerate(BAD_LINES.items(), 2)]
+
+def test_replay_sets_aside_a_body_over_max_body_bytes(tmp_path: Path) -> None:
+    """What the body stage drops (MAX_BODY_BYTES) replay does not store either; images proxied pass."""
+    folder = tmp_path / "deadletter"
+    big = to_document(article(2, content_html="<p>" + "长" * 400 + "</p>", content_text="长" * 400))
+    proxied = to_document(article(3, content_html=f'<p><img src="{PROXY}http://s/3.jpg"></p>',
+                                  cover_images=[f"{PROXY}http://s/c.jpg"], headimg=f"{PROXY}http://s/3.jpg"))
+    DeadLetter(folder).append([GOOD[0], big, proxied])
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    try:
+        report = replay(store, folder, trust=Trust(PROXY, 2000))
+        assert store.known_ids(["qutoutiao:1", "qutoutiao:2", "qutoutiao:3"]) == {"qutoutiao:1", "qutoutiao:3"}
+    finally:
+        store.close()
+    # <p></p>, 400 characters of 3 bytes in the HTML and in the text, and the image URL
+    assert report.set_aside == {"body too large: 2421 bytes > MAX_BODY_BYTES 2000": 1}
+
 
 @pytest.mark.parametrize("kind", BACKENDS)
 def test_replay_sets_aside_markup_the_sanitizer_would_remove(kind: str, tmp_path: Path,

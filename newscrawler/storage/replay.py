@@ -50,8 +50,17 @@ class ReplayReport:
         return lines
 
 
+@dataclass(frozen=True)
+class Trust:
+    """What a line must hold beyond the contract: images through ``proxy`` (CORS_PROXY, when set),
+    a body within ``max_body_bytes`` (MAX_BODY_BYTES), as the body stage writes them."""
+
+    proxy: str = ""
+    max_body_bytes: int | None = None
+
+
 def replay(store: Store, directory: str | Path, batch_size: int = 100,
-           progress: Progress | None = None) -> ReplayReport:
+           progress: Progress | None = None, trust: Trust = Trust()) -> ReplayReport:
     """Write every dead-letter file into ``store``; remove a file once every line is stored or set aside.
 
     Upserts are idempotent and newest wins, so replaying old or repeated files is harmless.
@@ -79,7 +88,7 @@ def replay(store: Store, directory: str | Path, batch_size: int = 100,
                 continue
             claimed, lock = taken
         try:
-            done = _replay_file(store, path, claimed, rejected, report, batch_size)
+            done = _replay_file(store, path, claimed, rejected, report, batch_size, trust)
         finally:
             if lock is not None:
                 os.close(lock)
@@ -116,7 +125,7 @@ def numbered_lines(file: TextIO) -> Iterator[tuple[int, str | None]]:
 
 
 def _replay_file(store: Store, path: Path, claimed: Path, rejected: RejectedFile, report: ReplayReport,
-                 batch_size: int) -> bool:
+                 batch_size: int, trust: Trust) -> bool:
     """Store the lines of ``claimed`` (``path`` taken for replay); remove it once every line is
     stored or set aside and return True, or report why it is kept and return False.
 
@@ -132,7 +141,7 @@ def _replay_file(store: Store, path: Path, claimed: Path, rejected: RejectedFile
         return False
     try:
         with file:
-            lines, too_long = _store_lines(store, path, file, rejected, report, batch_size)
+            lines, too_long = _store_lines(store, path, file, rejected, report, batch_size, trust)
     except SetAsideFailed as exc:  # the rejected file itself cannot be written: keep the source
         report.problems.append(f"{path}: kept, lines cannot be set aside in {rejected.path}: {exc}")
         logger.error("Replay of %s stopped, the file is kept: %s", path, exc)
@@ -160,7 +169,7 @@ def _replay_file(store: Store, path: Path, claimed: Path, rejected: RejectedFile
 
 
 def _store_lines(store: Store, path: Path, file: TextIO, rejected: RejectedFile, report: ReplayReport,
-                 batch_size: int) -> tuple[int, list[int]]:
+                 batch_size: int, trust: Trust) -> tuple[int, list[int]]:
     """Parse and store the lines of ``file`` a batch at a time: the number of non-blank lines,
     and those of the lines too long to read (they stay in the file)."""
     lines, too_long = 0, []
@@ -181,7 +190,8 @@ def _store_lines(store: Store, path: Path, file: TextIO, rejected: RejectedFile,
             doc.pop(ERROR_KEY, None)  # why the store rejected it once: the spooler's note, not article data
             # Written before a field joined the contract: that field is optional on the way in.
             upgrade(doc, store.names)
-            check_storable(doc)  # the folder is a trust boundary: hand-edited or foreign lines stop here
+            # The folder is a trust boundary: hand-edited or foreign lines stop here.
+            check_storable(doc, trust.proxy, trust.max_body_bytes)
         except BadDocument as exc:
             _set_aside(rejected, report, path, number, str(exc), text)
             continue
