@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 # up to 16 MB), low enough that one line never holds memory hostage.
 MAX_LINE = 64 * 2**20
 PIECE = 2**20  # characters read at a time
+# Characters of JSON in one batch at most, whatever its number of lines: a batch is held three
+# times over (the text, the parsed document, the store's encoding of it).
+BATCH_CHARACTERS = 16 * 2**20
 
 
 @dataclass
@@ -129,8 +132,8 @@ def _replay_file(store: Store, path: Path, claimed: Path, rejected: RejectedFile
     """Store the lines of ``claimed`` (``path`` taken for replay); remove it once every line is
     stored or set aside and return True, or report why it is kept and return False.
 
-    The file is read line by line and written a batch at a time: memory is bounded by a batch,
-    whatever the size of the file.
+    The file is read line by line and written a batch at a time (``batch_size`` lines, or fewer
+    holding BATCH_CHARACTERS): memory is bounded by a batch, whatever the size of the file.
     """
     try:
         # Bytes that are not UTF-8 are kept as escapes (the line is then set aside as not JSON).
@@ -174,6 +177,7 @@ def _store_lines(store: Store, path: Path, file: TextIO, rejected: RejectedFile,
     and those of the lines too long to read (they stay in the file)."""
     lines, too_long = 0, []
     batch: list[tuple[int, dict[str, Any]]] = []
+    held = 0  # characters of the lines in the batch
     for number, line in numbered_lines(file):
         if line is None:
             lines += 1
@@ -196,9 +200,10 @@ def _store_lines(store: Store, path: Path, file: TextIO, rejected: RejectedFile,
             _set_aside(rejected, report, path, number, str(exc), text)
             continue
         batch.append((number, doc))
-        if len(batch) >= batch_size:
+        held += len(text)
+        if len(batch) >= batch_size or held >= BATCH_CHARACTERS:
             _store_batch(store, path, batch, rejected, report)
-            batch = []
+            batch, held = [], 0
     if batch:
         _store_batch(store, path, batch, rejected, report)
     return lines, too_long
