@@ -200,8 +200,9 @@ class SqliteStore(Store):
     def check_file(self) -> None:
         """StoreGone unless the path still names the file this store opened.
 
-        A database file deleted (or replaced) under an open connection takes every later write
-        with it: SQLite writes on into the unlinked file, which is gone once it closes.
+        A database file deleted (or replaced by another file) under an open connection takes every
+        later write with it: SQLite writes on into the unlinked file, which is gone once it closes.
+        Bytes copied into the same file keep its device and inode: that is not seen here.
         """
         if self.gone is None:
             try:
