@@ -49,6 +49,11 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
 }
 URL_SCHEMES = {"http", "https"}
+# Elements whose content HTML parsers read as raw text (or as markup only with scripts or plugins
+# off, as <noscript>): none holds article text, and their content, kept as text, would come out
+# escaped twice (or as markup made visible). Each goes with its content: in the cleaner whatever
+# BODY_DROP_SELECTORS says, and in sanitize (nh3's clean_content_tags).
+RAW_TEXT_TAGS = ("script", "style", "noscript", "noembed", "noframes", "xmp", "iframe", "plaintext")
 # Why a piece of a body was dropped (stats ``body/dropped/<reason>``).
 BAD_URL, CONTROL_CHAR = "bad_url", "control_char"
 
@@ -67,6 +72,7 @@ def sanitize(html: str) -> str:
         url_schemes=URL_SCHEMES,
         strip_comments=True,
         link_rel="noopener noreferrer",
+        clean_content_tags=set(RAW_TEXT_TAGS),
     ))
 
 
@@ -160,7 +166,8 @@ class BodyCleaner:
         selectors = [s.strip() for s in drop_selectors if s.strip()]
         # A bare tag name is found by lxml's own walk, all of them in one pass (a third of
         # the selectors' time on a body of 160,000 images); the rest go in one grouped selector.
-        self.drop_tags = tuple(s.lower() for s in selectors if TAG_NAME.fullmatch(s))
+        tags = [s.lower() for s in selectors if TAG_NAME.fullmatch(s)]
+        self.drop_tags = tuple(dict.fromkeys([*tags, *RAW_TEXT_TAGS]))
         others = [s for s in selectors if not TAG_NAME.fullmatch(s)]
         self.drop = CSSSelector(", ".join(others)) if others else None
         self.proxy_prefix = proxy_prefix
