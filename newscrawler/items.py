@@ -24,6 +24,9 @@ URL = "url"  # http(s) only: the pipelines write no other, replay refuses any ot
 
 # A channel id that is a word: the profile's YAML key, as `--channel` takes it too.
 CHANNEL_WORD = re.compile(r"[\w.-]{1,64}", re.ASCII)
+# A source's name, as a profile's (sources/schema.py): it starts every article id and names its
+# Hexo posts, so it never holds a path separator or a dot.
+SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 def _required(default: Any = None, when: tuple[str, Any] | None = None, **metadata: Any) -> Any:
@@ -210,7 +213,7 @@ def json_type(annotation: Any, nullable: bool = True) -> dict[str, Any]:
 
 def article_schema(rules: Contract | None = None) -> dict[str, Any]:
     """The JSON Schema of a finished article: the contract's types, its required fields filled
-    in (text with more than spaces), its URLs http(s). Fields it lacks are left to their defaults.
+    in (text with more than spaces), its URLs http(s), its source a source's name. Fields it lacks are left to their defaults.
 
     Checked on every stored item by spidermon (monitors.ARTICLE_SCHEMA), and on every dead letter
     by replay (documents.check_storable).
@@ -225,6 +228,8 @@ def article_schema(rules: Contract | None = None) -> dict[str, Any]:
             schema = {**schema, "pattern": _FILLED_TEXT}
         if name in rules.urls:
             schema = _http_urls(schema)
+        if name == "source":
+            schema = {**schema, "pattern": f"^{SOURCE_NAME.pattern}$"}
         properties[name] = schema
     schema: dict[str, Any] = {"type": "object", "required": list(rules.required), "properties": properties}
     conditions = [{"if": {"properties": {other: {"const": value}}, "required": [other]},

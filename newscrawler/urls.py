@@ -126,3 +126,27 @@ def is_http_url(url: str) -> bool:
     """
     parts = _split(url)
     return parts is not None and _is_http(parts)
+
+
+# Kept by safe_url_string, but they end a quoted attribute value or a CSS url(): a theme writes
+# a post's headimg into one.
+_QUOTES = str.maketrans({"'": "%27", "(": "%28", ")": "%29"})
+
+
+def inert_http_url(url: str, base: str | None = None) -> str | None:
+    """``url`` (made absolute against ``base``) as an http(s) URL that no reader's quoting can
+    end: percent-encoded by w3lib (spaces, ``"``, ``<``, non-ASCII), then ``'``, ``(`` and ``)``;
+    None for any other scheme (``javascript:``, ``data:``) or no URL at all.
+
+    >>> inert_http_url("//s/a.jpeg", "https://h/list"), inert_http_url("http://s/a b'(1).jpeg")
+    ('https://s/a.jpeg', 'http://s/a%20b%27%281%29.jpeg')
+    >>> [inert_http_url(u) for u in ("javascript:alert(1)", "data:image/svg+xml,<svg>", "http://[oops/", "/a.jpeg")]
+    [None, None, None, None]
+    """
+    try:
+        url = safe_url_string(urljoin(base, url.strip()) if base else url.strip())
+    except ValueError:  # an unclosed IPv6 bracket, a bad port
+        return None
+    url = url.translate(_QUOTES)
+    return url if is_http_url(url) else None
+

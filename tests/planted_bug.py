@@ -1,7 +1,7 @@
 """``python -m tests.planted_bug STAGE SOURCE_ID SCRAPY_ARGS...``: a scrapy command with a planted bug.
 
 STAGE ``callback`` makes the detail callback raise RuntimeError on the article SOURCE_ID, ``body`` the
-body stage. The rest runs as ``scrapy SCRAPY_ARGS...`` would (scrapy.cmdline.execute, exit status included).
+body stage, ``middleware`` a downloader middleware (KeyError, on the article page's response). The rest runs as ``scrapy SCRAPY_ARGS...`` would (scrapy.cmdline.execute, exit status included).
 """
 
 from __future__ import annotations
@@ -36,8 +36,19 @@ def plant(stage: str, source_id: str) -> None:
             return process_item(self, item)
 
         BodyPipeline.process_item = process  # type: ignore[method-assign]
+    elif stage == "middleware":  # a downloader middleware: its error reaches the spider's errback
+        from newscrawler.middlewares.charsets import CharsetMiddleware
+
+        process_response = CharsetMiddleware.process_response
+
+        def respond(self: CharsetMiddleware, request: Any, response: Any) -> Any:
+            if f"/{source_id}.html" in request.url:
+                raise KeyError(message)
+            return process_response(self, request, response)
+
+        CharsetMiddleware.process_response = respond  # type: ignore[method-assign]
     else:
-        raise SystemExit(f"unknown stage {stage!r}: callback or body")
+        raise SystemExit(f"unknown stage {stage!r}: callback, body or middleware")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ def stored_ids(folder: Path) -> set[str]:
     [
         ("callback", "spider_exceptions/RuntimeError", "Spider error processing <GET http://"),
         ("body", "pipeline_exceptions/RuntimeError", "Error processing http://"),
+        # Reaches the detail errback: not a failure the errback knows, so a bug all the same.
+        ("middleware", "spider_exceptions/KeyError", "Spider error processing <GET http://"),
     ],
 )
 def test_a_bug_is_logged_counted_and_exits_3(replica: ReplicaServer, tmp_path: Path, stage: str, stat: str,
@@ -54,7 +56,8 @@ def test_a_bug_is_logged_counted_and_exits_3(replica: ReplicaServer, tmp_path: P
     log = run.stderr
     assert run.returncode == EXIT_LOST, log[-3000:]
     assert log.count("Traceback (most recent call last)") == 1  # once, with the bug's own message
-    assert f"RuntimeError: a planted bug in the {stage} stage, on {victim}" in log
+    error = "KeyError: '" if stage == "middleware" else "RuntimeError: "
+    assert f"{error}a planted bug in the {stage} stage, on {victim}" in log
     [line] = [line for line in log.splitlines() if logged in line]
     article = replica.site.articles[victim]
     assert f"{article.host}{article.path}" in line and " ERROR: " in line  # names the page

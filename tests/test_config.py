@@ -14,6 +14,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawler.downloader.handler import HeadLimitsAddon
 from newscrawler.errors import ConfigError
+from newscrawler.pages.body import RAW_TEXT_TAGS
 from newscrawler.pipelines.body import BodyPipeline
 from newscrawler.pipelines.store import StorePipeline
 from newscrawler.sources.profile import profile_from_data
@@ -121,7 +122,8 @@ def built(component: Any, **settings: Any) -> Any:
 
 def test_good_settings_pass(tmp_path: Path) -> None:
     assert built(BodyPipeline, CORS_PROXY="").cleaner.proxy_prefix == ""
-    assert built(BodyPipeline, BODY_DROP_SELECTORS=["script", " "]).cleaner.drop_tags == ("script",)  # blank: skipped
+    # blank: skipped; the raw-text elements are dropped whatever the setting says
+    assert built(BodyPipeline, BODY_DROP_SELECTORS=["form", " "]).cleaner.drop_tags == ("form", *RAW_TEXT_TAGS)
     store = built(StorePipeline, MONGO_URI="", STORE_FLUSH_INTERVAL="0", NEWSCRAWLER_DB=str(tmp_path / "s.sqlite3"))
     assert store.flush_interval == 0  # no periodic flush
     assert built(StorePipeline, MONGO_URI="mongodb://127.0.0.1:9/", STORE_WRITE_ATTEMPTS="2").attempts == 2

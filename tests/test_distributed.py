@@ -269,6 +269,32 @@ def test_workers_ride_out_a_valkey_restart(persistence: bool, store: SharedStore
         assert all(worker.stat("redis/runs_rejoined") for worker in workers)
 
 
+def test_worker_gives_up_on_valkey_refusing_writes_past_the_outage_timeout(store: SharedStore, tmp_path: Path) -> None:
+    """Valkey up but refusing every write (NOREPLICAS here; MISCONF on a full disk, MASTERDOWN,
+    TRYAGAIN, CLUSTERDOWN alike): an outage, not a bug. The worker holds its requests, closes
+    after REDIS_OUTAGE_TIMEOUT with one ERROR line and exit status 1, and never hangs."""
+    expected = ids_of(oracle.expected(Site(CONFIG), pages=CONFIG.pages)["stored"])
+    valkey = ValkeyServer(tmp_path)
+    valkey.start()
+    client = redis.Redis.from_url(valkey.url)
+    try:
+        with replica_process("--channels", "6", "--pages", "11") as replica:
+            worker = start_worker(replica, valkey.url, store, "alone", CONFIG.pages, "-s", "REDIS_OUTAGE_TIMEOUT=3")
+            until_a_quarter_fetched(replica, len(expected), worker)
+            client.config_set("min-replicas-to-write", 1)  # no replica: every write is refused
+            assert worker.wait(timeout=120) == 1, worker.log[-3000:]
+    finally:
+        client.close()
+        valkey.stop()
+    [line] = [line for line in lines(worker, "REDIS_OUTAGE_TIMEOUT") if " ERROR: " in line]
+    assert f"Valkey/Redis at 127.0.0.1:{valkey.port} unreachable for " in line and "NOREPLICAS" in line
+    assert len(lines(worker, "is unreachable")) == 1
+    assert "Traceback" not in worker.log
+    assert "finish_reason': 'redis_unreachable'" in worker.log
+    assert worker.stat("item_scraped_count") == len(store.ids()) > 0
+    assert worker.stat("store/lost") == worker.stat("store/deadlettered") == 0
+
+
 def test_worker_gives_up_on_valkey_past_the_outage_timeout(store: SharedStore, tmp_path: Path) -> None:
     """Valkey gone for good: the worker closes after REDIS_OUTAGE_TIMEOUT with one ERROR line naming
     the server (not its password), exit status 1, and every article it had is stored."""

@@ -386,3 +386,41 @@ def test_after_an_outage_a_worker_waits_for_the_others_to_beat_before_it_counts_
     finally:
         valkey.stop()
     assert [r.message for r in caplog.records if "Run " in r.message and "ended" in r.message]
+
+
+def test_a_bug_in_the_scheduler_is_counted_and_the_heartbeat_goes_on(
+    server: redis.Redis, valkey_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply that is no outage (WRONGTYPE on the queue's key) or a planted bug in a beat: each is
+    counted as a bug (exit status 3), logged with its traceback; the looping call never dies."""
+    crawler = get_crawler(QutoutiaoSpider, project_settings_dict(REDIS_URL=valkey_url, REDIS_RUN_NAME=RUN_NAME,
+                                                                 REDIS_WORKER_TIMEOUT=1))
+    spider = QutoutiaoSpider.from_crawler(crawler)
+    scheduler = RunScheduler.from_crawler(crawler)
+
+    async def run() -> None:
+        scheduler.open(spider)
+        server.set(scheduler.queue_key, "not a queue")  # another program wrote over it
+        assert scheduler.next_request() is None
+        assert not scheduler.outage.active
+        beats = []
+
+        def planted(busy: bool) -> Beat:
+            beats.append(busy)
+            raise KeyError("planted")
+
+        monkeypatch.setattr(scheduler.membership, "beat", planted)
+        await asyncio.sleep(0.7)  # the heartbeat runs every 0.2 s here
+        assert len(beats) >= 2 and scheduler.heartbeat.running
+        server.delete(scheduler.queue_key)
+        monkeypatch.undo()
+        scheduler.close("finished")
+
+    asyncio.run(run())
+    stats = crawler.stats
+    assert stats.get_value("spider_exceptions/ResponseError") == 1
+    assert stats.get_value("spider_exceptions/KeyError") >= 2
+    assert stats.get_value("spider_exceptions/count") == 1 + stats.get_value("spider_exceptions/KeyError")
+    failed = [r for r in caplog.records if "failed with an unexpected error" in r.message]
+    assert failed[0].message.startswith("Taking a request from Valkey/Redis") and "WRONGTYPE" in str(failed[0].exc_info[1])
+    assert all(r.exc_info for r in failed) and failed[1].message.startswith("Heartbeat")

@@ -197,3 +197,39 @@ def test_holds_only_a_regular_file_with_exactly_these_bytes(make, expected: bool
     path = tmp_path / "post.md"
     make(path)
     assert holds(path, b"post") is expected
+
+
+class Syncs:
+    """What os.fsync is called on, by path (a file's bytes, or a folder's names)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.paths: list[Path] = []
+        fsync = os.fsync
+
+        def recording(fd: int) -> None:
+            self.paths.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+            fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", recording)
+
+
+def test_new_names_are_synced_with_their_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash after a post, a feed or a new dead-letter file is written keeps its name: the folder
+    is synced after the rename or the creation (once per export of many posts, once per new file)."""
+    from newscrawler.exporters.hexo import export_posts
+    from newscrawler.storage.deadletter import DeadLetter
+
+    syncs = Syncs(monkeypatch)
+    out = tmp_path / "posts"
+    export_posts(docs(article(1), article(2)), out, {})
+    assert syncs.paths.count(out) == 1 and len([p for p in syncs.paths if p.parent == out]) == 2
+    syncs.paths.clear()
+    with replacing(tmp_path / "feed.xml") as file:
+        file.write(b"<rss/>")
+    [written, folder] = syncs.paths  # the bytes under the temporary name, then the name given by the rename
+    assert written.parent == tmp_path and written.name.startswith(".newscrawler-") and folder == tmp_path
+    syncs.paths.clear()
+    spool = DeadLetter(tmp_path / "deadletter")
+    spool.append(docs(article(1)))
+    spool.append(docs(article(2)))
+    assert syncs.paths == [spool.path, tmp_path / "deadletter", spool.path]  # the folder once, when the file is new

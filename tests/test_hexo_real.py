@@ -27,6 +27,7 @@ from newscrawler.replica.site import ReplicaConfig
 from newscrawler.sources.registry import load_profiles
 from newscrawler.storage import Query
 from newscrawler.storage.sqlite import SqliteStore
+from newscrawler.urls import inert_http_url
 from tests.articles import ADVERSARIAL, PROXY
 from tests.conftest import FIXTURES
 from tests.crawling import crawl
@@ -220,5 +221,6 @@ def test_every_front_matter_value_reads_back_from_hexo(value: str, hexo_worker: 
            "content_html": "<p>正文</p>"}
     post = hexo_worker.render("2021-07-08-qutoutiao-1.md", PostTemplate([value, "新媒体"], value).render(doc))
     assert (post.front["title"], post.front["author"], post.front["categories"]) == (value, value, [value, "新媒体"])
-    assert post.front["headimg"] == post.front["thumbnail"] == headimg
+    # The headimg is written inert (percent-encoded): what Hexo reads is that URL.
+    assert post.front["headimg"] == post.front["thumbnail"] == inert_http_url(headimg)
     assert rendered_shape(post_wrapper(post.fragment())) == expected_shape("<p>正文</p>")

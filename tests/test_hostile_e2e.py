@@ -7,6 +7,7 @@ its URL and never crashes a callback or steers the crawler.
 from __future__ import annotations
 
 import logging
+import re
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -107,6 +108,20 @@ def test_listing_fields_reach_the_article_typed(run: HostileRun) -> None:
     assert run.item("990106").title == "标题带孤立代理" and run.item("990106").tags == ["标签"]
     amp = run.item("990111&x")
     assert (amp.id, amp.source_id) == ("qutoutiao:990111&x", "990111&x")
+
+
+def test_covers_are_http_and_inert(run: HostileRun) -> None:
+    assert run.item("990701").cover_images == [f"{PROXY}http://static.1sapp.com/ok.jpeg"]
+    assert run.item("990702").cover_images == []
+    assert run.item("990703").cover_images == [f"{PROXY}http://static.1sapp.com/relative.jpeg"]
+    assert run.item("990704").cover_images == [
+        f"{PROXY}http://static.1sapp.com/q.jpeg%27%20onerror=%27alert%281%29%22%20x=%22%28y%29"]
+    assert run.item("990705").cover_images == []
+    assert run.result.stats["qutoutiao/listing/coerced/covers"] == 4  # 990102's 5 too
+    for sid, shown in (("990701", "'javascript:alert(1)'"), ("990702", "'data:image/svg+xml,"),
+                       ("990705", "'http://[oops/x.jpeg'")):
+        assert re.search(rf"Cover of http://\S+/detail/hostile/{sid}\.html\S* dropped, not an http\(s\) URL: "
+                         + re.escape(shown), run.log)
 
 
 def test_nested_body_stored_whole_and_too_deep_dropped(run: HostileRun) -> None:

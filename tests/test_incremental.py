@@ -30,15 +30,15 @@ class HeldIds:
 
     description = "test store"
 
-    def __init__(self, ids: set[str], fail: bool = False) -> None:
+    def __init__(self, ids: set[str], fail: bool = False, error: Exception | None = None) -> None:
         self.ids = ids
-        self.fail = fail
+        self.error = error or (ConnectionError("store down") if fail else None)
         self.questions: list[list[str]] = []
 
     def known_ids(self, ids: list[str]) -> set[str]:
         self.questions.append(ids)
-        if self.fail:
-            raise ConnectionError("store down")
+        if self.error is not None:
+            raise self.error
         return self.ids & set(ids)
 
 
@@ -140,6 +140,26 @@ def test_store_failure_fetches_everything_loudly(caplog: pytest.LogCaptureFixtur
     assert len(store.questions) == 1, "a failed store is not asked again in the same crawl"
     assert mw.stats.get_value("incremental/store_errors") == 1
     assert "Could not ask test store which articles of http://api.1sapp.com/content/outList?cid=1&page=1" in caplog.text
+
+
+def test_a_bug_in_a_lookup_fails_open_with_its_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """Not the store failing (a KeyError in its code): every article is still fetched, and the bug is
+    logged with its traceback and counted (exit status 3); a store outage has no traceback."""
+    store = HeldIds({"a"}, error=KeyError("planted"))
+    mw = middleware(store)
+    with caplog.at_level(logging.ERROR):
+        assert len(drop(mw, page("a", "b"))) == 3
+    assert mw.stats.get_value("incremental/store_errors") == 1
+    assert mw.stats.get_value("spider_exceptions/KeyError") == mw.stats.get_value("spider_exceptions/count") == 1
+    [record] = [r for r in caplog.records if "Could not ask test store" in r.getMessage()]
+    assert record.exc_info is not None and record.exc_info[0] is KeyError
+
+    caplog.clear()
+    down = middleware(HeldIds({"a"}, fail=True))
+    with caplog.at_level(logging.ERROR):
+        drop(down, page("a"))
+    assert [r.exc_info for r in caplog.records if "Could not ask" in r.getMessage()] == [None]
+    assert down.stats.get_value("spider_exceptions/count") is None
 
 
 class SlowStore:

@@ -52,7 +52,8 @@ def test_replay_of_a_large_file_is_bounded_by_a_batch(tmp_path: Path) -> None:
     lines = FILE_MIB * 2**20 // len(template.encode())
     with (folder / "deadletter-1-large.jsonl").open("w", encoding="utf-8") as file:
         for n in range(lines):
-            file.write(template.replace('"qutoutiao:0"', f'"qutoutiao:{n}"', 1) + "\n")
+            file.write(template.replace('"qutoutiao:0"', f'"qutoutiao:{n}"', 1)
+                       .replace('"source_id": "0"', f'"source_id": "{n}"', 1) + "\n")
     size = (folder / "deadletter-1-large.jsonl").stat().st_size
 
     done, peak = replay_process(["-s", f"NEWSCRAWLER_DB={tmp_path / 'store.sqlite3'}", "-s", "MONGO_URI=",
@@ -67,6 +68,40 @@ def test_replay_of_a_large_file_is_bounded_by_a_batch(tmp_path: Path) -> None:
         assert store.count() == lines
     finally:
         store.close()
+
+
+# Few huge lines: articles of ~7 MiB (a body under MAX_BODY_BYTES, its text as large).
+HUGE_PART = 7 * 2**20 // 2
+
+
+def replay_huge_lines(folder: Path, lines: int) -> tuple[int, float]:
+    """``scrapy replay`` of one file of ``lines`` huge articles: its peak RSS (MiB) and the file's size (MiB)."""
+    dead = folder / "deadletter"
+    dead.mkdir(parents=True)
+    path = dead / "deadletter-1-huge.jsonl"
+    body = "news " * (HUGE_PART // 5)
+    with path.open("w", encoding="utf-8") as file:
+        for n in range(lines):
+            file.write(to_json(to_document(article(n, content_html=f"<p>{body}</p>", content_text=body))) + "\n")
+    size_mib = path.stat().st_size / 2**20
+    report = folder / "peak"
+    done = subprocess.run([sys.executable, "-m", "tests.peakrss", str(report), sys.executable, "-m", "scrapy",
+                           "replay", "-s", f"NEWSCRAWLER_DB={folder / 'store.sqlite3'}", "-s", "MONGO_URI=",
+                           "-s", f"DEADLETTER_DIR={dead}"], cwd=ROOT, env=env(), capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0 and f"{lines} new" in done.stdout, done.stderr[-2000:]
+    return int(report.read_text()) // 1024, size_mib
+
+
+def test_replay_of_few_huge_lines_is_bounded_by_bytes(tmp_path: Path) -> None:
+    """A batch is flushed once its lines hold BATCH_CHARACTERS, whatever STORE_BATCH_SIZE (100) says:
+    four times the lines cost no more memory; held a batch of 100 lines at a time, they would
+    (each line is ~7 MiB)."""
+    small, small_size = replay_huge_lines(tmp_path / "small", 8)
+    large, large_size = replay_huge_lines(tmp_path / "large", 32)
+    print(f"replayed {small_size:.0f} MiB in 8 lines: peak RSS {small} MiB; "
+          f"{large_size:.0f} MiB in 32 lines: peak RSS {large} MiB")
+    assert large < small + 32  # less than 5 more lines' worth: the file is never held
 
 
 def poisoned(**fields: Any) -> str:
@@ -115,22 +150,24 @@ def test_one_poisoned_line_costs_only_itself(kind: str, poison: str, tmp_path: P
 
 
 def test_a_line_too_long_to_be_an_article_is_never_held_whole(tmp_path: Path) -> None:
-    """A 65 MiB line (no article is that long) is skipped a piece at a time; its file is kept whole."""
+    """A line longer than MAX_LINE (no article is that long) and than the memory bound is skipped a
+    piece at a time: held whole, it alone would pass the bound. Its file is kept whole."""
     from newscrawler.storage.replay import MAX_LINE
 
     folder = tmp_path / "deadletter"
     folder.mkdir()
     path = folder / "deadletter-1-x.jsonl"
+    line_mib = max(MAX_LINE // 2**20, PEAK_RSS_MIB) + 10
     with path.open("w", encoding="utf-8") as file:
         file.write(to_json(to_document(article(1))) + "\n")
-        for _ in range(MAX_LINE // 2**20 + 1):
-            file.write("x" * 2**20)  # not even JSON, and never a newline for 65 MiB
+        for _ in range(line_mib):
+            file.write("x" * 2**20)  # not even JSON, and never a newline for 260 MiB
         file.write("\n" + to_json(to_document(article(2))) + "\n")
     size = path.stat().st_size
 
     done, peak = replay_process(["-s", f"NEWSCRAWLER_DB={tmp_path / 'store.sqlite3'}", "-s", "MONGO_URI=",
                                  "-s", f"DEADLETTER_DIR={folder}"])
-    print(f"a {size / 2**20:.0f} MiB file with a {MAX_LINE // 2**20 + 1} MiB line: peak RSS {peak} MiB")
+    print(f"a {size / 2**20:.0f} MiB file with a {line_mib} MiB line: peak RSS {peak} MiB")
     assert done.returncode == 1 and "2 new" in done.stdout, done.stdout
     assert peak < PEAK_RSS_MIB
     assert path.stat().st_size == size  # kept as it was, under its own name

@@ -97,6 +97,14 @@ def test_store_target_never_holds_credentials(password: str) -> None:
         assert secret not in target
 
 
+@pytest.mark.parametrize("password", ["Pa55/w", "Pa55?w", "Pa55:w@rd"])
+def test_store_target_is_the_hosts_whatever_the_password_holds(password: str) -> None:
+    """The user info ends at the URI's last @ (mongouri.split): a / or ? in an unescaped password
+    does not cut the host list short, and two spellings of one server name one target."""
+    settings = BaseSettings({**MONGO, "MONGO_URI": f"mongodb://agent7:{password}@db2,DB1:27018/news?tls=true"})
+    assert store_target(settings) == "mongodb://db1:27018,db2:27017/newscrawler.articles"
+
+
 def test_store_target_of_an_srv_uri_is_its_host_without_a_lookup() -> None:
     settings = BaseSettings({**MONGO, "MONGO_URI": "mongodb+srv://crawler:pw@Cluster0.example.net/?tls=true"})
     assert store_target(settings) == "mongodb+srv://cluster0.example.net/newscrawler.articles"

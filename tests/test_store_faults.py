@@ -21,9 +21,9 @@ from newscrawler.storage.batching import Batcher
 from newscrawler.storage.deadletter import DeadLetter
 from newscrawler.storage import Query
 from newscrawler.storage.documents import to_document, to_json
-from newscrawler.storage.replay import replay
+from newscrawler.storage.replay import Trust, replay
 from newscrawler.storage.sqlite import SqliteStore
-from tests.articles import T0, article, docs
+from tests.articles import PROXY, T0, article, docs
 from tests.faults import without_file_override
 from tests.processes import ROOT, env
 from tests.stores import BACKENDS, crawl_settings, make_store, open_backend, run_stage, spooled, stage_for, store_cli_args
@@ -55,6 +55,38 @@ def test_poisoned_document_costs_only_itself(backend: dict[str, Any], field: str
     assert line["id"] == "qutoutiao:3" and line[field] == POISON  # kept exactly, as a JSON escape
     assert "UnicodeEncodeError" in line["_error"]
     assert "never retrieved" not in caplog.text
+
+
+def test_a_bug_in_the_write_path_is_loud_not_a_rejected_document(
+    backend: dict[str, Any], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails for no reason of the document's content (a bug: here a date that is text
+    in SQLite, an upsert that cannot be built in MongoDB) is no bad document: logged with its
+    traceback, counted as a bug (exit status 3), and its batch spooled, never store/rejected."""
+    if backend.get("MONGO_URI"):
+        from newscrawler.storage import mongo
+
+        build = mongo.upsert
+
+        def planted(doc: dict[str, Any], now: Any) -> Any:
+            if doc["id"] == "qutoutiao:3":
+                raise KeyError("planted")
+            return build(doc, now)
+
+        monkeypatch.setattr(mongo, "upsert", planted)
+        items = [article(n) for n in range(6)]
+    else:  # what the normalize stage turns into a date, reaching the store as text
+        items = [article(n, **({"published_at": "2026-11-27"} if n == 3 else {})) for n in range(6)]
+    stage = stage_for(backend, MONGO_BATCH_SIZE=6, STORE_WRITE_ATTEMPTS=1)
+    run_stage(stage, items)
+    stats = stage.stats.get_stats()
+    assert not [key for key in stats if key.startswith("store/rejected")], stats
+    assert stats["pipeline_exceptions/count"] == 1
+    assert [key for key in stats if key.startswith("pipeline_exceptions/") and not key.endswith("count")] == [
+        "pipeline_exceptions/KeyError" if backend.get("MONGO_URI") else "pipeline_exceptions/AttributeError"]
+    assert [r for r in caplog.records if r.exc_info and "Unexpected failure writing 6 articles" in r.getMessage()]
+    assert sorted(line["id"] for line in spooled(backend["DEADLETTER_DIR"])) == [f"qutoutiao:{n}" for n in range(6)]
+    assert "store/lost" not in stats
 
 
 def test_store_down_still_spools_the_whole_batch(store_settings: dict[str, Any]) -> None:
@@ -181,6 +213,14 @@ BAD_LINES = {
     poisoned(cover_images=["http://s/1.jpg", "data:image/svg+xml,<svg onload=alert(1)>"]):
         "cover_images[1] is not an http(s) URL",
     poisoned(image_urls=["//s/1.jpg"]): "image_urls[0] is not an http(s) URL",
+    # ...an image a reader's browser would load from the site (or a tracker), not through the proxy...
+    poisoned(content_html='<p>x</p><img src="http://tracker.example/p.png">'):
+        "content_html has an image not through the proxy",
+    poisoned(cover_images=[f"{PROXY}http://s/1.jpg", "http://s/2.jpg"]): "cover_images[1] is not through the proxy",
+    poisoned(headimg="http://s/1.jpg"): "headimg is not through the proxy",
+    # ...and ids and sources the pipelines never write (a source names Hexo posts).
+    poisoned(source="x/../../tmp/pwned", id="x/../../tmp/pwned:9"): "bad value in source: expected a source's name",
+    poisoned(id="qutoutiao:1"): "id is not article_id(source, source_id)",
 }
 
 
@@ -223,6 +263,23 @@ def test_replay_survives_any_folder_content(kind: str, tmp_path: Path, request: 
     aside = [json.loads(line) for line in rejected.read_text(encoding="utf-8").splitlines()]
     assert [(a["line"], a["reason"], a["text"]) for a in aside] == [
         (number, reason, text) for number, (text, reason) in enumerate(BAD_LINES.items(), 2)]
+
+def test_replay_sets_aside_a_body_over_max_body_bytes(tmp_path: Path) -> None:
+    """What the body stage drops (MAX_BODY_BYTES) replay does not store either; images proxied pass."""
+    folder = tmp_path / "deadletter"
+    big = to_document(article(2, content_html="<p>" + "长" * 400 + "</p>", content_text="长" * 400))
+    proxied = to_document(article(3, content_html=f'<p><img src="{PROXY}http://s/3.jpg"></p>',
+                                  cover_images=[f"{PROXY}http://s/c.jpg"], headimg=f"{PROXY}http://s/3.jpg"))
+    DeadLetter(folder).append([GOOD[0], big, proxied])
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    try:
+        report = replay(store, folder, trust=Trust(PROXY, 2000))
+        assert store.known_ids(["qutoutiao:1", "qutoutiao:2", "qutoutiao:3"]) == {"qutoutiao:1", "qutoutiao:3"}
+    finally:
+        store.close()
+    # <p></p>, 400 characters of 3 bytes in the HTML and in the text, and the image URL
+    assert report.set_aside == {"body too large: 2421 bytes > MAX_BODY_BYTES 2000": 1}
+
 
 @pytest.mark.parametrize("kind", BACKENDS)
 def test_replay_sets_aside_markup_the_sanitizer_would_remove(kind: str, tmp_path: Path,

@@ -16,12 +16,14 @@ class Command(ProjectCommand):
     def execute(self, opts: argparse.Namespace) -> int:
         from newscrawler.commands.progress import progress
         from newscrawler.storage import open_store
-        from newscrawler.storage.replay import replay
+        from newscrawler.checks import positive_int, setting, url_prefix
+        from newscrawler.storage.replay import Trust, replay
 
         settings = self.settings
+        trust = Trust(setting(settings, "CORS_PROXY", url_prefix), setting(settings, "MAX_BODY_BYTES", positive_int))
         store = open_store(settings)
         try:
-            report = replay(store, settings.get("DEADLETTER_DIR"), store_batch_size(settings), progress)
+            report = replay(store, settings.get("DEADLETTER_DIR"), store_batch_size(settings), progress, trust)
         finally:
             store.close()
         summary, *problems = report.summary(store.description)

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from newscrawler.folders import sync_folder
+
 # 64 random bits per name: only names planted on purpose clash, and each try draws another.
 _TEMP_NAME_ATTEMPTS = 100
 
@@ -45,13 +47,17 @@ def _create_exclusive(folder: Path) -> tuple[int, Path]:
 
 
 @contextmanager
-def replacing(path: Path, *, devices: bool = False) -> Iterator[IO[bytes]]:
+def replacing(path: Path, *, devices: bool = False, make_folder: bool = True,
+              sync: bool = True) -> Iterator[IO[bytes]]:
     """A binary file that replaces ``path`` only once it is completely written.
 
     It is written under a new name of its own in the same folder, then renamed over ``path``:
     whatever was at ``path`` (a file, a link) is replaced, never written through. With
     ``devices`` (``--out``), a device or FIFO at ``path``, or a link to one (``/dev/stdout``,
     a pipe), is written to as it is: replacing it would put a regular file in its place.
+    Its folder is made if missing unless ``make_folder`` is False (a post goes in --out, nowhere
+    else). The file's bytes are synced before the rename; then its folder, so that the new name
+    survives a crash, unless ``sync`` is False (many posts: the caller syncs the folder once).
     """
     if _is_dir(path, follow=devices):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
@@ -59,15 +65,21 @@ def replacing(path: Path, *, devices: bool = False) -> Iterator[IO[bytes]]:
         with path.open("wb") as file:
             yield file
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _create_exclusive(path.parent)
     try:
         with os.fdopen(fd, "wb") as file:
             yield file
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if sync:
+        sync_folder(path.parent)
+
 
 
 def holds(path: Path, data: bytes) -> bool:

@@ -11,6 +11,7 @@ from typing import IO
 from scrapy.exporters import BaseItemExporter, JsonLinesItemExporter
 from scrapy.settings import BaseSettings
 
+from newscrawler.checks import setting, url_prefix
 from newscrawler.exporters import export_all
 from newscrawler.exporters.feedmeta import FeedMeta, feed_meta, profiles_of
 from newscrawler.exporters.atom import AtomItemExporter
@@ -61,7 +62,7 @@ def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Pat
         if progress:
             docs = progress(docs, desc=f"export {kind}", total=expected_total(store, query))
         if kind == "hexo":
-            result = export_posts(docs, out, profiles.by_name)
+            result = export_posts(docs, out, profiles.by_name, setting(settings, "CORS_PROXY", url_prefix))
             return ExportReport(f"Hexo posts in {out}/: {result.written} written, {result.unchanged} unchanged, "
                                 f"{result.failed} failed", result.failed)
         meta = feed_meta(profiles.by_name, query.source, query.channel)

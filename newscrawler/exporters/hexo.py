@@ -26,8 +26,11 @@ import yaml
 
 from newscrawler.dates import local_time, rfc1123
 from newscrawler.exporters.files import holds, replacing
+from newscrawler.folders import sync_folder
+from newscrawler.items import SOURCE_NAME
 from newscrawler.pages.body import sanitize
 from newscrawler.sources.profile import DEFAULT_TIMEZONE, SourceProfile
+from newscrawler.urls import inert_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +97,9 @@ def post_filename(doc: dict[str, Any]) -> str:
     '2016-07-08-news-ab-2a65fd5863.md'
     """
     published = doc["published_at"].astimezone(timezone.utc)
+    # Only checked parts name a file: a stored source is whatever the store holds.
+    if not isinstance(doc["source"], str) or not SOURCE_NAME.fullmatch(doc["source"]):
+        raise ValueError(f"source {doc['source']!r} is not a source's name")
     raw = str(doc["source_id"])
     source_id = "".join(c for c in raw if c.isalnum() or c in "-_")
     stem = f"{published:%Y-%m-%d}-{doc['source']}-{source_id}"
@@ -143,6 +149,25 @@ def inert(html: str) -> str:
     return _TAG_TO_FIX.sub(_fix_values, _references(sanitize(html), _IN_CONTENT))
 
 
+def checked_headimg(doc: dict[str, Any], proxy: str = "") -> str:
+    """The post's headimg (and thumbnail): the stored one if it is an http(s) URL through the
+    CORS proxy (``proxy``, the CORS_PROXY setting, when set), made inert for the theme's quoting;
+    else none, logged. The store holds what another program may have written there.
+
+    >>> checked_headimg({"headimg": "https://p/?http://s/a.jpeg"}, "https://p/?"), checked_headimg({"headimg": None})
+    ('https://p/?http://s/a.jpeg', '')
+    """
+    value = doc.get("headimg")
+    if not value:
+        return ""
+    url = inert_http_url(value) if isinstance(value, str) else None
+    if url is None or not url.startswith(proxy):
+        logger.warning("Hexo post of article %s: headimg %r left out, not an http(s) URL through the proxy %r",
+                       doc.get("id"), str(value)[:200], proxy)
+        return ""
+    return url
+
+
 # The Hexo date styles a profile may name (hexo.date_style).
 DATE_STYLES = ("rfc1123", "local")
 
@@ -174,9 +199,10 @@ class PostTemplate:
         source's time zone (local), which Hexo reads as a time in the site's own zone."""
         return rfc1123(published) if self.date_style == "rfc1123" else local_time(published, self.timezone)
 
-    def render(self, doc: dict[str, Any]) -> str:
+    def render(self, doc: dict[str, Any], proxy: str = "") -> str:
+        """The post of ``doc``; ``proxy``: the prefix its headimg must start with (``checked_headimg``)."""
         # One dump per post; the thumbnail repeats the headimg value as written.
-        dumped = _lines(title=_Quoted(doc["title"]), headimg=_Quoted(doc.get("headimg") or ""))
+        dumped = _lines(title=_Quoted(doc["title"]), headimg=_Quoted(checked_headimg(doc, proxy)))
         title, _, headimg = dumped.partition("\nheadimg: ")
         front = [
             title, "\n",
@@ -212,9 +238,9 @@ class HexoResult:
 
 
 def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path,
-                 profiles: Mapping[str, SourceProfile]) -> HexoResult:
-    """Write one post per article, with its source's front matter (``profiles``, by name); a file
-    whose bytes would not change is not touched."""
+                 profiles: Mapping[str, SourceProfile], proxy: str = "") -> HexoResult:
+    """Write one post per article, with its source's front matter (``profiles``, by name) and a
+    headimg through ``proxy`` (CORS_PROXY); a file whose bytes would not change is not touched."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     templates = PostTemplates(profiles)
@@ -226,17 +252,21 @@ def export_posts(docs: Iterable[dict[str, Any]], out_dir: str | Path,
             if owners.setdefault(name, doc["id"]) != doc["id"]:
                 raise ValueError(f"{name} is already the post of {owners[name]}")
             path = out / name
-            data = templates[doc["source"]].render(doc).encode("utf-8")
+            if path.parent != out or name in (".", ".."):  # post_filename builds no path; checked all the same
+                raise ValueError(f"{name!r} is not a file name")
+            data = templates[doc["source"]].render(doc, proxy).encode("utf-8")
             if holds(path, data):
                 result.unchanged += 1
                 continue
-            with replacing(path) as file:
+            with replacing(path, make_folder=False, sync=False) as file:
                 file.write(data)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             result.failed += 1
             logger.error("Hexo post of article %s not written in %s: %s", doc.get("id"), out, exc)
             continue
         result.written += 1
+    if result.written:
+        sync_folder(out)  # the new names, once for all the posts
     logger.info("Hexo posts in %s: %d written, %d unchanged, %d failed", out, result.written, result.unchanged,
                 result.failed)
     return result

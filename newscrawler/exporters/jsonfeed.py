@@ -18,6 +18,7 @@ from scrapy.exporters import BaseItemExporter
 from newscrawler.exporters import export_all
 from newscrawler.exporters.feedmeta import FeedMeta, crawl_feed_meta
 from newscrawler.storage.documents import iso
+from newscrawler.urls import inert_http_url
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -33,7 +34,8 @@ def feed_item(item: Any) -> dict[str, Any]:
         # The spec wants content_html or content_text; a video may have neither body.
         "content_text": a.get("content_text") or a.get("summary") or a.get("title") or "",
         "summary": a.get("summary"),
-        "image": a.get("headimg"),
+        # A reader loads it: http(s) only, whatever the store holds.
+        "image": inert_http_url(a["headimg"]) if isinstance(a.get("headimg"), str) else None,
         "date_published": iso(a["published_at"]) if a.get("published_at") else None,
         "tags": list(a.get("tags") or []) or None,
         "authors": [{"name": a["author"]}] if a.get("author") else None,

@@ -38,6 +38,7 @@ from scrapy.http import Response
 
 from newscrawler.signals import run_rejoined
 from newscrawler.storage import Store, open_store
+from newscrawler.storage.isolation import is_outage
 
 logger = logging.getLogger(__name__)
 
@@ -118,9 +119,14 @@ class IncrementalCrawlMiddleware:
             return set()
         try:
             return await asyncio.get_running_loop().run_in_executor(self.lookups, store.known_ids, sorted(ids))
-        except Exception as exc:  # noqa: BLE001 - any store failure: fetch rather than lose articles
+        except Exception as exc:  # noqa: BLE001 - any failure: fetch rather than lose articles
             self.broken = True
             self.stats.inc_value("incremental/store_errors")
+            bug = not is_outage(exc)
+            if bug:  # not the store failing: counted as Scrapy counts a spider middleware's bug (exit status 3)
+                self.stats.inc_value("spider_exceptions/count")
+                self.stats.inc_value(f"spider_exceptions/{type(exc).__name__}")
             logger.error("Could not ask %s which articles of %s it holds (%s: %s); fetching every article "
-                         "for the rest of this crawl", store.description, url, type(exc).__name__, exc)
+                         "for the rest of this crawl", store.description, url, type(exc).__name__, exc,
+                         exc_info=exc if bug else None)
             return set()

@@ -1,8 +1,8 @@
 """Why a request was lost, in the words of its stats key and its log line.
 
 It holds ``failure_reason`` (a short stats key for a failed request: its HTTP status, or the
-cause the download middlewares and handler raise, known by exception type) and
-``failure_message`` (what an operator reads). The spiders' errbacks count a lost page under
+cause the download middlewares and handler raise, known by exception type), ``is_known``
+(whether a failure is one of those, or a bug) and ``failure_message`` (what an operator reads). The spiders' errbacks count a lost page under
 ``<source>/{listing,detail}/error/<reason>`` and log it with them. A URL over URLLENGTH_LIMIT is
 Scrapy's own ``UrlLengthMiddleware``'s (stat ``urllength/request_ignored_count``); a callback that
 raises is a bug, counted by Scrapy as ``spider_exceptions/<Class>`` (``scrapy crawl`` exits 3).
@@ -10,12 +10,36 @@ raises is a bug, counted by Scrapy as ``spider_exceptions/<Class>`` (``scrapy cr
 
 from __future__ import annotations
 
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError, DownloadFailedError,
+    DownloadTimeoutError, IgnoreRequest, ResponseDataLossError, UnsupportedURLSchemeError,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost, TimeoutError
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 from newscrawler.downloader.headerguard import ResponseHeadersTooLarge
 from newscrawler.middlewares.privatehosts import RefusedHost
+
+
+# What a request may fail with when nothing is wrong in our code: the network and the download
+# handler (Scrapy's own download errors, Twisted's beneath them, an OSError where Scrapy's
+# retry list has one: a body that does not decompress), and a request a middleware refused
+# (IgnoreRequest: HttpError, RefusedHost, ...). Any other exception an errback receives was
+# raised by code (a download middleware, a handler): a bug.
+KNOWN_FAILURES: tuple[type[BaseException], ...] = (
+    IgnoreRequest, CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
+    DownloadFailedError, DownloadTimeoutError, ResponseDataLossError, UnsupportedURLSchemeError,
+    ConnectError, ConnectionDone, ConnectionLost, TimeoutError, CancelledError, ResponseFailed,
+    ResponseNeverReceived, OSError,
+)
+
+
+def is_known(failure: Failure) -> bool:
+    """Whether ``failure`` is a lost request to count (``failure_reason``), not a bug to raise."""
+    return failure.check(*KNOWN_FAILURES) is not None
 
 
 def failure_reason(failure: Failure) -> str:

@@ -49,16 +49,26 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
 }
 URL_SCHEMES = {"http", "https"}
+# Elements whose content HTML parsers read as raw text (or as markup only with scripts or plugins
+# off, as <noscript>): none holds article text, and their content, kept as text, would come out
+# escaped twice (or as markup made visible). Each goes with its content: in the cleaner whatever
+# BODY_DROP_SELECTORS says, and in sanitize (nh3's clean_content_tags).
+RAW_TEXT_TAGS = ("script", "style", "noscript", "noembed", "noframes", "xmp", "iframe", "plaintext")
 # Why a piece of a body was dropped (stats ``body/dropped/<reason>``).
 BAD_URL, CONTROL_CHAR = "bad_url", "control_char"
 
 
 def sanitize(html: str) -> str:
-    """nh3 with the project's allowlists: the last word on what may reach a reader's browser.
+    r"""nh3 with the project's allowlists: the last word on what may reach a reader's browser.
 
     Sanitizing its own output changes nothing, so replay tells a stored-as-cleaned body by it.
     Characters no stored text may hold go, before nh3 (a lone surrogate cannot even reach it)
-    and after (it decodes references such as ``&#13;`` into them).
+    and after (it decodes references such as ``&#13;`` into them). A parser drops the line
+    break right after ``<pre>``; nh3 writes none back, so a ``<pre>`` whose text starts with one
+    gets it again (``<pre>`` takes no attribute here: the tag is always written so).
+
+    >>> sanitize("<pre>\n\nx</pre>")
+    '<pre>\n\nx</pre>'
     """
     return scrub(nh3.clean(
         scrub(html),
@@ -67,7 +77,8 @@ def sanitize(html: str) -> str:
         url_schemes=URL_SCHEMES,
         strip_comments=True,
         link_rel="noopener noreferrer",
-    ))
+        clean_content_tags=set(RAW_TEXT_TAGS),
+    )).replace("<pre>\n", "<pre>\n\n")
 
 
 class UnparseableBody(ValueError):
@@ -160,7 +171,8 @@ class BodyCleaner:
         selectors = [s.strip() for s in drop_selectors if s.strip()]
         # A bare tag name is found by lxml's own walk, all of them in one pass (a third of
         # the selectors' time on a body of 160,000 images); the rest go in one grouped selector.
-        self.drop_tags = tuple(s.lower() for s in selectors if TAG_NAME.fullmatch(s))
+        tags = [s.lower() for s in selectors if TAG_NAME.fullmatch(s)]
+        self.drop_tags = tuple(dict.fromkeys([*tags, *RAW_TEXT_TAGS]))
         others = [s for s in selectors if not TAG_NAME.fullmatch(s)]
         self.drop = CSSSelector(", ".join(others)) if others else None
         self.proxy_prefix = proxy_prefix

@@ -10,6 +10,7 @@ counted and skipped. ``FieldReader`` applies the same rules to an article page's
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -23,7 +24,9 @@ from w3lib.html import replace_entities
 from newscrawler.dates import read_date
 from newscrawler.sources.profile import Alternative, FieldRule, SourceProfile
 from newscrawler.text import scrub
-from newscrawler.urls import canonical_url, is_http_url, unescape_url
+from newscrawler.urls import canonical_url, inert_http_url, is_http_url, unescape_url
+
+logger = logging.getLogger(__name__)
 
 TEXT_FIELDS = ("title", "summary", "author", "category", "content_html")
 COUNT_FIELDS = ("read", "comment", "share", "like")
@@ -260,12 +263,28 @@ class EntryReader(FieldReader):
             author=text["author"],
             category=text["category"],
             tags=tuple(self.values("tags", lookup, url, problems)),
-            covers=tuple(u.strip() for u in self.values("covers", lookup, url, problems) if u.strip()),
+            covers=self.covers(lookup, base_url, url, problems),
             video=self.flag("video", lookup),
             published_at=self.date(lookup, url, now, problems),
             counts=counts,
             content_html=text["content_html"],
         )
+
+    def covers(self, lookup: Lookup, base_url: str, url: str, problems: Counter[str]) -> tuple[str, ...]:
+        """The cover images' absolute http(s) URLs, made inert (urls.inert_http_url): a cover
+        becomes a post's headimg, which a theme writes into an attribute or a CSS url(). Any
+        other (``javascript:``, ``data:``, no URL) is counted under ``coerced/covers`` and named."""
+        covers = []
+        for raw in self.values("covers", lookup, url, problems):
+            if not raw.strip():
+                continue
+            cover = inert_http_url(raw, base_url)
+            if cover is None:
+                problems["coerced/covers"] += 1
+                logger.warning("Cover of %s dropped, not an http(s) URL: %r", url, raw[:200])
+                continue
+            covers.append(cover)
+        return tuple(covers)
 
     def url(self, lookup: Lookup, base_url: str, problems: Counter[str]) -> str | None:
         """The article's absolute http(s) URL (relative and protocol-relative links resolved)."""

@@ -134,6 +134,9 @@ class StorePipeline:
             self.spooler.spool(batch, exc, noted=exc.lasting)
             return
         except Exception as exc:  # noqa: BLE001 - a bug must not cost the batch: spool it with the cause
+            # Counted as Scrapy counts an item pipeline's bug: the crawl exits 3.
+            self.stats.inc_value("pipeline_exceptions/count")
+            self.stats.inc_value(f"pipeline_exceptions/{type(exc).__name__}")
             logger.exception("Unexpected failure writing %d articles", len(batch))
             self.spooler.spool(batch, f"{type(exc).__name__}: {exc}")
             return

@@ -62,6 +62,14 @@ CASES: tuple[HostileCase, ...] = (
     HostileCase("990602", {}, "stored", "charset/unusable", page="charset_rot13"),
     HostileCase("990603", {}, "stored", "charset/unusable", page="charset_meta_idna"),
     HostileCase("990604", {}, "stored", "charset/unusable", page="charset_unicode_escape"),
+    # Covers a post's headimg, a feed's image would carry: http(s) only, and inert in any quoting.
+    HostileCase("990701", {"cover": ["javascript:alert(1)", "http://static.1sapp.com/ok.jpeg"]}, "stored",
+                "qutoutiao/listing/coerced/covers"),
+    HostileCase("990702", {"cover": "data:image/svg+xml,<svg onload=alert(1)>"}, "stored",
+                "qutoutiao/listing/coerced/covers"),
+    HostileCase("990703", {"cover": "//static.1sapp.com/relative.jpeg"}, "stored"),
+    HostileCase("990704", {"cover": "http://static.1sapp.com/q.jpeg' onerror='alert(1)\" x=\"(y)"}, "stored"),
+    HostileCase("990705", {"cover": ["http://[oops/x.jpeg", " "]}, "stored", "qutoutiao/listing/coerced/covers"),
 )
 
 # --- Declared charsets no browser reads ---------------------------------------------------

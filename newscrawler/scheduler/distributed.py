@@ -33,7 +33,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from newscrawler.checks import duration, setting
 from newscrawler.errors import ConfigError
-from newscrawler.scheduler.redis_outage import UNAVAILABLE, Outage, describe
+from newscrawler.scheduler.redis_outage import Outage, describe, is_unavailable
 from newscrawler.scheduler.redis_run import Beat, RunMembership
 from newscrawler.scheduler.run_queue import RunQueue
 from newscrawler.scheduler.run_identity import check_run_name, run_identity, spider_arguments
@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 # The finish reason of a worker that waited for Valkey past REDIS_OUTAGE_TIMEOUT.
 GAVE_UP = "redis_unreachable"
+SCHEDULER_ERROR = "scheduler_error"  # the finish reason after a bug in the scheduler's machinery
 
 
 class DistributedAddon:
@@ -163,7 +164,10 @@ class RunScheduler(Scheduler):
                 warnings.filterwarnings("ignore", "Spider.log", ScrapyDeprecationWarning)
                 super().open(spider)  # the queue (SCHEDULER_QUEUE_CLASS) on our key; SCHEDULER_FLUSH_ON_START
             waiting = len(self.queue)
-        except UNAVAILABLE as exc:  # it answered PING a moment ago
+        except RedisError as exc:
+            if not is_unavailable(exc):
+                raise
+            # it answered PING a moment ago
             raise ConfigError(f"REDIS_URL: no Redis at {self.outage.where} ({describe(exc)})") from exc
         logger.info("Worker %s in run %s (queue %s, %d request(s) waiting)",
                     self.membership.worker, joined.run_id, self.queue_key, waiting)
@@ -211,7 +215,9 @@ class RunScheduler(Scheduler):
                     # unfinished requests are picked up by the next run's listings).
                     dropped = self.drop_run_keys(self.spider, self.run_id)
                     logger.info("Run %s ended (%d request(s) left in its queue)", self.run_id, dropped)
-            except UNAVAILABLE as exc:
+            except RedisError as exc:
+                if not is_unavailable(exc):
+                    raise
                 logger.warning("Could not leave run %s: Valkey/Redis at %s is unreachable (%s)",
                                self.run_id, self.outage.where, describe(exc))
         super().close(reason)
@@ -250,7 +256,9 @@ class RunScheduler(Scheduler):
                 # lost: the request is queued then, and only this count is one too many.
                 self.df.log(request, self.spider)
                 return False
-        except UNAVAILABLE as exc:
+        except RedisError as exc:
+            if not is_unavailable(exc):
+                raise
             # Applied or not, it can be sent again after the outage: the fingerprint and the
             # request went in together or not at all.
             self.outage.begin(exc)
@@ -267,7 +275,10 @@ class RunScheduler(Scheduler):
         else:
             try:
                 request = self.queue.pop()
-            except UNAVAILABLE as exc:
+            except RedisError as exc:  # raised here, it would stop the engine's loop for good
+                if not is_unavailable(exc):
+                    self.bug(exc, "Taking a request from Valkey/Redis")
+                    return None
                 self.outage.begin(exc)
                 return None
         if request is not None:
@@ -281,12 +292,24 @@ class RunScheduler(Scheduler):
             return False
         try:
             return super().has_pending_requests()
-        except UNAVAILABLE as exc:
+        except RedisError as exc:
+            if not is_unavailable(exc):
+                self.bug(exc, "Asking Valkey/Redis for pending requests")
+                return False
             self.outage.begin(exc)
             return False
 
     def beat(self) -> None:
-        """Every second or so: say this worker is alive, hand the engine work, or probe an absent Valkey."""
+        """Every second or so: say this worker is alive, hand the engine work, or probe an absent Valkey.
+
+        Never raises: the looping call would stop, and REDIS_OUTAGE_TIMEOUT with it.
+        """
+        try:
+            self.beat_once()
+        except Exception as exc:  # noqa: BLE001 - a bug: counted, logged with its traceback, and the beat goes on
+            self.bug(exc, "Heartbeat")
+
+    def beat_once(self) -> None:
         if self.probe is not None:  # the last probe is still waiting for Valkey
             return
         try:
@@ -314,12 +337,20 @@ class RunScheduler(Scheduler):
                     engine.crawl(request)  # back here through enqueue_request, into self.local
                     if self.handoff is request:  # a request_scheduled handler dropped it, as it would a new one
                         self.handoff = None
-        except UNAVAILABLE as exc:
+        except RedisError as exc:
+            if not is_unavailable(exc):
+                raise
             self.outage.begin(exc)
 
     def probed(self, probe: asyncio.Task[Beat]) -> None:
         """A heartbeat sent during an outage came back: Valkey is back, or still away."""
         self.probe = None
+        try:
+            self.probed_once(probe)
+        except Exception as exc:  # noqa: BLE001 - a done callback's error would only reach asyncio's log
+            self.bug(exc, "Heartbeat")
+
+    def probed_once(self, probe: asyncio.Task[Beat]) -> None:
         if probe.cancelled():
             return
         error = probe.exception()
@@ -332,13 +363,26 @@ class RunScheduler(Scheduler):
             self.follow(probe.result())
             for request in held:
                 self.queue_request(request)
-        elif isinstance(error, UNAVAILABLE):
+        elif isinstance(error, RedisError) and is_unavailable(error):
             self.outage.begin(error)
             if self.outage.expired():
                 self.give_up()
         else:
-            self.stats.inc_value(f"redis/heartbeat_errors/{type(error).__name__}")
-            logger.error("Heartbeat failed", exc_info=error)
+            self.bug(error, "Heartbeat")
+
+    def bug(self, error: BaseException, what: str) -> None:
+        """An unexpected error where raising would stop the crawl's machinery: counted as Scrapy
+        counts a callback's (exit status 3), logged with its traceback; this worker closes."""
+        self.stats.inc_value("spider_exceptions/count")
+        self.stats.inc_value(f"spider_exceptions/{type(error).__name__}")
+        logger.error("%s failed with an unexpected error: closing this worker", what, exc_info=error)
+        if self.closing is not None:
+            return
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # not crawling yet (or any more): nothing to close
+            return
+        self.closing = asyncio.get_running_loop().create_task(engine.close_spider_async(reason=SCHEDULER_ERROR))
 
     def give_up(self) -> None:
         """Valkey stayed away past REDIS_OUTAGE_TIMEOUT: close this worker, unhealthy."""
@@ -404,7 +448,9 @@ class RunScheduler(Scheduler):
         if not self.outage.active:
             try:
                 self.note_quiet(busy=bool(len(self.queue)))
-            except UNAVAILABLE as exc:
+            except RedisError as exc:
+                if not is_unavailable(exc):
+                    raise
                 self.outage.begin(exc)
         if self.outage.active or self.outage.held or self.requeueing:
             raise DontCloseSpider

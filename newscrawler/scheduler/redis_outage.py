@@ -12,15 +12,36 @@ import logging
 import time
 from collections import deque
 
-from redis.exceptions import ConnectionError, OutOfMemoryError, ReadOnlyError, TimeoutError
+from redis.exceptions import (
+    ClusterDownError, ConnectionError, OutOfMemoryError, ReadOnlyError, ResponseError, TimeoutError, TryAgainError,
+)
 from scrapy import Request
 from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
-# Valkey down, restarting, loading its data, failed over to a read-only replica, or full:
-# conditions that pass, or that an operator fixes, unlike a bad command (a bug, raised).
-UNAVAILABLE = (ConnectionError, TimeoutError, ReadOnlyError, OutOfMemoryError)
+# Valkey down, restarting, loading its data (LOADING: redis-py's BusyLoadingError, a
+# ConnectionError), failed over to a read-only replica, full (OOM), its cluster or master down
+# (CLUSTERDOWN, MASTERDOWN) or busy (TRYAGAIN): conditions that pass, or that an operator fixes,
+# unlike a bad command (a bug, raised).
+UNAVAILABLE = (ConnectionError, TimeoutError, ReadOnlyError, OutOfMemoryError, ClusterDownError, TryAgainError)
+# Replies of the same kind that redis-py raises as a plain ResponseError: writes refused after a
+# failed save (MISCONF: a full disk), or for want of replicas (NOREPLICAS). A script's error
+# starts with the same code.
+UNAVAILABLE_REPLIES = ("MISCONF ", "NOREPLICAS ", "MASTERDOWN ", "CLUSTERDOWN ", "TRYAGAIN ", "LOADING ")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says Valkey is away or refuses writes for now: an outage, not a bug.
+
+    >>> is_unavailable(ResponseError("MISCONF Errors writing to the AOF file: No space left on device"))
+    True
+    >>> is_unavailable(ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value"))
+    False
+    """
+    if isinstance(error, UNAVAILABLE):
+        return True
+    return isinstance(error, ResponseError) and str(error).startswith(UNAVAILABLE_REPLIES)
 
 
 def describe(error: BaseException) -> str:

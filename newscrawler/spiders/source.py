@@ -18,12 +18,13 @@ from typing import Any, ClassVar
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.utils.log import failure_to_exc_info
 from twisted.python.failure import Failure
 
 from newscrawler.errors import ConfigError
 from newscrawler.items import article_id
 from newscrawler.middlewares.incremental import NEXT_PAGE_META, STORE_ID_META
-from newscrawler.middlewares.lostrequests import failure_message, failure_reason
+from newscrawler.middlewares.lostrequests import failure_message, failure_reason, is_known
 from newscrawler.pages.article import build_article
 from newscrawler.pages.detail import known_facts
 from newscrawler.pages.entries import ListingEntry, ListingError, ListingPage
@@ -182,6 +183,9 @@ class SourceSpider(scrapy.Spider):
             yield self.listing_request(self.listing_url(channel, page + 1), channel, page + 1, bad_pages + 1)
 
     def listing_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        if not is_known(failure):
+            self.unexpected_failure(failure)
+            return
         request = failure.request
         kwargs = request.cb_kwargs
         yield from self.bad_listing(request.url, failure_reason(failure), failure_message(failure),
@@ -211,9 +215,20 @@ class SourceSpider(scrapy.Spider):
         yield build_article(entry, channel, page, self.source_profile, now)
 
     def detail_failed(self, failure: Failure) -> None:
+        if not is_known(failure):
+            self.unexpected_failure(failure)
+            return
         reason = failure_reason(failure)
         self.count(f"detail/error/{reason}")
         logger.error("Detail page failed (%s): %s: %s", reason, failure.request.url, failure_message(failure))
+
+    def unexpected_failure(self, failure: Failure) -> None:
+        """A request failed with an exception no download error is (a bug in a middleware or a
+        handler): counted and logged as Scrapy does a callback's (``spider_exceptions/<Class>``,
+        exit status 3). Re-raised here, Scrapy would log it without counting it."""
+        self.crawler.stats.inc_value("spider_exceptions/count")
+        self.crawler.stats.inc_value(f"spider_exceptions/{type(failure.value).__name__}")
+        logger.error("Spider error processing %s", failure.request, exc_info=failure_to_exc_info(failure))
 
     # --- words for the log ---------------------------------------------------
     def channel_label(self, channel: Channel) -> str:

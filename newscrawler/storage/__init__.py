@@ -10,6 +10,7 @@ from scrapy.settings import BaseSettings
 
 from newscrawler.errors import ConfigError
 from newscrawler.storage.base import Query, Store, StoreError, WriteResult
+from newscrawler.storage.mongouri import split
 
 __all__ = ["Query", "Store", "StoreError", "WriteResult", "check_store_settings", "open_store", "store_target"]
 
@@ -54,9 +55,8 @@ def store_target(settings: BaseSettings) -> str:
     uri = settings.get("MONGO_URI")
     if not uri:
         return f"sqlite:{Path(settings.get('NEWSCRAWLER_DB')).resolve()}"
-    scheme, _, rest = uri.partition("://")
-    # pymongo's own order: options, then the database, then the user info up to the last @.
-    hosts = rest.partition("?")[0].partition("/")[0].rpartition("@")[2]
+    scheme, _, rest = split(uri)  # the user info (up to the last @) goes first: never part of the target
+    hosts = rest.partition("?")[0].partition("/")[0]
     try:
         nodes = split_hosts(hosts, default_port=None if scheme == "mongodb+srv" else 27017)
     except (PyMongoError, ValueError):  # its words may quote the user info: not shown

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from newscrawler.folders import sync_folder
 from newscrawler.storage.documents import to_json_line
 
 ERROR_KEY = "_error"
@@ -78,6 +79,8 @@ def append_lines(path: Path, lines: list[str]) -> None:
             while data:  # a write may take only part of it before the disk is full
                 data = data[os.write(fd, data):]
             os.fsync(fd)
+            if start == 0:  # a new file: its name must survive a crash as much as its lines
+                sync_folder(path.parent)
         except OSError:
             os.ftruncate(fd, start)
             raise

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any
 
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
+from w3lib.html import replace_entities
 
-from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, article_schema
+from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, article_id, article_schema
 from newscrawler.pages.body import sanitize
 from newscrawler.urls import is_http_url
 
@@ -97,16 +99,22 @@ def with_defaults(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def check_storable(doc: dict[str, Any]) -> None:
+def check_storable(doc: dict[str, Any], proxy: str = "", max_body_bytes: int | None = None) -> None:
     """BadDocument unless ``doc`` (read by from_json, its missing fields filled by with_defaults)
-    is what the pipelines store: the contract's schema (items.article_schema), http(s) URLs, and
-    a body the sanitizer leaves as it is."""
+    is what the pipelines store: the contract's schema (items.article_schema), its id built from
+    its source and source id, http(s) URLs, a body the sanitizer leaves as it is, every image a
+    reader loads through ``proxy`` (CORS_PROXY, when set), and a body within ``max_body_bytes``."""
     unknown = sorted(set(doc) - STORABLE_FIELDS)
     if unknown:
         raise BadDocument(f"unknown field {unknown[0]}")
     error = best_match(SCHEMA.iter_errors(doc))
     if error is not None:
         raise BadDocument(_contract_reason(error))
+    # The key the pipelines build; source_id is optional in the contract: without it, the id's
+    # own native part stands in for it.
+    source_id = doc["source_id"] if doc["source_id"] is not None else doc["id"].partition(":")[2]
+    if doc["id"] != article_id(doc["source"], source_id):
+        raise BadDocument("id is not article_id(source, source_id)")
     for name, value in doc.items():
         _check_encodable(name, value)
     for name in URL_FIELDS:
@@ -117,6 +125,31 @@ def check_storable(doc: dict[str, Any]) -> None:
                 raise BadDocument(f"{where} is not an http(s) URL")
     if sanitize(doc["content_html"]) != doc["content_html"]:
         raise BadDocument("content_html is not sanitized")
+    if proxy:
+        _check_proxied(doc, proxy)
+    if max_body_bytes is not None:
+        # What the body stage measures (pipelines.body.stored_body_bytes) and drops above MAX_BODY_BYTES.
+        size = sum(len(part.encode("utf-8")) for part in (doc["content_html"], doc["content_text"] or "",
+                                                           *doc["image_urls"]))
+        if size > max_body_bytes:
+            raise BadDocument(f"body too large: {size} bytes > MAX_BODY_BYTES {max_body_bytes}")
+
+
+# An image's address in sanitized HTML: nh3 writes every attribute value in double quotes.
+_IMAGE_SOURCE = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"')
+
+
+def _check_proxied(doc: dict[str, Any], proxy: str) -> None:
+    """BadDocument unless every image a reader's browser loads (the body's, the covers, the
+    headimg) goes through the CORS proxy, as the body stage writes them."""
+    for source in _IMAGE_SOURCE.finditer(doc["content_html"]):
+        if not replace_entities(source[1]).startswith(proxy):
+            raise BadDocument("content_html has an image not through the proxy")
+    for index, cover in enumerate(doc["cover_images"]):
+        if not cover.startswith(proxy):
+            raise BadDocument(f"cover_images[{index}] is not through the proxy")
+    if doc["headimg"] is not None and not doc["headimg"].startswith(proxy):
+        raise BadDocument("headimg is not through the proxy")
 
 
 def _check_encodable(where: str, value: Any) -> None:
@@ -150,6 +183,8 @@ def _contract_reason(error: ValidationError) -> str:
     field = error.absolute_path[0] if error.absolute_path else None
     if error.validator == "required":
         return f"missing {next(name for name in error.validator_value if name not in error.instance)}"
+    if error.validator == "pattern" and field == "source":
+        return "bad value in source: expected a source's name"
     if error.validator == "pattern" and field in URL_FIELDS:
         return f"{where} is not an http(s) URL"
     if error.validator == "pattern":

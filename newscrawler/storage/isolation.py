@@ -21,26 +21,34 @@ logger = logging.getLogger(__name__)
 OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     PyMongoError, sqlite3.OperationalError, sqlite3.DatabaseError, OSError, StoreError,
 )
-# ... except these, which name one document's content (bad text, too large, constraint).
-_DOCUMENT_STORE_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError,
-                          sqlite3.ProgrammingError)
+# What the stores' encoders and constraints say of one document's content: text UTF-8 cannot
+# encode (a lone surrogate), an integer beyond 64 bits, a BSON document over 16 MB, a constraint.
+# Anything else is the store failing (above) or a bug (raised, loud).
+_SQLITE_DOCUMENT_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError)
+# SQLite errors of the code, not of the file: a closed connection, a bad statement or binding.
+_SQLITE_BUGS = (sqlite3.ProgrammingError, sqlite3.InterfaceError)
+
+
+def is_document_error(exc: BaseException) -> bool:
+    """Whether ``exc`` names one document's content: that document is rejected, the rest stored."""
+    from bson.errors import BSONError  # InvalidDocument, DocumentTooLarge, InvalidStringData
+
+    return isinstance(exc, (BSONError, UnicodeEncodeError, OverflowError, *_SQLITE_DOCUMENT_ERRORS))
 
 
 def is_outage(exc: BaseException) -> bool:
     """Whether ``exc`` says the store is unreachable or unusable, whatever the batch holds."""
-    from bson.errors import BSONError  # InvalidDocument, DocumentTooLarge, InvalidStringData
-
-    if isinstance(exc, (BSONError, *_DOCUMENT_STORE_ERRORS)):
+    if is_document_error(exc) or isinstance(exc, _SQLITE_BUGS):
         return False
     return isinstance(exc, OUTAGE_ERRORS)
 
 
 def write_isolated(store: Store, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
-    """``store.write``, bisecting a batch that fails for its content; outages propagate."""
+    """``store.write``, bisecting a batch that fails for its content; outages and bugs propagate."""
     try:
         return store.write(docs, now)
-    except Exception as exc:  # noqa: BLE001 - sorted below: outage or document
-        if is_outage(exc):
+    except Exception as exc:  # noqa: BLE001 - sorted below: document, or raised again
+        if not is_document_error(exc):
             raise
         if len(docs) == 1:
             reason = type(exc).__name__

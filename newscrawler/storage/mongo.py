@@ -208,12 +208,9 @@ class MongoStore(Store):
         docs = latest_per_id(docs)
         result = WriteResult()
         operations, indexes = [], []
-        for doc in docs:
-            try:
-                operations.append(upsert(doc, now))
-                indexes.append(doc)
-            except (KeyError, TypeError, ValueError) as exc:
-                result.rejected.append(Rejected(doc, type(exc).__name__, f"{type(exc).__name__}: {exc}"))
+        for doc in docs:  # an upsert that cannot be built is a bug, raised (isolation.py)
+            operations.append(upsert(doc, now))
+            indexes.append(doc)
         if not operations:
             return result
         raced = self._bulk(operations, indexes, result)

@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 # up to 16 MB), low enough that one line never holds memory hostage.
 MAX_LINE = 64 * 2**20
 PIECE = 2**20  # characters read at a time
+# Characters of JSON in one batch at most, whatever its number of lines: a batch is held three
+# times over (the text, the parsed document, the store's encoding of it).
+BATCH_CHARACTERS = 16 * 2**20
 
 
 @dataclass
@@ -50,8 +53,17 @@ class ReplayReport:
         return lines
 
 
+@dataclass(frozen=True)
+class Trust:
+    """What a line must hold beyond the contract: images through ``proxy`` (CORS_PROXY, when set),
+    a body within ``max_body_bytes`` (MAX_BODY_BYTES), as the body stage writes them."""
+
+    proxy: str = ""
+    max_body_bytes: int | None = None
+
+
 def replay(store: Store, directory: str | Path, batch_size: int = 100,
-           progress: Progress | None = None) -> ReplayReport:
+           progress: Progress | None = None, trust: Trust = Trust()) -> ReplayReport:
     """Write every dead-letter file into ``store``; remove a file once every line is stored or set aside.
 
     Upserts are idempotent and newest wins, so replaying old or repeated files is harmless.
@@ -79,7 +91,7 @@ def replay(store: Store, directory: str | Path, batch_size: int = 100,
                 continue
             claimed, lock = taken
         try:
-            done = _replay_file(store, path, claimed, rejected, report, batch_size)
+            done = _replay_file(store, path, claimed, rejected, report, batch_size, trust)
         finally:
             if lock is not None:
                 os.close(lock)
@@ -116,12 +128,12 @@ def numbered_lines(file: TextIO) -> Iterator[tuple[int, str | None]]:
 
 
 def _replay_file(store: Store, path: Path, claimed: Path, rejected: RejectedFile, report: ReplayReport,
-                 batch_size: int) -> bool:
+                 batch_size: int, trust: Trust) -> bool:
     """Store the lines of ``claimed`` (``path`` taken for replay); remove it once every line is
     stored or set aside and return True, or report why it is kept and return False.
 
-    The file is read line by line and written a batch at a time: memory is bounded by a batch,
-    whatever the size of the file.
+    The file is read line by line and written a batch at a time (``batch_size`` lines, or fewer
+    holding BATCH_CHARACTERS): memory is bounded by a batch, whatever the size of the file.
     """
     try:
         # Bytes that are not UTF-8 are kept as escapes (the line is then set aside as not JSON).
@@ -132,7 +144,7 @@ def _replay_file(store: Store, path: Path, claimed: Path, rejected: RejectedFile
         return False
     try:
         with file:
-            lines, too_long = _store_lines(store, path, file, rejected, report, batch_size)
+            lines, too_long = _store_lines(store, path, file, rejected, report, batch_size, trust)
     except SetAsideFailed as exc:  # the rejected file itself cannot be written: keep the source
         report.problems.append(f"{path}: kept, lines cannot be set aside in {rejected.path}: {exc}")
         logger.error("Replay of %s stopped, the file is kept: %s", path, exc)
@@ -160,11 +172,12 @@ def _replay_file(store: Store, path: Path, claimed: Path, rejected: RejectedFile
 
 
 def _store_lines(store: Store, path: Path, file: TextIO, rejected: RejectedFile, report: ReplayReport,
-                 batch_size: int) -> tuple[int, list[int]]:
+                 batch_size: int, trust: Trust) -> tuple[int, list[int]]:
     """Parse and store the lines of ``file`` a batch at a time: the number of non-blank lines,
     and those of the lines too long to read (they stay in the file)."""
     lines, too_long = 0, []
     batch: list[tuple[int, dict[str, Any]]] = []
+    held = 0  # characters of the lines in the batch
     for number, line in numbered_lines(file):
         if line is None:
             lines += 1
@@ -181,14 +194,16 @@ def _store_lines(store: Store, path: Path, file: TextIO, rejected: RejectedFile,
             doc.pop(ERROR_KEY, None)  # why the store rejected it once: the spooler's note, not article data
             # Written before a field joined the contract: that field is optional on the way in.
             upgrade(doc, store.names)
-            check_storable(doc)  # the folder is a trust boundary: hand-edited or foreign lines stop here
+            # The folder is a trust boundary: hand-edited or foreign lines stop here.
+            check_storable(doc, trust.proxy, trust.max_body_bytes)
         except BadDocument as exc:
             _set_aside(rejected, report, path, number, str(exc), text)
             continue
         batch.append((number, doc))
-        if len(batch) >= batch_size:
+        held += len(text)
+        if len(batch) >= batch_size or held >= BATCH_CHARACTERS:
             _store_batch(store, path, batch, rejected, report)
-            batch = []
+            batch, held = [], 0
     if batch:
         _store_batch(store, path, batch, rejected, report)
     return lines, too_long

@@ -71,9 +71,9 @@ LOCK_TIMEOUT = 10.0
 # killed process and a power loss alike; NORMAL would let a power loss take the last commits.
 JOURNAL_MODE, SYNCHRONOUS = "WAL", "FULL"
 
-# A document the statement could not take (bad text, bad type); the batch goes on without it.
-DOCUMENT_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, sqlite3.IntegrityError,
-                   sqlite3.DataError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
+# A document the statement could not take (text UTF-8 cannot encode, an integer beyond 64 bits,
+# a constraint); the batch goes on without it. Any other error is a bug, raised (isolation.py).
+DOCUMENT_ERRORS = (UnicodeEncodeError, OverflowError, sqlite3.IntegrityError, sqlite3.DataError)
 
 
 def column_date(value: datetime | None) -> str | None:
@@ -240,8 +240,9 @@ class SqliteStore(Store):
     def check_file(self) -> None:
         """StoreGone unless the path still names the file this store opened.
 
-        A database file deleted (or replaced) under an open connection takes every later write
-        with it: SQLite writes on into the unlinked file, which is gone once it closes.
+        A database file deleted (or replaced by another file) under an open connection takes every
+        later write with it: SQLite writes on into the unlinked file, which is gone once it closes.
+        Bytes copied into the same file keep its device and inode: that is not seen here.
         """
         if self.gone is None:
             try:

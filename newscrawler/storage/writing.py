@@ -11,7 +11,7 @@ from typing import Any
 from scrapy.statscollectors import StatsCollector
 
 from newscrawler.storage.base import Store, StoreGone, WriteResult
-from newscrawler.storage.isolation import write_isolated
+from newscrawler.storage.isolation import is_outage, write_isolated
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,9 @@ class RetryingWriter:
             except StoreGone as exc:
                 self.gone(exc)
                 raise StoreDown(str(exc), lasting=True) from exc
-            except Exception as exc:  # noqa: BLE001 - write_isolated lets only outages through
+            except Exception as exc:  # noqa: BLE001 - an outage is retried; anything else is a bug, raised
+                if not is_outage(exc):
+                    raise
                 error = exc
             self.stats.inc_value("store/write_errors")
             logger.warning("Write of %d articles to %s failed (attempt %d/%d): %s",
