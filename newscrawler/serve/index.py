@@ -10,11 +10,10 @@ from datetime import datetime
 from lxml import etree
 from lxml.html import builder as E
 
-from newscrawler.items import channel_id_of
+from newscrawler.items import SOURCE_NAME, channel_id_of
 from newscrawler.serve.formats import FORMATS
 from newscrawler.serve.routes import feed_path, rsshub_path
 from newscrawler.sources.profile import SourceProfile
-from newscrawler.storage.options import SOURCE_NAME
 from newscrawler.storage.readonly import ChannelSummary
 
 STYLE = """

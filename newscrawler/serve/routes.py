@@ -10,10 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from newscrawler.exporters.feedmeta import FeedMeta, feed_meta
-from newscrawler.items import channel_id_from_text
+from newscrawler.items import SOURCE_NAME, channel_id_from_text
 from newscrawler.serve.formats import split_extension
 from newscrawler.sources.profile import SourceProfile
-from newscrawler.storage.options import SOURCE_NAME
 
 INDEX, HEALTH, FEED = "index", "health", "feed"
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from newscrawler.items import SOURCE_NAME
+
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
 _TEXTS = {"type": "array", "items": _TEXT, "maxItems": 50}
 _TEXT_OR_TEXTS = {"anyOf": [_TEXT, {**_TEXTS, "minItems": 1}]}
@@ -46,7 +48,7 @@ PROFILE_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["name", "listing", "hexo"],
     "properties": {
-        "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"},
+        "name": {"type": "string", "pattern": f"^{SOURCE_NAME.pattern}$"},
         "title": _TEXT,
         "home_url": _TEXT,
         "timezone": _TEXT,

@@ -5,11 +5,11 @@ Numbers are ASCII digits only: Python's ``int()`` also reads "1_0", "+5" and "١
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields
 
 from newscrawler.checks import named, positive_int
 from newscrawler.errors import ConfigError
+from newscrawler.items import CHANNEL_WORD, SOURCE_NAME
 from newscrawler.numbers import to_int
 from newscrawler.sources.profile import DEFAULT_MAX_PAGES, RESERVED_NAMES, SourceProfile, url_template_problem
 from newscrawler.sources.queries import CSS, QueryError, compile_query
@@ -17,10 +17,6 @@ from newscrawler.urls import is_http_url
 
 # Arguments Scrapyd adds to every job it schedules: not the operator's to mistype.
 SCHEDULER_ARGUMENTS = frozenset({"_job"})
-# A channel id that is not a number: a word of a profile's channels (profile.py checks the same).
-CHANNEL_WORD = re.compile(r"[\w.-]{1,64}", re.ASCII)
-# A source's name, as a profile's (schema.py): it starts every id and stats key of the source.
-SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 def whole(name: str, value: object) -> int:

@@ -5,16 +5,13 @@ The same checks run for both stores, so a bad value gets the same answer from SQ
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from datetime import datetime, timezone
 
-from newscrawler.items import channel_id_from_text
-from newscrawler.sources.schema import PROFILE_SCHEMA
+from newscrawler.items import SOURCE_NAME, channel_id_from_text
 from newscrawler.storage.base import Query
 
 # What a source is called: a profile's name (the feed spider's -a name too).
-SOURCE_NAME = re.compile(PROFILE_SCHEMA["properties"]["name"]["pattern"])
 
 class OptionError(ValueError):
     """A bad command-line option value; the message names the option and the value."""
