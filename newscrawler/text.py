@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 # Lone surrogates cannot be encoded (UnicodeEncodeError in every store and export); the
@@ -42,3 +43,20 @@ def xml_text(value: Any) -> str:
     'ab\\r\\nc'
     """
     return _NOT_XML.sub("", str(value))
+
+
+def utf8_length(text: str) -> int:
+    """``len(text.encode())`` without a copy of a large text.
+
+    >>> utf8_length("a&amp;"), utf8_length("正文" * 40_000)
+    (6, 240000)
+    """
+    if text.isascii():
+        return len(text)
+    return sum(len(text[i:i + 65536].encode("utf-8", "surrogatepass")) for i in range(0, len(text), 65536))
+
+
+def body_bytes(html: str, text: str, image_urls: Iterable[str]) -> int:
+    """What an article's body takes in its stored document, in UTF-8: its HTML, its text and its
+    image URLs (MAX_BODY_BYTES bounds it, in the body stage and in replay's trust check)."""
+    return utf8_length(html) + utf8_length(text) + sum(utf8_length(url) for url in image_urls)

@@ -17,24 +17,14 @@ from scrapy.exceptions import DropItem
 from newscrawler.checks import css_selector, named, positive_int, setting, url_prefix
 from newscrawler.pages.body import BodyCleaner, CleanBody, UnparseableBody
 from newscrawler.pages.images import proxied
+from newscrawler.text import body_bytes
 
 logger = logging.getLogger(__name__)
 
 
-def utf8_length(text: str) -> int:
-    """``len(text.encode())`` without a copy of a large text.
-
-    >>> utf8_length("a&amp;"), utf8_length("正文" * 40_000)
-    (6, 240000)
-    """
-    if text.isascii():
-        return len(text)
-    return sum(len(text[i:i + 65536].encode("utf-8", "surrogatepass")) for i in range(0, len(text), 65536))
-
-
 def stored_body_bytes(body: CleanBody) -> int:
-    """What the body puts in the stored document: its HTML, its text and its image URLs, in UTF-8."""
-    return sum(utf8_length(part) for part in (body.html, body.text, *body.image_urls))
+    """What the body puts in the stored document (MAX_BODY_BYTES counts it)."""
+    return body_bytes(body.html, body.text, body.image_urls)
 
 
 def take_body(adapter: ItemAdapter) -> str | None:

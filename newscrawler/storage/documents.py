@@ -15,6 +15,7 @@ from w3lib.html import replace_entities
 
 from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, article_id, article_schema
 from newscrawler.pages.body import sanitize
+from newscrawler.text import body_bytes
 from newscrawler.urls import is_http_url
 
 # The store's own bookkeeping beside the contract's fields.
@@ -128,9 +129,7 @@ def check_storable(doc: dict[str, Any], proxy: str = "", max_body_bytes: int | N
     if proxy:
         _check_proxied(doc, proxy)
     if max_body_bytes is not None:
-        # What the body stage measures (pipelines.body.stored_body_bytes) and drops above MAX_BODY_BYTES.
-        size = sum(len(part.encode("utf-8")) for part in (doc["content_html"], doc["content_text"] or "",
-                                                           *doc["image_urls"]))
+        size = body_bytes(doc["content_html"], doc["content_text"] or "", doc["image_urls"])
         if size > max_body_bytes:
             raise BadDocument(f"body too large: {size} bytes > MAX_BODY_BYTES {max_body_bytes}")
 
