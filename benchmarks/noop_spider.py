@@ -69,8 +69,11 @@ class NoopTwin:
                 listing = spider.listing_pages.parse_response(fetch(url), now)
             except ListingError as exc:
                 plan[url] = exc
-                following = list(spider.bad_listing(url, exc.reason, str(exc), channel, page, bad_pages))
-                pending += [(r.url, channel, r.cb_kwargs["page"], r.cb_kwargs["bad_pages"]) for r in following]
+                # What the spider's bad_listing requests next (it counts stats, not open yet here).
+                paging = spider.source_profile.listing.paging
+                if (exc.reason != "api_error" and bad_pages + 1 < paging.max_bad_pages and paging.kind == "pages"
+                        and page < spider.args.pages):
+                    pending.append((spider.listing_url(channel, page + 1), channel, page + 1, bad_pages + 1))
                 continue
             plan[url] = listing
             if not listing.is_empty and (request := spider.next_listing_request(listing, channel, page)):
@@ -105,4 +108,5 @@ def twin_of(base: type[SourceSpider], name: str) -> type[scrapy.Spider]:
 for _profile in load_profiles(None).by_name.values():
     _twin = twin_of(profile_spider(_profile), f"{_profile.name}_noop")
     globals()[_twin.__name__] = _twin
+del _profile, _twin  # each class once in the module, or the loader sees two of that name
 FeedNoopSpider = twin_of(FeedSpider, "feed_noop")
