@@ -17,9 +17,11 @@ def test_startup_objects_frozen_while_the_spider_runs() -> None:
     FreezeStartupObjects.from_crawler(crawler)
     spider = scrapy.Spider("x")
     assert gc.get_freeze_count() == 0
+    thresholds = gc.get_threshold()
     try:
         crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
         assert gc.get_freeze_count() > 10_000  # modules, classes, Scrapy's components
+        assert gc.get_threshold() == (10_000, *thresholds[1:])  # young objects collected less often
         garbage = [[]]
         garbage[0].append(garbage)  # a cycle made during the crawl is still collected
         del garbage
@@ -27,3 +29,4 @@ def test_startup_objects_frozen_while_the_spider_runs() -> None:
     finally:
         crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == thresholds
