@@ -23,7 +23,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Throughput, CPU and memory figures, side by side (printed, never asserted; a few minutes).
+# Throughput, CPU and memory figures, side by side (printed, never asserted; about 15 minutes,
+# a few with BENCH_QUICK=1; BENCH_DELAY=seconds sets the latency-bound view's delay).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_workers.py

@@ -113,8 +113,9 @@ ITEM_PIPELINES = {
     "newscrawler.pipelines.body.BodyPipeline": 200,
     "newscrawler.pipelines.validate.ValidatePipeline": 300,
     "newscrawler.pipelines.store.StorePipeline": 900,
-    # After the store: checks what was stored against SPIDERMON_VALIDATION_SCHEMAS.
-    "spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 950,
+    # After the store: checks what was stored against SPIDERMON_VALIDATION_SCHEMAS, under
+    # spidermon's stats keys (spidermon's ItemValidationPipeline, without its copy of each item).
+    "newscrawler.pipelines.schema.SchemaCheckPipeline": 950,
 }
 # Prefix that makes hot-link-protected images load; empty turns rewriting off.
 CORS_PROXY = "https://cors.zfour.workers.dev/?"
@@ -215,6 +216,9 @@ EXTENSIONS = {
     "scrapy.extensions.periodic_log.PeriodicLog": 0,
     # An exception in an item pipeline (a bug) is counted, as Scrapy counts one in a callback.
     "newscrawler.extensions.itemerrors.PipelineExceptionStats": 0,
+    # The objects the crawl starts with are frozen out of garbage collection (gc.freeze) until it
+    # closes, and young objects are collected every 10,000 allocations instead of 700.
+    "newscrawler.extensions.gcfreeze.FreezeStartupObjects": 0,
 }
 # The suite run when the spider closes.
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawler.extensions.monitors.CloseMonitorSuite"]

@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
 from spidermon import monitors
+from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
 from spidermon.contrib.validation import JSONSchemaValidator
 
@@ -18,8 +21,9 @@ from newscrawler.items import Article
 from newscrawler.extensions.monitor_report import CloseMonitors
 from newscrawler.extensions.monitors import ARTICLE_SCHEMA, CloseMonitorSuite
 from newscrawler.replica.server import ReplicaServer
+from newscrawler.pipelines.schema import SchemaCheckPipeline
 from newscrawler.settings import ITEM_PIPELINES, PERIODIC_LOG_DELTA, PERIODIC_LOG_STATS
-from tests.crawling import changed_profile, crawl, make_spider
+from tests.crawling import changed_profile, crawl, make_spider, project_settings_dict
 
 # An item as it reaches spidermon: every contract field, these filled in (dates are datetimes by then).
 GOOD = asdict(Article(id="qutoutiao:1", source="qutoutiao", title="标题", url="http://html2.qktoutiao.com/a.html",
@@ -210,3 +214,42 @@ def test_urls_skipped_for_length_count_as_failed_pages(via_replica: ReplicaServe
     assert stats["urllength/request_ignored_count"] >= 10 and stats["qutoutiao/listing/pages"] == 2
     assert stats["monitors/result"] == "failed"
     assert "Detail error ratio is below MONITOR_MAX_DETAIL_ERROR_RATIO... FAIL" in caplog.text
+
+
+def validation_stats(pipeline_class: type, items: list[Article], **settings: Any) -> dict[str, Any]:
+    """The ``spidermon/validation/…`` stats after ``items`` went through one validation pipeline."""
+    crawler = get_crawler(settings_dict=project_settings_dict(**settings))
+    crawler.stats.open_spider()
+    pipeline = pipeline_class.from_crawler(crawler)
+    for item in items:
+        try:
+            pipeline.process_item(item)
+        except DropItem:
+            pass
+    return {k: v for k, v in crawler.stats.get_stats().items() if k.startswith("spidermon/validation")}
+
+
+SCHEMA_CASES = [{}, {"content_html": ""}, {"title": "\u3000"}, {"source": None}, {"url": "javascript:alert(1)"},
+                {"image_urls": ["data:image/png,x"]}, {"published_at": None}, {"tags": "民生"},
+                {"stats": {"read": "many"}}, {"channel_id": 1.5, "title": ""}, {"content_type": "video", "content_html": ""}]
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_schema_check_counts_as_spidermon_does(drop: bool) -> None:
+    """Our compiled check moves exactly the counters spidermon's ItemValidationPipeline moves."""
+    items = [Article(**{**GOOD, **changes}) for changes in SCHEMA_CASES]
+    settings = {"SPIDERMON_VALIDATION_DROP_ITEMS_WITH_ERRORS": drop}
+    ours = validation_stats(SchemaCheckPipeline, items, **settings)
+    theirs = validation_stats(ItemValidationPipeline, items, **settings)
+    assert ours == theirs
+    assert ours["spidermon/validation/items/errors"] == len(SCHEMA_CASES) - 2
+    assert ours["spidermon/validation/fields/errors/regex_not_matched/title"] == 2
+
+
+def test_schema_check_leaves_the_article_as_it_was() -> None:
+    item = Article(**{**GOOD, "tags": ["民生"], "stats": {"read": 3}})
+    before = asdict(item)
+    crawler = get_crawler(settings_dict=project_settings_dict())
+    crawler.stats.open_spider()
+    assert SchemaCheckPipeline.from_crawler(crawler).process_item(item) is item
+    assert asdict(item) == before

@@ -27,7 +27,7 @@ RATIO_SETTINGS = ("MONITOR_MAX_DETAIL_ERROR_RATIO", "MONITOR_MAX_DROPPED_RATIO")
 URL_TOO_LONG = "urllength/request_ignored_count"
 FAILURE = MONITOR.STATUS.FAILURE  # an assertion failed (ERROR: the monitor itself raised)
 
-# What every stored article must carry (checked by spidermon's ItemValidationPipeline): the
+# What every stored article must carry (checked by pipelines.schema.SchemaCheckPipeline): the
 # article contract's JSON Schema, derived from ``items.Article`` like every other view of it.
 ARTICLE_SCHEMA: dict[str, Any] = article_schema()
 

@@ -36,10 +36,40 @@ class Query:
     text: str
     language: str
     compiled: Any
+    # A JMESPath expression that is only field names (``title``, ``data.data``): those names.
+    fields: tuple[str, ...] | None = None
 
     def search(self, node: Any) -> Any:
         """JMESPath: the value found (of any JSON type; None when absent). CSS/XPath: the list of matches."""
+        if self.fields is not None:
+            # Most listing fields are a plain name: JMESPath's own field rule (value.get(name),
+            # None without .get) without building its tree interpreter for every lookup.
+            for name in self.fields:
+                try:
+                    node = node.get(name)
+                except AttributeError:
+                    return None
+            return node
         return self.compiled.search(node) if self.language == JMESPATH else self.compiled(node)
+
+
+def field_path(parsed: dict[str, Any]) -> tuple[str, ...] | None:
+    """The names of a JMESPath syntax tree that only reads fields, else None.
+
+    >>> field_path(jmespath.compile("data.data").parsed), field_path(jmespath.compile("tag[0]").parsed)
+    (('data', 'data'), None)
+    """
+    if parsed["type"] == "field":
+        return (parsed["value"],)
+    if parsed["type"] == "subexpression":
+        names: tuple[str, ...] = ()
+        for child in parsed["children"]:
+            part = field_path(child)
+            if part is None:
+                return None
+            names += part
+        return names
+    return None
 
 
 def compile_query(text: str, language: str) -> Query:
@@ -64,4 +94,4 @@ def compile_query(text: str, language: str) -> Query:
         raise QueryError(f"not a valid CSS selector ({exc})") from None
     except etree.XPathError as exc:
         raise QueryError(f"not a valid XPath expression ({exc})") from None
-    return Query(text, language, compiled)
+    return Query(text, language, compiled, field_path(compiled.parsed) if language == JMESPATH else None)

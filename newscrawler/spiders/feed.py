@@ -16,6 +16,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from newscrawler.dates import load_date_parser
 from newscrawler.sources.feeds import feed_profile, looks_like_json_feed
 from newscrawler.spiders.params import FeedArgs
 from newscrawler.spiders.source import Channel, SourceSpider
@@ -30,6 +31,7 @@ class FeedSpider(SourceSpider):
         self.args = FeedArgs.parse(**self.raw_args)
         self.json_feed = False  # until the first response says otherwise
         self.use_profile(feed_profile(self.args.name, self.args.url, json_feed=False, body_css=self.args.body))
+        load_date_parser(self.source_profile.timezone)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         logger.info("Crawling the feed %s as source %s, up to %d pages%s%s", self.args.url, self.source,

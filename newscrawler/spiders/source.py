@@ -21,6 +21,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.log import failure_to_exc_info
 from twisted.python.failure import Failure
 
+from newscrawler.dates import load_date_parser
 from newscrawler.errors import ConfigError
 from newscrawler.items import article_id
 from newscrawler.middlewares.incremental import NEXT_PAGE_META, STORE_ID_META
@@ -63,6 +64,7 @@ class SourceSpider(scrapy.Spider):
         assert self.profile is not None  # a subclass made by the loader carries one
         self.args = SourceArgs.parse(self.profile, **self.raw_args)
         self.use_profile(self.profile)
+        load_date_parser(self.profile.timezone)
 
     def use_profile(self, profile: SourceProfile) -> None:
         """Read pages by ``profile`` from now on."""
