@@ -7,20 +7,16 @@ stream (``-O feed.atom:atom`` in a crawl, ``scrapy export atom``).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
-from contextlib import ExitStack
 from datetime import datetime, timezone
-from typing import IO, Any
+from typing import Any
 from urllib.parse import quote
 
 from itemadapter import ItemAdapter
 from lxml import etree
-from scrapy.crawler import Crawler
-from scrapy.exporters import BaseItemExporter
 
-from newscrawler.exporters import export_all
-from newscrawler.exporters.feedmeta import FeedMeta, crawl_feed_meta
+from newscrawler.exporters.feedmeta import FeedMeta
+from newscrawler.exporters.xmlfeed import XmlFeedExporter
 from newscrawler.storage.documents import iso
 from newscrawler.text import xml_text
 
@@ -73,25 +69,10 @@ def atom_entry(item: Any) -> etree._Element:
     return entry
 
 
-class AtomItemExporter(BaseItemExporter):
+class AtomItemExporter(XmlFeedExporter):
     """One ``<entry>`` per article, streamed. ``built_at`` is the feed's ``updated`` (now by default)."""
 
-    def __init__(self, file: IO[bytes], meta: FeedMeta | None = None, built_at: datetime | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(dont_fail=True, **kwargs)
-        self.file = file
-        self.meta = meta or FeedMeta()
-        self.built_at = built_at
-        self.stack = ExitStack()
-        self.writer: Any = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> AtomItemExporter:
-        return cls(file, crawl_feed_meta(crawler), **kwargs)
-
-    def start_exporting(self) -> None:
-        self.writer = self.stack.enter_context(etree.xmlfile(self.file, encoding="utf-8"))
-        self.writer.write_declaration()
+    def write_head(self) -> None:
         self.stack.enter_context(self.writer.element(f"{{{NAMESPACE}}}feed", nsmap=NSMAP))
         meta = self.meta
         self._field("id", meta.home_url or atom_id(f"feed:{meta.title}"))
@@ -108,15 +89,10 @@ class AtomItemExporter(BaseItemExporter):
         with self.writer.element(f"{{{NAMESPACE}}}{tag}"):
             self.writer.write(xml_text(text))
 
-    def export_item(self, item: Any) -> None:
-        self.writer.write(atom_entry(item))
-
-    def finish_exporting(self) -> None:
-        self.stack.close()
+    def entry(self, item: Any) -> etree._Element:
+        return atom_entry(item)
 
 
 def render_atom(articles: Iterable[Any], meta: FeedMeta, built_at: datetime | None = None) -> bytes:
     """The Atom feed of ``articles`` (items or stored documents, in order)."""
-    out = io.BytesIO()
-    export_all(AtomItemExporter(out, meta, built_at), articles)
-    return out.getvalue()
+    return AtomItemExporter.render(articles, meta, built_at)

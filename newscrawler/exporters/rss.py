@@ -6,20 +6,16 @@ stream (``-O feed.xml:rss`` in a crawl, ``scrapy export rss``).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
-from contextlib import ExitStack
 from datetime import datetime, timezone
-from typing import IO, Any
+from typing import Any
 
 from itemadapter import ItemAdapter
 from lxml import etree
-from scrapy.crawler import Crawler
-from scrapy.exporters import BaseItemExporter
 
 from newscrawler.dates import rfc1123
-from newscrawler.exporters import export_all
-from newscrawler.exporters.feedmeta import FeedMeta, crawl_feed_meta
+from newscrawler.exporters.feedmeta import FeedMeta
+from newscrawler.exporters.xmlfeed import XmlFeedExporter
 from newscrawler.text import xml_text
 
 
@@ -48,25 +44,10 @@ def rss_item(item: Any) -> etree._Element:
     return entry
 
 
-class RssItemExporter(BaseItemExporter):
+class RssItemExporter(XmlFeedExporter):
     """One ``<item>`` per article, streamed. ``built_at`` is the ``lastBuildDate`` (now by default)."""
 
-    def __init__(self, file: IO[bytes], meta: FeedMeta | None = None, built_at: datetime | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(dont_fail=True, **kwargs)
-        self.file = file
-        self.meta = meta or FeedMeta()
-        self.built_at = built_at
-        self.stack = ExitStack()
-        self.writer: Any = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> RssItemExporter:
-        return cls(file, crawl_feed_meta(crawler), **kwargs)
-
-    def start_exporting(self) -> None:
-        self.writer = self.stack.enter_context(etree.xmlfile(self.file, encoding="utf-8"))
-        self.writer.write_declaration()
+    def write_head(self) -> None:
         self.stack.enter_context(self.writer.element("rss", version="2.0"))
         self.stack.enter_context(self.writer.element("channel"))
         meta = self.meta
@@ -75,15 +56,10 @@ class RssItemExporter(BaseItemExporter):
         self.writer.write(_element("lastBuildDate", rfc1123(self.built_at or datetime.now(timezone.utc))))
         self.writer.write(_element("generator", "newscrawler"))
 
-    def export_item(self, item: Any) -> None:
-        self.writer.write(rss_item(item))
-
-    def finish_exporting(self) -> None:
-        self.stack.close()
+    def entry(self, item: Any) -> etree._Element:
+        return rss_item(item)
 
 
 def render_rss(articles: Iterable[Any], meta: FeedMeta, built_at: datetime | None = None) -> bytes:
     """The RSS of ``articles`` (items or stored documents, in order)."""
-    out = io.BytesIO()
-    export_all(RssItemExporter(out, meta, built_at), articles)
-    return out.getvalue()
+    return RssItemExporter.render(articles, meta, built_at)
