@@ -6,6 +6,7 @@ import gc
 
 import scrapy
 from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
 from newscrawler.extensions.gcfreeze import FreezeStartupObjects
@@ -30,3 +31,34 @@ def test_startup_objects_frozen_while_the_spider_runs() -> None:
         crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == thresholds
+
+
+def crawl_signals() -> tuple[Crawler, scrapy.Spider]:
+    crawler = get_crawler(scrapy.Spider, settings_dict=project_settings_dict())
+    FreezeStartupObjects.from_crawler(crawler)
+    return crawler, scrapy.Spider("x")
+
+
+def test_crawls_sharing_a_process_share_the_collector() -> None:
+    """``scrapy demo`` runs crawls side by side: the first open freezes, the last close thaws."""
+    (a, spider_a), (b, spider_b) = crawl_signals(), crawl_signals()
+    thresholds = gc.get_threshold()
+    a.signals.send_catch_log(signals.spider_opened, spider=spider_a)
+    b.signals.send_catch_log(signals.spider_opened, spider=spider_b)
+    try:
+        a.signals.send_catch_log(signals.spider_closed, spider=spider_a, reason="finished")
+        assert gc.get_freeze_count() > 10_000 and gc.get_threshold()[0] == 10_000  # B still runs
+    finally:
+        b.signals.send_catch_log(signals.spider_closed, spider=spider_b, reason="finished")
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
+
+
+def test_a_crawl_that_never_opened_touches_nothing() -> None:
+    (running, spider), (refused, other) = crawl_signals(), crawl_signals()
+    running.signals.send_catch_log(signals.spider_opened, spider=spider)
+    try:
+        refused.signals.send_catch_log(signals.spider_closed, spider=other, reason="shutdown")  # no open before
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        running.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
+    assert gc.get_freeze_count() == 0
