@@ -225,3 +225,33 @@ def test_every_crawled_article_passes_replays_check(crawled_store: dict[str, str
     for row in rows:
         # with replay's trust: images through the project's CORS_PROXY, bodies within MAX_BODY_BYTES
         check_storable({**contract_fields(row), "content_hash": row["content_hash"]}, CORS_PROXY, MAX_BODY_BYTES)
+
+
+def test_a_body_only_as_text_reads_as_text_in_every_feed() -> None:
+    """Without sanitized HTML, a feed carries the text as text: markup in it never renders."""
+    from newscrawler.exporters.atom import render_atom
+    from newscrawler.exporters.feedmeta import FeedMeta
+    from newscrawler.exporters.rss import render_rss
+
+    hostile = 'x <script>alert(1)</script> <img src=x onerror=alert(2)>'
+    item = article(1, content_html="", content_text=hostile, summary=hostile)
+    atom = feedparser.parse(render_atom([item], FeedMeta()))
+    assert atom.bozo == 0 and atom.entries[0].content[0].type == "text/plain"
+    assert atom.entries[0].content[0].value == hostile
+    rss = feedparser.parse(render_rss([item], FeedMeta()))
+    assert rss.bozo == 0 and rss.entries[0].summary == hostile.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def test_atom_feeds_have_ids_of_their_own_and_an_author() -> None:
+    from newscrawler.exporters.atom import render_atom
+    from newscrawler.exporters.feedmeta import feed_meta
+    from newscrawler.sources.registry import load_profiles
+
+    profiles = load_profiles().by_name
+    name = next(n for n, p in profiles.items() if p.listing.channels)
+    channels = list(profiles[name].listing.channels)[:2]
+    metas = [feed_meta(profiles), feed_meta(profiles, name)] + [feed_meta(profiles, name, c) for c in channels]
+    feeds = [feedparser.parse(render_atom([article(1, author=None)], meta)) for meta in metas]
+    assert all(feed.bozo == 0 for feed in feeds)
+    assert len({feed.feed.id for feed in feeds}) == len(feeds)  # RFC 4287 4.2.6: each feed its own id
+    assert all(feed.feed.author == meta.title for feed, meta in zip(feeds, metas))  # stands for the entries'

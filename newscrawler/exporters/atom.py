@@ -64,8 +64,12 @@ def atom_entry(item: Any) -> etree._Element:
             entry.append(_element("category", term=xml_text(tag)))
     if a.get("summary"):
         entry.append(_element("summary", a["summary"]))
-    # The body as escaped HTML (type="html"): any XML parser hands it back unchanged.
-    entry.append(_element("content", a.get("content_html") or a.get("content_text") or "", type="html"))
+    # The sanitized body as escaped HTML (type="html"): any XML parser hands it back unchanged.
+    # Without one, the text goes as text: a reader must never take plain text for markup.
+    if a.get("content_html"):
+        entry.append(_element("content", a["content_html"], type="html"))
+    else:
+        entry.append(_element("content", a.get("content_text") or "", type="text"))
     return entry
 
 
@@ -75,12 +79,16 @@ class AtomItemExporter(XmlFeedExporter):
     def write_head(self) -> None:
         self.stack.enter_context(self.writer.element(f"{{{NAMESPACE}}}feed", nsmap=NSMAP))
         meta = self.meta
-        self._field("id", meta.home_url or atom_id(f"feed:{meta.title}"))
+        # Every feed its own id (RFC 4287 4.2.6): a source's and each of its channels' share a home page.
+        self._field("id", atom_id(f"feed:{meta.key or meta.title}"))
         self._field("title", meta.title)
         self._field("subtitle", meta.description)
         if meta.home_url:
             with self.writer.element(f"{{{NAMESPACE}}}link", rel="alternate", href=xml_text(meta.home_url)):
                 pass
+        # The feed's author stands for every entry without one (RFC 4287 4.1.1 asks one of either).
+        with self.writer.element(f"{{{NAMESPACE}}}author"):
+            self._field("name", meta.title)
         self._field("updated", iso(self.built_at or datetime.now(timezone.utc)))
         self._field("generator", "newscrawler")
 

@@ -8,7 +8,7 @@ when it is cut to one channel; a feed of several sources has a neutral title.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from newscrawler.sources.profile import SourceProfile
@@ -25,6 +25,8 @@ class FeedMeta:
     title: str = NEUTRAL_TITLE
     home_url: str | None = None
     description: str = DESCRIPTION
+    # Which feed this is ("news", "news/255"; None: every source), for an id no other feed has.
+    key: str | None = field(default=None, repr=False)
 
 
 def feed_meta(profiles: Mapping[str, SourceProfile], source: str | None = None,
@@ -50,7 +52,8 @@ def feed_meta(profiles: Mapping[str, SourceProfile], source: str | None = None,
         name = profile.channel_name(channel) if profile is not None else None
         title = f"{title} · {name or channel}"
     return FeedMeta(title, profile.home_url if profile is not None else None,
-                    f"{title}: articles collected by {NEUTRAL_TITLE}")
+                    f"{title}: articles collected by {NEUTRAL_TITLE}",
+                    source if channel is None else f"{source}/{channel}")
 
 
 def profiles_of(settings: Any) -> Profiles:

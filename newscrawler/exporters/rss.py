@@ -6,6 +6,7 @@ stream (``-O feed.xml:rss`` in a crawl, ``scrapy export rss``).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
@@ -31,8 +32,9 @@ def rss_item(item: Any) -> etree._Element:
     entry.append(_element("title", a.get("title") or ""))
     if a.get("url"):
         entry.append(_element("link", a["url"]))
-    # The body as text: any XML parser hands it back unchanged.
-    entry.append(_element("description", a.get("content_html") or a.get("summary") or ""))
+    # The sanitized body as text (any XML parser hands it back unchanged), which readers render
+    # as HTML: a plain summary standing in for it is escaped, so it shows as the text it is.
+    entry.append(_element("description", a.get("content_html") or html.escape(a.get("summary") or "")))
     if a.get("author"):  # a name, as RSSHub writes it (RSS 2.0 asks an e-mail address; readers take either)
         entry.append(_element("author", a["author"]))
     entry.append(_element("guid", a["id"], isPermaLink="false"))
