@@ -81,7 +81,6 @@ def replacing(path: Path, *, devices: bool = False, make_folder: bool = True,
         sync_folder(path.parent)
 
 
-
 def holds(path: Path, data: bytes) -> bool:
     """Whether ``path`` is a regular file holding exactly ``data``.
 

@@ -11,8 +11,6 @@ from datetime import datetime, timezone
 from newscrawler.items import SOURCE_NAME, channel_id_from_text
 from newscrawler.storage.base import Query
 
-# What a source is called: a profile's name (the feed spider's -a name too).
-
 class OptionError(ValueError):
     """A bad command-line option value; the message names the option and the value."""
 
