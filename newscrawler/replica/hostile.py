@@ -243,4 +243,4 @@ CASES += tuple(
 def undecodable_body(page: str, html: bytes) -> tuple[str, bytes]:
     """(Content-Encoding, body) of an UNDECODABLE page whose HTML is ``html``."""
     encoding, kind = UNDECODABLE[page]
-    return encoding, gzip.compress(html)[:8] if kind == "cut" else html
+    return encoding, gzip.compress(html, mtime=0)[:8] if kind == "cut" else html
