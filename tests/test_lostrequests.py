@@ -178,7 +178,8 @@ def test_a_body_that_does_not_decompress_is_undecodable(
         middleware.process_response(Request(url), response)
     failure = Failure(raised.value)
     assert (is_known(failure), failure_reason(failure)) == (True, "undecodable")
-    assert f"UndecodableBody: body does not decode as Content-Encoding {encoding!r} ({error}: " in failure_message(failure)
+    message = failure_message(failure)
+    assert f"UndecodableBody: body does not decode as Content-Encoding {encoding!r} ({error}: " in message
     [record] = [r for r in caplog.records if r.name == "newscrawler.middlewares.decompression"]
     assert record.levelno == logging.WARNING and url in record.getMessage() and repr(encoding) in record.getMessage()
     assert crawler.stats.get_value("decompression/undecodable") == 1
