@@ -75,6 +75,10 @@ DOWNLOADER_MIDDLEWARES = {
     # A declared charset no browser reads (idna, rot13, utf-32...) gives way to the <meta>,
     # UTF-8 or detection. Below HttpCompressionMiddleware (590): it sees decoded bodies.
     "newscrawler.middlewares.charsets.CharsetMiddleware": 580,
+    # Scrapy's HttpCompressionMiddleware, in its place, with its settings and DOWNLOAD_MAXSIZE bound;
+    # a body that does not decompress is a counted, logged UndecodableBody, not the decoder's error.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "newscrawler.middlewares.decompression.DecompressionMiddleware": 590,
 }
 SPIDER_MIDDLEWARES = {
     # Incremental crawling: skips stored articles (INCREMENTAL_CRAWL_ENABLED, below).

@@ -69,7 +69,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileRun]:
             result = crawl(
                 {"MONGO_URI": "", "NEWSCRAWLER_DB": str(folder / "store.sqlite3"),
                  "DEADLETTER_DIR": str(folder / "deadletter"), "RETRY_TIMES": 0},
-                cids=str(hostile.HOSTILE_CHANNEL), pages="1", limit="50",
+                cids=str(hostile.HOSTILE_CHANNEL), pages="1", limit="60",
             )
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
@@ -241,3 +241,19 @@ def test_unusable_declared_charsets_are_read_whole(run: HostileRun) -> None:
                 f"decoded as {encoding} ({source})")
         assert any(f"{PAGE_URL}/detail/hostile/{sid}.html?" in r and line in r for r in run.log.splitlines()), page
     assert run.result.stats["charset/unusable"] == 4
+
+
+def test_bodies_that_do_not_decompress_are_lost_loudly_not_bugs(run: HostileRun) -> None:
+    """A body that is not what its Content-Encoding says: counted and logged with the URL, never a bug."""
+    cases = [case for case in hostile.CASES if case.page in hostile.UNDECODABLE]
+    assert len(cases) == 5
+    for case in cases:
+        encoding, _ = hostile.UNDECODABLE[case.page]
+        url = f"{PAGE_URL}/detail/hostile/{case.sid}.html?content_id={case.sid}"
+        assert run.server.hits[f"/detail/hostile/{case.sid}.html"] == 1
+        assert any(r.levelno == logging.WARNING and url in r.getMessage()
+                   and f"does not decode as Content-Encoding {encoding!r}" in r.getMessage() for r in run.records), case
+        assert f"Detail page failed (undecodable): {url}" in run.log, case
+        assert case.sid not in run.result.by_source_id()
+    assert run.result.stats["qutoutiao/detail/error/undecodable"] == len(cases)
+    assert run.result.stats["decompression/undecodable"] == len(cases)

@@ -129,3 +129,122 @@ class OtherIgnore(IgnoreRequest):
 )
 def test_only_the_narrowest_message_check(exc: Exception, reason: str) -> None:
     assert failure_reason(Failure(exc)) == reason
+
+
+def compressed(encoding: str, data: bytes) -> bytes:
+    """``data`` as a server sends it under ``encoding``."""
+    import gzip
+    import zlib
+
+    import brotli
+    from backports import zstd
+
+    if encoding == "gzip":
+        return gzip.compress(data, mtime=0)  # the same bytes on every run
+    return {"deflate": zlib.compress, "br": brotli.compress, "zstd": zstd.compress}[encoding](data)
+
+
+PAGE = "<html><body><p>正文</p></body></html>".encode()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body", "error"),
+    [
+        ("deflate", PAGE, "error"),  # zlib's
+        ("gzip", PAGE, "BadGzipFile"),
+        ("gzip", compressed("gzip", PAGE)[:8], "EOFError"),  # cut inside its header
+        ("x-gzip", compressed("gzip", PAGE)[:8], "EOFError"),
+        ("br", PAGE, "error"),  # brotli's
+        ("zstd", PAGE, "ZstdError"),
+        ("gzip, br", compressed("br", PAGE), "BadGzipFile"),  # br (applied last) decodes, the gzip inside does not
+    ],
+    ids=["deflate", "gzip", "gzip-cut", "x-gzip-cut", "br", "zstd", "br-then-gzip"],
+)
+def test_a_body_that_does_not_decompress_is_undecodable(
+    encoding: str, body: bytes, error: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from newscrawler.middlewares.decompression import DecompressionMiddleware, UndecodableBody
+    from newscrawler.middlewares.lostrequests import failure_message, is_known
+
+    crawler = get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 100_000})
+    middleware = DecompressionMiddleware.from_crawler(crawler)
+    url = "http://h.cn/garbled.html"
+    response = Response(url, headers={"Content-Encoding": encoding}, body=body)
+    with pytest.raises(UndecodableBody) as raised:
+        middleware.process_response(Request(url), response)
+    failure = Failure(raised.value)
+    assert (is_known(failure), failure_reason(failure)) == (True, "undecodable")
+    message = failure_message(failure)
+    assert f"UndecodableBody: body does not decode as Content-Encoding {encoding!r} ({error}: " in message
+    [record] = [r for r in caplog.records if r.name == "newscrawler.middlewares.decompression"]
+    assert record.levelno == logging.WARNING and url in record.getMessage() and repr(encoding) in record.getMessage()
+    assert crawler.stats.get_value("decompression/undecodable") == 1
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd"])
+def test_the_decompression_middleware_still_decodes_and_bounds(encoding: str) -> None:
+    """Good bodies decode as with Scrapy's own middleware; a bomb still stops at DOWNLOAD_MAXSIZE."""
+    from scrapy import Request
+    from scrapy.http import HtmlResponse, Response
+    from scrapy.utils.test import get_crawler
+
+    from newscrawler.middlewares.decompression import DecompressionMiddleware
+
+    middleware = DecompressionMiddleware.from_crawler(get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 100_000}))
+    url = "http://h.cn/page.html"
+    good = Response(url, headers={"Content-Encoding": encoding, "Content-Type": "text/html"},
+                    body=compressed(encoding, PAGE))
+    decoded = middleware.process_response(Request(url), good)
+    assert isinstance(decoded, HtmlResponse) and decoded.body == PAGE
+    bomb = Response(url, headers={"Content-Encoding": encoding}, body=compressed(encoding, bytes(200_000)))
+    with pytest.raises(IgnoreRequest) as raised:
+        middleware.process_response(Request(url), bomb)
+    assert failure_reason(Failure(raised.value)) == "too_large"
+
+
+def test_the_project_decompresses_with_its_own_middleware_in_scrapys_place() -> None:
+    from scrapy.settings import Settings
+    from scrapy.utils.conf import build_component_list
+
+    from newscrawler import settings as project
+
+    settings = Settings()
+    settings.setdict({"DOWNLOADER_MIDDLEWARES": project.DOWNLOADER_MIDDLEWARES}, priority="project")
+    stock = "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"
+    order = settings.getwithbase("DOWNLOADER_MIDDLEWARES_BASE")[stock]
+    stack = build_component_list(settings.getwithbase("DOWNLOADER_MIDDLEWARES"))
+    assert stock not in stack
+    assert project.DOWNLOADER_MIDDLEWARES["newscrawler.middlewares.decompression.DecompressionMiddleware"] == order
+
+
+def known_failures() -> list[tuple[Exception, bool]]:
+    from scrapy.core.downloader.handlers.http11 import TunnelError
+    from scrapy.exceptions import CannotResolveHostError, DownloadFailedError
+    from twisted.internet.error import ConnectionLost, TCPTimedOutError
+    from twisted.web.client import RequestGenerationFailed, RequestTransmissionFailed
+
+    return [
+        # a proxy refusing CONNECT; a connection dropped, or a body that failed, while the request was sent
+        (TunnelError("Could not open CONNECT tunnel with proxy 127.0.0.1:8080 [{'status': 403}]"), True),
+        (RequestTransmissionFailed([Failure(ConnectionLost())]), True),
+        (RequestGenerationFailed([Failure(ConnectionLost())]), True),
+        (CannotResolveHostError("no.such.host"), True),
+        (DownloadFailedError("[<twisted.python.failure.Failure ...>]"), True),
+        (TCPTimedOutError(), True),
+        # raised by code, not by a server: bugs, however much an OSError they are
+        (FileNotFoundError(2, "No such file or directory"), False),
+        (PermissionError(13, "Permission denied"), False),
+        (OSError("something local"), False),
+        (KeyError("cb_kwargs"), False),
+    ]
+
+
+@pytest.mark.parametrize(("exc", "known"), known_failures(), ids=lambda value: type(value).__name__)
+def test_what_a_download_may_fail_with_and_what_is_a_bug(exc: Exception, known: bool) -> None:
+    from newscrawler.middlewares.lostrequests import is_known
+
+    assert is_known(Failure(exc)) is known

@@ -89,6 +89,39 @@ def test_a_bug_in_the_write_path_is_loud_not_a_rejected_document(
     assert "store/lost" not in stats
 
 
+@pytest.mark.parametrize("error", [OverflowError("planted: date arithmetic"),
+                                   UnicodeEncodeError("utf-8", "planted", 0, 1, "planted")],
+                         ids=["OverflowError", "UnicodeEncodeError"])
+def test_an_encoding_error_outside_the_drivers_encoder_is_a_bug(
+    backend: dict[str, Any], error: Exception, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The errors a driver raises for a document it cannot encode, raised by our own code before the
+    driver sees the document (building MongoDB's upsert, SQLite's JSON), are bugs, not bad documents."""
+    if backend.get("MONGO_URI"):
+        from newscrawler.storage import mongo as module
+
+        name = "upsert"
+    else:
+        from newscrawler.storage import sqlite as module
+
+        name = "to_json"
+    real = getattr(module, name)
+
+    def planted(doc: dict[str, Any], *args: Any) -> Any:
+        if doc["id"] == "qutoutiao:3":
+            raise error
+        return real(doc, *args)
+
+    monkeypatch.setattr(module, name, planted)
+    stage = stage_for(backend, MONGO_BATCH_SIZE=6, STORE_WRITE_ATTEMPTS=1)
+    run_stage(stage, [article(n) for n in range(6)])
+    stats = stage.stats.get_stats()
+    assert not [key for key in stats if key.startswith("store/rejected")], stats
+    assert stats["pipeline_exceptions/count"] == 1 and stats[f"pipeline_exceptions/{type(error).__name__}"] == 1
+    assert [r for r in caplog.records if r.exc_info and "Unexpected failure writing 6 articles" in r.getMessage()]
+    assert sorted(line["id"] for line in spooled(backend["DEADLETTER_DIR"])) == [f"qutoutiao:{n}" for n in range(6)]
+
+
 def test_store_down_still_spools_the_whole_batch(store_settings: dict[str, Any]) -> None:
     settings = {**store_settings, "MONGO_URI": MONGO_DOWN, "MONGO_SERVER_SELECTION_TIMEOUT_MS": 200,
                 "STORE_WRITE_ATTEMPTS": 1}

@@ -10,30 +10,37 @@ raises is a bug, counted by Scrapy as ``spider_exceptions/<Class>`` (``scrapy cr
 
 from __future__ import annotations
 
+from scrapy.core.downloader.handlers.http11 import TunnelError
 from scrapy.exceptions import (
     CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError, DownloadFailedError,
     DownloadTimeoutError, IgnoreRequest, ResponseDataLossError, UnsupportedURLSchemeError,
 )
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
-from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost, TimeoutError
+from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost
+from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.python.failure import Failure
-from twisted.web.client import ResponseFailed, ResponseNeverReceived
+from twisted.web.client import (
+    RequestGenerationFailed, RequestTransmissionFailed, ResponseFailed, ResponseNeverReceived,
+)
 
 from newscrawler.downloader.headerguard import ResponseHeadersTooLarge
+from newscrawler.middlewares.decompression import UndecodableBody
 from newscrawler.middlewares.privatehosts import RefusedHost
 
 
 # What a request may fail with when nothing is wrong in our code: the network and the download
-# handler (Scrapy's own download errors, Twisted's beneath them, an OSError where Scrapy's
-# retry list has one: a body that does not decompress), and a request a middleware refused
-# (IgnoreRequest: HttpError, RefusedHost, ...). Any other exception an errback receives was
-# raised by code (a download middleware, a handler): a bug.
+# handler (Scrapy's own download errors; Twisted's beneath them, those Scrapy does not wrap: a
+# connection lost while the request was sent, a proxy refusing CONNECT), and a request a middleware
+# refused (IgnoreRequest: HttpError, RefusedHost, UndecodableBody, ...). No bare OSError: the
+# network's come as Twisted's ConnectError and ConnectionLost, and a FileNotFoundError raised by a
+# middleware is a bug. Any other exception an errback receives was raised by code (a download
+# middleware, a handler): a bug.
 KNOWN_FAILURES: tuple[type[BaseException], ...] = (
     IgnoreRequest, CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
     DownloadFailedError, DownloadTimeoutError, ResponseDataLossError, UnsupportedURLSchemeError,
-    ConnectError, ConnectionDone, ConnectionLost, TimeoutError, CancelledError, ResponseFailed,
-    ResponseNeverReceived, OSError,
+    ConnectError, ConnectionDone, ConnectionLost, TxTimeoutError, CancelledError, ResponseFailed,
+    ResponseNeverReceived, RequestGenerationFailed, RequestTransmissionFailed, TunnelError,
 )
 
 
@@ -50,6 +57,8 @@ def failure_reason(failure: Failure) -> str:
         return "private_host"
     if failure.check(ResponseHeadersTooLarge):
         return "headers_too_large"  # over DOWNLOAD_MAXHEADERSIZE or DOWNLOAD_MAXHEADERS
+    if failure.check(UndecodableBody):
+        return "undecodable"  # a body that does not decompress as its Content-Encoding says
     if failure.check(DownloadCancelledError):
         # Scrapy 2.19's HTTP/1.1 handler cancels a response over DOWNLOAD_MAXSIZE, as announced or
         # as received, with this type; it has no narrower one.

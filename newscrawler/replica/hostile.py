@@ -30,7 +30,7 @@ class HostileCase:
     outcome: str
     stat: str = ""
     page: str = "ok"  # ok | nested | deep | meta_refresh | base_href | moved | private | loop | bomb | long_url | huge
-    # ... or a key of PIECE_BODIES, or amp_flood
+    # ... or a key of PIECE_BODIES, or amp_flood, or a key of UNDECODABLE
 
 
 GOOD_ENTRIES = ("990001", "990002", "990003")
@@ -220,3 +220,27 @@ READER_CASES: tuple[HostileCase, ...] = (
                            "tag": ["]]>", "</category><x>"], "source_name": "</author>]]><b>作者</b>"}, "stored"),
 )
 CASES = CASES + READER_CASES
+
+
+# --- Bodies that do not decompress as their Content-Encoding says ------------------------------
+# Page kind: (the Content-Encoding sent, what is sent under it). "plain": the page's own HTML,
+# uncompressed (a CMS that labels what it did not compress); "cut": its gzip stream cut after 8
+# bytes. Each decoder fails in its own way: zlib.error, BadGzipFile, EOFError, brotli.error, ZstdError.
+UNDECODABLE: dict[str, tuple[str, str]] = {
+    "undecodable_deflate": ("deflate", "plain"),
+    "undecodable_gzip": ("gzip", "plain"),
+    "undecodable_gzip_cut": ("gzip", "cut"),
+    "undecodable_br": ("br", "plain"),
+    "undecodable_zstd": ("zstd", "plain"),
+}
+# Appended last: a crawl of this channel with a listing limit of 50 (the Hexo and body-cap tests') ends before them.
+CASES += tuple(
+    HostileCase(f"9908{n:02d}", {}, "lost", "qutoutiao/detail/error/undecodable", page=page)
+    for n, page in enumerate(UNDECODABLE, start=1)
+)
+
+
+def undecodable_body(page: str, html: bytes) -> tuple[str, bytes]:
+    """(Content-Encoding, body) of an UNDECODABLE page whose HTML is ``html``."""
+    encoding, kind = UNDECODABLE[page]
+    return encoding, gzip.compress(html, mtime=0)[:8] if kind == "cut" else html

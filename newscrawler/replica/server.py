@@ -148,6 +148,9 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             self.send(301, "text/html", b"", Location=f"/detail/moved/2021/{article.source_id}.html")
         elif article.trap == "bomb":
             self.send(200, "text/html; charset=UTF-8", hostile.gzip_bomb(), Content_Encoding="gzip")
+        elif article.trap in hostile.UNDECODABLE:
+            encoding, body = hostile.undecodable_body(article.trap, self.server.site.detail_html(article))
+            self.send(200, "text/html; charset=UTF-8", body, Content_Encoding=encoding)
         else:
             return False
         return True

@@ -21,6 +21,17 @@ class StoreGone(StoreError):
     from now on, so trying again cannot help."""
 
 
+class UnencodableDocument(Exception):
+    """The driver could not encode one document (text UTF-8 cannot take, an integer beyond 64 bits).
+
+    Raised only around the driver's own encoding of a write, so that the same builtin errors
+    raised anywhere else (date arithmetic, building an upsert) stay bugs."""
+
+    def __init__(self, error: UnicodeEncodeError | OverflowError) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.reason = type(error).__name__  # store/rejected/<reason>, as the driver named it
+
+
 @dataclass
 class Rejected:
     """A document the store refused on its own (the rest of its batch is stored)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from newscrawler.storage.base import Rejected, Store, StoreError, WriteResult
+from newscrawler.storage.base import Rejected, Store, StoreError, UnencodableDocument, WriteResult
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +22,9 @@ OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     PyMongoError, sqlite3.OperationalError, sqlite3.DatabaseError, OSError, StoreError,
 )
 # What the stores' encoders and constraints say of one document's content: text UTF-8 cannot
-# encode (a lone surrogate), an integer beyond 64 bits, a BSON document over 16 MB, a constraint.
-# Anything else is the store failing (above) or a bug (raised, loud).
+# encode (a lone surrogate) or an integer beyond 64 bits (UnencodableDocument: only as the driver
+# encodes a write; a bare UnicodeEncodeError or OverflowError is a bug), a BSON document over 16 MB,
+# a constraint. Anything else is the store failing (above) or a bug (raised, loud).
 _SQLITE_DOCUMENT_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError)
 # SQLite errors of the code, not of the file: a closed connection, a bad statement or binding.
 _SQLITE_BUGS = (sqlite3.ProgrammingError, sqlite3.InterfaceError)
@@ -33,7 +34,7 @@ def is_document_error(exc: BaseException) -> bool:
     """Whether ``exc`` names one document's content: that document is rejected, the rest stored."""
     from bson.errors import BSONError  # InvalidDocument, DocumentTooLarge, InvalidStringData
 
-    return isinstance(exc, (BSONError, UnicodeEncodeError, OverflowError, *_SQLITE_DOCUMENT_ERRORS))
+    return isinstance(exc, (BSONError, UnencodableDocument, *_SQLITE_DOCUMENT_ERRORS))
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -51,6 +52,8 @@ def write_isolated(store: Store, docs: list[dict[str, Any]], now: datetime) -> W
         if not is_document_error(exc):
             raise
         if len(docs) == 1:
+            if isinstance(exc, UnencodableDocument):
+                return WriteResult(rejected=[Rejected(docs[0], exc.reason, str(exc))])
             reason = type(exc).__name__
             return WriteResult(rejected=[Rejected(docs[0], reason, f"{reason}: {exc}")])
         logger.debug("Batch of %d failed on its content (%s); bisecting", len(docs), exc)

@@ -14,7 +14,9 @@ from scrapy.settings import BaseSettings
 
 from newscrawler.checks import positive_int, setting
 from newscrawler.errors import ConfigError
-from newscrawler.storage.base import Query, Rejected, Store, StoreError, WriteResult, chunked, latest_per_id
+from newscrawler.storage.base import (
+    Query, Rejected, Store, StoreError, UnencodableDocument, WriteResult, chunked, latest_per_id,
+)
 from newscrawler.storage.mongouri import check, redact, scrub, write_concern
 from newscrawler.storage.upgrade import ChannelNames, channel_names, upgrade
 
@@ -233,6 +235,8 @@ class MongoStore(Store):
         operations = operations + [seen_again(doc) for doc in dated]
         try:
             outcome = self.collection.bulk_write(operations, ordered=False).bulk_api_result
+        except (UnicodeEncodeError, OverflowError) as exc:  # bson encoding the batch: a document's content
+            raise UnencodableDocument(exc) from exc
         except BulkWriteError as exc:
             outcome = exc.details
             if outcome.get("writeConcernErrors"):

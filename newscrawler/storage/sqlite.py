@@ -72,7 +72,8 @@ LOCK_TIMEOUT = 10.0
 JOURNAL_MODE, SYNCHRONOUS = "WAL", "FULL"
 
 # A document the statement could not take (text UTF-8 cannot encode, an integer beyond 64 bits,
-# a constraint); the batch goes on without it. Any other error is a bug, raised (isolation.py).
+# a constraint), caught around the statement alone; the batch goes on without it. Any other
+# error, these ones too when raised before the statement, is a bug, raised (isolation.py).
 DOCUMENT_ERRORS = (UnicodeEncodeError, OverflowError, sqlite3.IntegrityError, sqlite3.DataError)
 
 
@@ -290,27 +291,34 @@ class SqliteStore(Store):
 
     def _write_one(self, doc: dict[str, Any], stored: tuple[str, str | None] | None, now: datetime,
                    result: WriteResult) -> None:
-        try:
-            crawled = crawl_time(doc.get("crawled_at"))
-            if stored is not None and not newer_or_same(stored[1], crawled):
-                result.stale += 1
-                return
-            if stored is not None and stored[0] == doc["content_hash"]:
-                result.unchanged += 1
-                if crawled is not None and stored[1] != crawled:
-                    # Same content seen later: only crawled_at moves on, so no older copy can win after it.
-                    self.db.execute(SEEN_AGAIN, (crawled, iso(doc["crawled_at"]), doc["id"]))
-                return
-            # One statement: SQLite undoes it alone when it fails, the rest of the batch stays.
-            self.db.execute(UPSERT, (doc["id"], doc["source"], doc["channel_id"], column_date(doc["published_at"]),
-                                     doc["content_hash"], iso(now), to_json(doc), crawled, iso(now)))
-        except DOCUMENT_ERRORS as exc:
-            result.rejected.append(Rejected(doc, type(exc).__name__, f"{type(exc).__name__}: {exc}"))
+        crawled = crawl_time(doc.get("crawled_at"))
+        if stored is not None and not newer_or_same(stored[1], crawled):
+            result.stale += 1
+            return
+        if stored is not None and stored[0] == doc["content_hash"]:
+            result.unchanged += 1
+            if crawled is not None and stored[1] != crawled:
+                # Same content seen later: only crawled_at moves on, so no older copy can win after it.
+                self.execute_one(doc, SEEN_AGAIN, (crawled, iso(doc["crawled_at"]), doc["id"]), result)
+            return
+        # One statement: SQLite undoes it alone when it fails, the rest of the batch stays.
+        if not self.execute_one(doc, UPSERT, (doc["id"], doc["source"], doc["channel_id"],
+                                              column_date(doc["published_at"]), doc["content_hash"], iso(now),
+                                              to_json(doc), crawled, iso(now)), result):
             return
         if stored is None:
             result.new += 1
         else:
             result.updated += 1
+
+    def execute_one(self, doc: dict[str, Any], statement: str, values: tuple[Any, ...], result: WriteResult) -> bool:
+        """Run one document's statement; False, with the document rejected, when SQLite cannot take it."""
+        try:
+            self.db.execute(statement, values)
+        except DOCUMENT_ERRORS as exc:
+            result.rejected.append(Rejected(doc, type(exc).__name__, f"{type(exc).__name__}: {exc}"))
+            return False
+        return True
 
     def _rollback(self) -> None:
         """Undo the batch; a failing ROLLBACK (none active after disk full) must not hide the first error."""
