@@ -186,6 +186,17 @@ def test_sqlite_store_down_then_back(tmp_path: Path, request: pytest.FixtureRequ
         (tmp_path / "away.sqlite3").rename(database)
         assert served.get("/healthz").status == 200
         assert served.get("/qutoutiao").status == 200
+        # Something unreadable at the path for a while (a backup half copied in), then the same file
+        # back (a rename keeps its inode): the reader must not take its closed connection for the file's.
+        database.rename(tmp_path / "away.sqlite3")
+        database.write_bytes(b"not yet a database" * 100)
+        time.sleep(1.2)  # past the second a store version read is trusted for
+        assert [served.get(p).status for p in ("/healthz", "/qutoutiao")] == [503, 503]
+        database.unlink()
+        (tmp_path / "away.sqlite3").rename(database)
+        time.sleep(1.2)
+        assert [served.get(p).status for p in ("/healthz", "/qutoutiao", "/")] == [200, 200, 200]
+    assert "Traceback" not in served.log.read_text(encoding="utf-8")
 
 
 def test_mongodb_down_then_back_and_no_credential_shown(tmp_path: Path) -> None:

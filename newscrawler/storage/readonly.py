@@ -118,6 +118,9 @@ class SqliteReader(StoreReader):
             db = held[1]
         else:
             if held is not None:
+                # Forgotten before the new file is tried: should it fail, a closed connection must never
+                # be taken for the file's when the same identity comes back (a rename back keeps the inode).
+                slot.held = None
                 self._drop(held[1])
             try:
                 # mode=ro: SQLite refuses every write on this connection, whatever asks for one.
@@ -135,7 +138,11 @@ class SqliteReader(StoreReader):
             slot.held = (identity, db)
         # Bounded time: SQLite asks this every 10000 steps, and stops the statement once it says so.
         deadline = time.monotonic() + self.timeout
-        db.set_progress_handler(lambda: time.monotonic() > deadline, 10000)
+        try:
+            db.set_progress_handler(lambda: time.monotonic() > deadline, 10000)
+        except sqlite3.Error as exc:  # a connection closed under us: forgotten, the next read opens another
+            slot.held = None
+            raise StoreError(f"{self.description} cannot be read: {cause(exc)}") from exc
         return db
 
     def _drop(self, db: sqlite3.Connection) -> None:
