@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from w3lib.html import replace_entities
 
-from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, article_id, article_schema
+from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, INT64, article_id, article_schema
 from newscrawler.pages.body import sanitize
 from newscrawler.text import body_bytes
 from newscrawler.urls import is_http_url
@@ -26,7 +26,6 @@ URL_FIELDS = CONTRACT.urls
 STORABLE_FIELDS = frozenset(ARTICLE_FIELDS) | {"content_hash"}
 # The integers both stores hold (SQLite's INTEGER, BSON's int64): a larger one is refused by
 # their encoders, so it is a bad document, not a store failure.
-INT64 = range(-(2**63), 2**63)
 SCHEMA = Draft202012Validator(article_schema())
 
 
