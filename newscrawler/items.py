@@ -83,23 +83,18 @@ def article_id(source: str, native_id: str) -> str:
     return f"{source}:{native_id}"
 
 
-# The whole numbers both stores hold (SQLite's INTEGER, BSON's int64).
-INT64 = range(-(2**63), 2**63)
-
-
 def channel_id_from_text(text: str, words: typing.Collection[int | str] = ()) -> int | str | None:
     """A channel id typed in as text: a whole number is a number unless ``words`` (the source's
-    channel ids) holds it as a word; letters, digits, ``_ . -`` make a word; None otherwise (a
-    number no store can hold, past 64 bits, names no channel).
+    channel ids) holds it as a word; letters, digits, ``_ . -`` make a word; None otherwise.
 
     >>> channel_id_from_text("255"), channel_id_from_text("tech"), channel_id_from_text("1", {"1", 2})
     (255, 'tech', '1')
-    >>> channel_id_from_text("推荐"), channel_id_from_text("9223372036854775808")
-    (None, None)
+    >>> channel_id_from_text("推荐") is None
+    True
     """
     text = text.strip()
     if re.fullmatch(r"-?[0-9]+", text) and not (text in words and int(text) not in words):
-        return int(text) if int(text) in INT64 else None
+        return int(text)
     return text if CHANNEL_WORD.fullmatch(text) else None
 
 

@@ -337,7 +337,8 @@ def test_a_corrupt_row_is_skipped_and_named_and_breaks_no_page(tmp_path: Path, r
         assert served.get("/").status == 200
     log = served.log.read_text(encoding="utf-8")
     assert "Stored article 'qutoutiao:2' skipped, it cannot be read: not JSON" in log
-    assert "Stored article 'plain:1' skipped, it cannot be read: bad date 'xx'" in log
+    assert "Unreadable date 'xx' in article 'plain:1', taken as none" in log
+    assert "Unreadable date 'garbage' in the newest crawled_at, taken as none" in log
     assert "Traceback" not in log
 
 

@@ -13,8 +13,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from w3lib.html import replace_entities
 
-from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, INT64, article_id, article_schema
 from newscrawler.dates import is_plausible
+from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, article_id, article_schema
 from newscrawler.pages.body import sanitize
 from newscrawler.text import body_bytes
 from newscrawler.urls import is_http_url
@@ -27,6 +27,7 @@ URL_FIELDS = CONTRACT.urls
 STORABLE_FIELDS = frozenset(ARTICLE_FIELDS) | {"content_hash"}
 # The integers both stores hold (SQLite's INTEGER, BSON's int64): a larger one is refused by
 # their encoders, so it is a bad document, not a store failure.
+INT64 = range(-(2**63), 2**63)
 SCHEMA = Draft202012Validator(article_schema())
 
 
@@ -103,8 +104,8 @@ def with_defaults(doc: dict[str, Any]) -> dict[str, Any]:
 def check_storable(doc: dict[str, Any], proxy: str = "", max_body_bytes: int | None = None) -> None:
     """BadDocument unless ``doc`` (read by from_json, its missing fields filled by with_defaults)
     is what the pipelines store: the contract's schema (items.article_schema), its id built from
-    its source and source id, a publication time the normalize stage keeps, http(s) URLs, a body the sanitizer leaves as it is, every image a
-    reader loads through ``proxy`` (CORS_PROXY, when set), and a body within ``max_body_bytes``."""
+    its source and source id, a publication time the normalize stage keeps, http(s) URLs, a body
+    the sanitizer leaves as it is, every image a reader loads through ``proxy`` (CORS_PROXY, when set), and a body within ``max_body_bytes``."""
     unknown = sorted(set(doc) - STORABLE_FIELDS)
     if unknown:
         raise BadDocument(f"unknown field {unknown[0]}")

@@ -90,29 +90,35 @@ class StoreReader(ABC):
 
 
 class BadRows:
-    """Rows no reader can read (written by hand, or a bug): each one a warning and a count."""
+    """Stored values no reader can read (a store edited by hand, or a bug): each a warning and a count."""
 
     def __init__(self) -> None:
         self.count = 0
         self.lock = threading.Lock()
 
-    def skip(self, row_id: Any, why: str) -> None:
+    def counted(self) -> int:
         with self.lock:
             self.count += 1
-            count = self.count
-        logger.warning("Stored article %r skipped, it cannot be read: %s (%d unreadable rows so far)", row_id,
-                       why, count)
+            return self.count
+
+    def skip(self, row_id: Any, why: str) -> None:
+        logger.warning("Stored article %r skipped, it cannot be read: %s (%d unreadable values so far)", row_id,
+                       why, self.counted())
+
+    def bad_date(self, where: str, text: object) -> None:
+        logger.warning("Unreadable date %r in %s, taken as none (%d unreadable values so far)", str(text)[:40],
+                       where, self.counted())
 
 
 BAD_ROWS = BadRows()
 
 
-def _utc(text: str | None, row_id: Any = None) -> datetime | None:
-    """A stored date; an unreadable one is None, with a warning (a bad row spoils no page)."""
+def _utc(text: str | None, where: str = "the store") -> datetime | None:
+    """A stored date; an unreadable one is None, with a warning (a bad value spoils no page)."""
     try:
         return datetime.fromisoformat(text).astimezone(timezone.utc) if text else None
-    except (TypeError, ValueError) as exc:
-        BAD_ROWS.skip(row_id, f"bad date {str(text)[:40]!r}: {exc}")
+    except (TypeError, ValueError):
+        BAD_ROWS.bad_date(where, text)
         return None
 
 
@@ -185,7 +191,7 @@ class SqliteReader(StoreReader):
 
     def stamps(self, query: Query) -> list[Stamp]:
         rows = self._read(*select("id, content_hash, first_seen_at, updated_at", query))
-        return [Stamp(row_id, content_hash, _utc(updated or first, row_id))
+        return [Stamp(row_id, content_hash, _utc(updated or first, f"article {row_id!r}"))
                 for row_id, content_hash, first, updated in rows]
 
     def articles(self, query: Query) -> Iterator[tuple[Stamp, dict[str, Any] | None]]:
@@ -195,7 +201,7 @@ class SqliteReader(StoreReader):
             for row_id, content_hash, first, updated, doc in db.execute(
                     *select("id, content_hash, first_seen_at, updated_at, doc", query)):
                 rows += 1
-                stamp = Stamp(row_id, content_hash, _utc(updated or first, row_id))
+                stamp = Stamp(row_id, content_hash, _utc(updated or first, f"article {row_id!r}"))
                 try:
                     article = upgrade(from_json(doc), self.names)
                 except (BadDocument, TypeError) as exc:
@@ -209,11 +215,12 @@ class SqliteReader(StoreReader):
     def overview(self) -> list[ChannelSummary]:
         rows = self._read("SELECT source, channel_id, COUNT(*), MAX(published_at), MAX(crawled_at) FROM articles "
                           "GROUP BY source, channel_id ORDER BY source, channel_id")
-        return [ChannelSummary(source, channel, count, _utc(newest, source), _utc(crawled, source))
+        return [ChannelSummary(source, channel, count, _utc(newest, f"source {source!r}"),
+                               _utc(crawled, f"source {source!r}"))
                 for source, channel, count, newest, crawled in rows]
 
     def last_crawl(self) -> datetime | None:
-        return _utc(self._read("SELECT MAX(crawled_at) FROM articles")[0][0], "newest crawled_at")
+        return _utc(self._read("SELECT MAX(crawled_at) FROM articles")[0][0], "the newest crawled_at")
 
     def version(self) -> Hashable | None:
         # PRAGMA data_version changes whenever another connection commits (this one never writes).
