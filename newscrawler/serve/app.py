@@ -346,5 +346,5 @@ class FeedApp:
 def feed_name(target: Route, params: FeedParams) -> str:
     """A feed as the log names it: its source, channel and parameters."""
     channel = "" if target.channel is None else f"/{target.channel}"
-    since = f" since {iso(params.since)}" if params.since else ""
+    since = f", since {iso(params.since)}" if params.since else ""
     return f"{target.source}{channel} ({params.format}, limit {params.limit}{since})"
