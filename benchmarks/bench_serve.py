@@ -1,6 +1,7 @@
-"""Requests per second and p99 latency of ``scrapy serve``: a warm 20-item feed, a 304, the index page,
-and the same server (FeedSite, the same limits) serving the warm feed's very bytes as a static file
-(twisted.web.static.File), in the same run.
+"""Requests per second and p99 latency of ``scrapy serve``: a warm 20-item feed, plain and gzip, a 304, the
+index page, and the same site class (FeedSite, the same limits) serving the warm feed's very bytes as a
+static file (twisted.web.static.File), plain and gzip (Twisted's GzipEncoderFactory, which compresses per
+request, as a static server without a precompressed copy does), in the same run.
 
 Prints figures; asserts nothing. The goal: the warm feed at 0.8x the static file's requests/s at
 least. The load comes from this process (asyncio, keep-alive connections); the servers run in
@@ -32,6 +33,7 @@ from tests.articles import T0, article  # noqa: E402
 from tests.processes import env  # noqa: E402
 
 FEED = "/qutoutiao/1?limit=20"
+GZIP = {"Accept-Encoding": "gzip"}
 
 
 def static_server(path: str) -> None:
@@ -79,6 +81,10 @@ async def one_connection(port: int, request: bytes, until: float, latencies: lis
             length = re.search(rb"(?i)\r\ncontent-length: (\d+)", head)
             if length:
                 await reader.readexactly(int(length.group(1)))
+            elif re.search(rb"(?i)\r\ntransfer-encoding: chunked", head):  # Twisted's gzip streams
+                while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                    await reader.readexactly(size + 2)
+                await reader.readuntil(b"\r\n")  # the empty trailer
             latencies.append(time.perf_counter() - start)
             statuses[status] = statuses.get(status, 0) + 1
     finally:
@@ -123,17 +129,21 @@ def main() -> None:
             etag = warm[0]
             results = {
                 "warm feed (20 items)": asyncio.run(load(port, FEED, {}, seconds, connections)),
+                "warm feed, gzip": asyncio.run(load(port, FEED, GZIP, seconds, connections)),
                 "304 (If-None-Match)": asyncio.run(load(port, FEED, {"If-None-Match": etag}, seconds, connections)),
                 "index page": asyncio.run(load(port, "/", {}, seconds, connections)),
             }
         with process([__file__, "--static", str(feed_file)]) as port:
             results["static file, same bytes"] = asyncio.run(load(port, "/feed.xml", {}, seconds, connections))
+            results["static file, gzip"] = asyncio.run(load(port, "/feed.xml", GZIP, seconds, connections))
     print(f"scrapy serve, {connections} keep-alive connections, {seconds:g} s per case; feed body {len(warm[1])} bytes")
     print(f"{'case':28} {'requests/s':>11} {'p99 ms':>8}  statuses")
     for name, (rps, p99, statuses) in results.items():
         print(f"{name:28} {rps:11.0f} {p99 * 1000:8.1f}  {statuses}")
     ratio = results["warm feed (20 items)"][0] / results["static file, same bytes"][0]
     print(f"warm feed / static file: {ratio:.2f}x (goal: at least 0.80x)")
+    zipped = results["warm feed, gzip"][0] / results["static file, gzip"][0]
+    print(f"warm feed, gzip / static file, gzip: {zipped:.2f}x")
 
 
 async def fetch(port: int, path: str) -> tuple[str, bytes]:

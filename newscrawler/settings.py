@@ -272,3 +272,11 @@ SERVE_CACHE_MAX_AGE = 60
 SERVE_MAX_HEADERS = 50
 SERVE_MAX_HEADER_BYTES = 16384
 SERVE_MAX_URL_LENGTH = 4096
+# Seconds from a request's first byte to the end of its head; a slower client is closed (slowloris).
+SERVE_HEADER_TIMEOUT = 10
+# Open client connections at most; a connection past it is closed at once.
+SERVE_MAX_CONNECTIONS = 512
+# Feeds and index pages built (read from the store, rendered) at once; more wait their turn.
+SERVE_MAX_BUILDS = 4
+# Bytes of one rendered feed at most: the newest articles that fit are served (always one), the rest left out.
+SERVE_MAX_FEED_BYTES = 8388608

@@ -25,6 +25,7 @@ from tests.stores import mongo_store
 class Served:
     url: str  # http://127.0.0.1:PORT, no trailing slash
     log: Path  # the server's stderr: its log and access log
+    pid: int = 0
 
     @property
     def port(self) -> int:
@@ -62,7 +63,7 @@ def serve_process(tmp_path: Path, *settings: str) -> Iterator[Served]:
         line = process.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:\d+", line)
         assert match, f"serve did not start: {line!r} {log.read_text(errors='replace')[-2000:]}"
-        yield Served(match.group(0), log)
+        yield Served(match.group(0), log, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -117,6 +117,11 @@ POISONS = {
     "stats key": (poisoned(stats={"read\udfff": 1}), "bad text in stats (a key): not UTF-8 (a lone surrogate)"),
     "huge int": (poisoned(stats={"read": 2**70}), "bad value in stats.read: beyond a 64-bit integer"),
     "channel": (poisoned(channel_id=2**63), "bad value in channel_id: beyond a 64-bit integer"),
+    # Dates the normalize stage never keeps (a year before 1000 also sorted after 2026 as SQLite text).
+    "year 999": (poisoned(published_at="0999-01-01T00:00:00+00:00"),
+                 "published_at 0999-01-01T00:00:00+00:00 is outside 1990 .. crawled_at + 2 days"),
+    "future": (poisoned(published_at="2030-01-01T00:00:00+00:00"),
+               "published_at 2030-01-01T00:00:00+00:00 is outside 1990 .. crawled_at + 2 days"),
 }
 
 

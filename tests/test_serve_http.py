@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import re
 import shutil
 import socket
@@ -46,6 +47,8 @@ def test_conditional_get(backend: str, tmp_path: Path, request: pytest.FixtureRe
             ({"If-Modified-Since": "Sun, 29 Nov 2026 00:00:00 GMT"}, 304),
             ({"If-Modified-Since": "Fri, 27 Nov 2026 15:00:00 GMT"}, 200),
             ({"If-Modified-Since": "yesterday"}, 200),
+            ({"If-Modified-Since": "Sat, 01 Jan 99999999999999999999 00:00:00 GMT"}, 200),  # no HTTP date
+            ({"If-Modified-Since": "Fri, 01 Jan 10000 00:00:00 GMT"}, 200),
             # If-None-Match decides when both are given.
             ({"If-None-Match": '"other"', "If-Modified-Since": modified}, 200),
             ({"If-None-Match": etag, "If-Modified-Since": "Fri, 27 Nov 2026 15:00:00 GMT"}, 304),
@@ -67,6 +70,15 @@ def test_conditional_get(backend: str, tmp_path: Path, request: pytest.FixtureRe
         assert zipped.headers["content-encoding"] == "gzip" and zipped.headers["vary"] == "Accept-Encoding"
         assert gzip.decompress(zipped.body) == first.body
         assert "content-encoding" not in first.headers
+        # Compressed once per ETag and kept: the same bytes again, with their length (not streamed).
+        again = served.get("/qutoutiao/1", **{"Accept-Encoding": "deflate, gzip;q=0.5"})
+        assert again.body == zipped.body and again.headers["content-length"] == str(len(zipped.body))
+        assert again.headers["etag"] == etag
+        for refused in ("gzip;q=0", "br", "*", "identity"):
+            plain = served.get("/qutoutiao/1", **{"Accept-Encoding": refused})
+            assert "content-encoding" not in plain.headers and plain.body == first.body, refused
+        zipped_head = served.request("/qutoutiao/1", "HEAD", {"Accept-Encoding": "gzip"})
+        assert zipped_head.body == b"" and zipped_head.headers["content-length"] == str(len(zipped.body))
         # The store changes: the old copy is no longer current.
         write_more(backend, tmp_path, request, article(2, title="标题 2 (updated)"))
         # (A warm page is answered from memory while the store's version read is under a second old.)
@@ -104,21 +116,39 @@ def test_bad_requests(tmp_path: Path, request: pytest.FixtureRequest) -> None:
             ("/qutoutiao/", 404),
             ("/QUTOUTIAO", 404),
             ("/%ff", 404),
+            # A number past 64 bits names no channel (no store holds it); one URL per channel: no 01.
+            ("/qutoutiao/9223372036854775808", 404),
+            ("/qutoutiao/category/99999999999999999999", 404),
+            ("/nosuch/-9223372036854775809", 404),
+            ("/qutoutiao/01", 404),
+            ("/qutoutiao/category/0001", 404),
+            ("/qutoutiao/+1", 404),
         ]
         for path, status in cases:
             reply = served.get(path)
             assert reply.status == status, path
             assert reply.headers["content-type"] == "text/plain; charset=utf-8", path
             assert 0 < len(reply.body) < 200 and b"Traceback" not in reply.body, path
-        assert served.request("/qutoutiao", "POST").status == 405
-        # Requests past the bounds: Twisted answers 400 (or, for a line past MAX_LENGTH, closes the
-        # connection) before any of our code runs.
+        for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "FOO"):
+            reply = served.request("/qutoutiao", method)
+            assert reply.status == 405 and reply.headers["allow"] == "GET, HEAD", method
+            assert reply.headers["content-type"] == "text/plain; charset=utf-8" and reply.body == b"method not allowed\n"
+        # Requests past the bounds: a 400 before any of our code runs (Twisted's, and ours for a line
+        # past MAX_LENGTH, which Twisted would only close).
         for data in (b"GET /qutoutiao HTTP/1.1\r\nHost: x\r\n" + b"X-A: b\r\n" * 60 + b"\r\n",
-                     b"GET /qutoutiao HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n",
+                     b"GET /qutoutiao HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 5000 + b"\r\n\r\n",
                      b"GET /qutoutiao HTTP/1.1\r\nHost: x\r\n" + (b"X-Many: " + b"a" * 3000 + b"\r\n") * 8 + b"\r\n",
+                     b"GET /qutoutiao?since=" + b"9" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"):
+            reply = raw(served, data)
+            assert reply.startswith(b"HTTP/1.1 400 Bad Request\r\n"), reply[:100]
+        # Far past: the 400 is sent, but the close with unread bytes pending may reset it away (TCP's RST).
+        for data in (b"GET /qutoutiao HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n",
                      b"GET /qutoutiao?since=" + b"9" * 10000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"):
             reply = raw(served, data)
             assert reply == b"" or reply.startswith(b"HTTP/1.1 400 Bad Request\r\n"), reply[:100]
+        # The absolute form of a request target (RFC 9112 3.2.2) names its path.
+        assert raw(served, b"GET http://anything/plain.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                   ).startswith(b"HTTP/1.1 200 OK")
         # Just inside the bounds, the same server answers.
         assert raw(served, b"GET /qutoutiao?limit=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                    + b"X-A: b\r\n" * 40 + b"\r\n").startswith(b"HTTP/1.1 200 OK")
@@ -186,6 +216,17 @@ def test_sqlite_store_down_then_back(tmp_path: Path, request: pytest.FixtureRequ
         (tmp_path / "away.sqlite3").rename(database)
         assert served.get("/healthz").status == 200
         assert served.get("/qutoutiao").status == 200
+        # Something unreadable at the path for a while (a backup half copied in), then the same file
+        # back (a rename keeps its inode): the reader must not take its closed connection for the file's.
+        database.rename(tmp_path / "away.sqlite3")
+        database.write_bytes(b"not yet a database" * 100)
+        time.sleep(1.2)  # past the second a store version read is trusted for
+        assert [served.get(p).status for p in ("/healthz", "/qutoutiao")] == [503, 503]
+        database.unlink()
+        (tmp_path / "away.sqlite3").rename(database)
+        time.sleep(1.2)
+        assert [served.get(p).status for p in ("/healthz", "/qutoutiao", "/")] == [200, 200, 200]
+    assert "Traceback" not in served.log.read_text(encoding="utf-8")
 
 
 def test_mongodb_down_then_back_and_no_credential_shown(tmp_path: Path) -> None:
@@ -273,20 +314,149 @@ def test_an_old_store_is_reported_not_upgraded(tmp_path: Path) -> None:
     assert "written by an older version" in served.log.read_text(encoding="utf-8")
 
 
-
-def test_a_bug_is_a_500_with_a_short_body_and_a_traceback_in_the_log(tmp_path: Path,
-                                                                     request: pytest.FixtureRequest) -> None:
-    """A document no reader can read (a bug, or a store written by hand) breaks no other page."""
+def test_a_corrupt_row_is_skipped_and_named_and_breaks_no_page(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Rows no reader can read (a store edited by hand): each is left out with a warning naming it, the
+    rest of the feed is served; an unreadable crawled_at does not stop the server from starting."""
     import sqlite3
 
     args = fill_store("sqlite", tmp_path, request)
     with sqlite3.connect(tmp_path / "store.sqlite3") as db:
         db.execute("UPDATE articles SET doc = '{not json' WHERE id = 'qutoutiao:2'")
+        db.execute("UPDATE articles SET first_seen_at = 'xx' WHERE id = 'plain:1'")
+        db.execute("UPDATE articles SET crawled_at = 'garbage' WHERE id = 'plain:2'")
     db.close()
     with serve_process(tmp_path, *args) as served:
-        broken = served.get("/qutoutiao/1")
-        assert broken.status == 500 and broken.body == b"internal error\n"
-        assert broken.headers["content-type"] == "text/plain; charset=utf-8"
-        assert served.get("/qutoutiao/2").status == 200  # the rest is served
+        feed = served.get("/qutoutiao/1.json")
+        assert feed.status == 200
+        titles = [item["title"] for item in json.loads(feed.body)["items"]]
+        assert "标题 2" not in titles and "标题 4" in titles  # articles 2 and 4 are in channel 1
+        plain = served.get("/plain.json")
+        assert plain.status == 200 and len(json.loads(plain.body)["items"]) == 3
+        health = served.get("/healthz")
+        assert health.status == 200 and json.loads(health.body)["last_crawl"] is None
+        assert served.get("/").status == 200
     log = served.log.read_text(encoding="utf-8")
-    assert "Unexpected error answering GET /qutoutiao/1" in log and "Traceback (most recent call last)" in log
+    assert "Stored article 'qutoutiao:2' skipped, it cannot be read: not JSON" in log
+    assert "Unreadable date 'xx' in article 'plain:1', taken as none" in log
+    assert "Unreadable date 'garbage' in the newest crawled_at, taken as none" in log
+    assert "Traceback" not in log
+
+
+def test_a_feed_holds_its_newest_articles_up_to_its_byte_budget(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """SERVE_MAX_FEED_BYTES: the newest articles that fit, always one; the cut is logged, naming the feed."""
+    args = fill_store("sqlite", tmp_path, request)
+    big = "<p>" + "长" * 3000 + "</p>"  # 9 KB of UTF-8 each
+    write_more("sqlite", tmp_path, request, *(article(n, content_html=big, content_text="长" * 3000)
+                                              for n in range(1, 26)))
+    with serve_process(tmp_path, *args, "-s", "SERVE_MAX_FEED_BYTES=50000") as served:
+        reply = served.get("/qutoutiao.json?limit=25")
+        assert reply.status == 200 and len(reply.body) <= 50000
+        titles = [item["title"] for item in json.loads(reply.body)["items"]]
+        assert 0 < len(titles) < 25 and titles == [f"标题 {n}" for n in range(1, len(titles) + 1)]
+        for path in ("/qutoutiao/1", "/qutoutiao/1.atom"):  # RSS and Atom escape the markup: still bounded
+            assert len(served.get(path + "?limit=25").body) <= 50000
+    log = served.log.read_text(encoding="utf-8")
+    assert re.search(rf"Feed qutoutiao \(json, limit 25\): {25 - len(titles)} of 25 articles left out, past "
+                     r"SERVE_MAX_FEED_BYTES \(50000 bytes", log), log[-2000:]
+    with serve_process(tmp_path, *args, "-s", "SERVE_MAX_FEED_BYTES=100") as served:
+        one = json.loads(served.get("/qutoutiao.json").body)["items"]
+        assert [item["title"] for item in one] == ["标题 1"]  # always one: a feed is never empty for size
+
+
+def test_healthz_and_errors_answer_while_builds_wait(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Builds share SERVE_MAX_BUILDS slots; a 404 or 400 needs none, and /healthz a thread of its own: neither
+    waits behind a dozen builds stuck on the store (here, a writer's exclusive lock)."""
+    import sqlite3
+    import threading
+
+    args = fill_store("sqlite", tmp_path, request)
+    database = tmp_path / "store.sqlite3"
+    with sqlite3.connect(database) as db:  # rollback journal: an exclusive lock stops every reader
+        db.execute("PRAGMA journal_mode=DELETE")
+    db.close()
+    with serve_process(tmp_path, *args, "-s", "SERVE_MAX_BUILDS=1", "-s", "SERVE_QUERY_TIMEOUT=5") as served:
+        lock = sqlite3.connect(database, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        answered: list[int] = []
+        clients = [threading.Thread(target=lambda n=n: answered.append(served.get(f"/qutoutiao?limit={n}").status))
+                   for n in range(1, 13)]
+        try:
+            for client in clients:
+                client.start()
+            time.sleep(0.5)  # the twelve requests reach the server
+            assert served.get("/qutoutiao/01").status == 404 and served.get("/qutoutiao?limit=0").status == 400
+            assert answered == []  # the first build still waits for the lock
+            health = served.get("/healthz")
+            assert health.status == 503 and len(answered) <= 1  # its own thread: at most one build was done
+        finally:
+            lock.rollback()
+            lock.close()
+            for client in clients:
+                client.join(timeout=120)
+        assert len(answered) == 12 and set(answered) <= {200, 503}
+        assert served.get("/healthz").status == 200
+
+
+def test_slow_clients_are_bounded(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A request head must arrive within SERVE_HEADER_TIMEOUT (a byte now and then does not keep it open),
+    and connections past SERVE_MAX_CONNECTIONS are closed at once."""
+    args = fill_store("sqlite", tmp_path, request)
+    with serve_process(tmp_path, *args, "-s", "SERVE_HEADER_TIMEOUT=1", "-s", "SERVE_MAX_CONNECTIONS=4") as served:
+        with socket.create_connection(("127.0.0.1", served.port), timeout=30) as slow:
+            slow.sendall(b"GET /qutoutiao HTTP/1.1\r\nHost: x\r\n")
+            closed = False
+            for _ in range(40):  # 12 s of a header byte every 0.3 s: well inside the 60 s idle timeout
+                try:
+                    slow.sendall(b"X")
+                except OSError:
+                    closed = True
+                    break
+                time.sleep(0.3)
+            assert closed or slow.recv(100) == b"", "the slow head was never cut"
+        # A kept-alive connection between requests is not on the head's clock until a byte comes.
+        with socket.create_connection(("127.0.0.1", served.port), timeout=30) as kept:
+            kept.sendall(b"GET /qutoutiao?limit=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert kept.recv(100).startswith(b"HTTP/1.1 200 OK")
+        held = [socket.create_connection(("127.0.0.1", served.port), timeout=30) for _ in range(4)]
+        try:
+            time.sleep(0.3)  # the four are accepted
+            assert raw(served, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") == b""  # the fifth: closed
+        finally:
+            for connection in held:
+                connection.close()
+        time.sleep(0.3)
+        assert served.get("/healthz").status == 200
+    assert "Refused a connection" in served.log.read_text(encoding="utf-8")
+
+
+def test_a_client_that_does_not_read_holds_no_copy_of_a_large_feed(tmp_path: Path,
+                                                                   request: pytest.FixtureRequest) -> None:
+    """A large body goes out through a producer over the cached bytes: twenty clients that ask and never read
+    add little to the server's memory, where each held a copy of the 5 MB feed before."""
+    args = fill_store("sqlite", tmp_path, request)
+    big = "<p>" + "長" * 70000 + "</p>"  # 210 KB each, 25 articles
+    write_more("sqlite", tmp_path, request, *(article(n, content_html=big) for n in range(1, 26)))
+    with serve_process(tmp_path, *args) as served:
+        whole = served.get("/qutoutiao.json?limit=25")
+        assert whole.status == 200 and len(whole.body) > 5_000_000
+        assert len(json.loads(whole.body)["items"]) == 25
+
+        def rss() -> int:
+            status = Path(f"/proc/{served.pid}/status").read_text()
+            return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
+
+        before = rss()
+        stalled = []
+        for _ in range(20):
+            connection = socket.socket()
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            connection.connect(("127.0.0.1", served.port))
+            connection.sendall(b"GET /qutoutiao.json?limit=25 HTTP/1.1\r\nHost: x\r\n\r\n")
+            stalled.append(connection)
+        try:
+            assert served.get("/qutoutiao.json?limit=25").body == whole.body  # others are served meanwhile
+            grown = rss() - before
+            assert grown < 30_000_000, f"{grown} bytes more for 20 stalled clients of a {len(whole.body)}-byte feed"
+        finally:
+            for connection in stalled:
+                connection.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -51,3 +51,13 @@ def test_newest_copy_wins_in_any_order(kind: str, tmp_path: Path, request: pytes
         check()
     finally:
         store.close()
+
+
+@given(st.datetimes(timezones=st.just(timezone.utc)), st.datetimes(timezones=st.just(timezone.utc)))
+def test_stored_date_text_sorts_as_time_does(a: datetime, b: datetime) -> None:
+    """SQLite compares published_at and crawled_at as text: any two years, 0001 to 9999, in time order."""
+    from newscrawler.storage.sqlite import column_date, crawl_time
+
+    assert (column_date(a) < column_date(b)) == (a.replace(microsecond=0) < b.replace(microsecond=0))
+    assert (crawl_time(a) < crawl_time(b)) == (a < b)
+    assert len(column_date(a)) == 20 and len(crawl_time(a)) == 27

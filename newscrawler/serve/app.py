@@ -1,14 +1,17 @@
 """Answering one request from the store: what to send, as status, headers and body.
 
 ``FeedApp.answer`` runs in a worker thread (the store's reads block); the Twisted side
-(``site``) only writes what it returns. A feed's ETag comes from one small query (each
-article's id, content hash and change time); while the store's version stays the same (SQLite's
-``data_version``), not even that, and its bytes are kept by ETag: ``from_memory`` then answers a
-warm feed on the reactor thread, with no store read at all.
+(``site``) only writes what it returns. ``triage`` answers what needs no store (404, 400) on the
+reactor thread. A feed's ETag comes from one small query (each article's id, content hash and
+change time); while the store's version stays the same (SQLite's ``data_version``), not even
+that, and its bytes (identity and gzip, each made once in a worker thread) are kept by ETag:
+``from_memory`` then answers a warm feed on the reactor thread, with no store read at all. A feed
+holds at most ``max_feed_bytes``: the newest articles that fit, always one.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import threading
@@ -28,6 +31,7 @@ from newscrawler.sources.profile import SourceProfile
 from newscrawler.storage.base import Query, StoreError
 from newscrawler.storage.documents import contract_fields, iso
 from newscrawler.storage.readonly import ChannelSummary, Stamp, StoreNeedsUpgrade, StoreReader
+from newscrawler.text import utf8_length
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,11 @@ MAX_VALIDATORS = 4096
 VERSION_FRESH = 1.0
 # The page at / may only load its own inline style: nothing in it runs.
 INDEX_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+# gzip level of the cached copies: made once per ETag, so a little slower than Twisted's per-request 9 is not
+# needed; 6 is zlib's default (most of 9's gain at a fraction of its time).
+GZIP_LEVEL = 6
+# What triage says needs the store: the health check (one small read), or a page (feed or index).
+STORE, HEALTH_CHECK = "store", "health"
 
 
 @dataclass
@@ -53,6 +62,7 @@ class Ask:
     args: dict[bytes, list[bytes]]
     if_none_match: str | None = None
     if_modified_since: str | None = None
+    gzip: bool = False  # the client takes gzip (Accept-Encoding)
 
 
 @dataclass
@@ -112,10 +122,28 @@ class Known:
 Key = tuple[Route, Any]
 
 
+def gzip_key(etag: str) -> str:
+    return f"{etag} gzip"
+
+
+def article_bytes(fields: Mapping[str, Any]) -> int:
+    """An article's text in UTF-8: what it adds to a feed, before the format's markup and escaping."""
+    size = 0
+    for value in fields.values():
+        if isinstance(value, str):
+            size += utf8_length(value)
+        elif isinstance(value, list):
+            size += sum(utf8_length(v) for v in value if isinstance(v, str))
+    return size
+
+
 class FeedApp:
-    def __init__(self, reader: StoreReader, profiles: Mapping[str, SourceProfile], max_age: int) -> None:
+    def __init__(self, reader: StoreReader, profiles: Mapping[str, SourceProfile], max_age: int,
+                 max_feed_bytes: int = 8 * 1024 * 1024) -> None:
         self.reader = reader
         self.profiles = profiles
+        self.max_feed_bytes = max_feed_bytes
+        self.feeds_cut = 0  # feeds built without some of their articles (SERVE_MAX_FEED_BYTES)
         self.cache_control = f"public, max-age={max_age}"
         self.cache = BodyCache()
         # (route, parameters) -> its last answer's validators, when the store has versions.
@@ -135,6 +163,17 @@ class FeedApp:
             raise BadRequest("unknown parameter (a feed takes limit, since and format)")
         return target, (target, feed_params(ask.args, target.extension))
 
+    def triage(self, ask: Ask) -> Answer | str:
+        """On the reactor thread, without the store: the answer to a request for nothing (404) or with a
+        bad parameter (400); else what it needs, HEALTH_CHECK or STORE."""
+        try:
+            target, _ = self.key(ask)
+        except BadRequest as exc:
+            return short(400, f"bad request: {exc}")
+        if target is None:
+            return short(404, "not found")
+        return HEALTH_CHECK if target.kind == HEALTH else STORE
+
     def from_memory(self, ask: Ask) -> Answer | None:
         """The answer without the store, on the reactor thread: when the store's version was read
         within VERSION_FRESH seconds and this page's validators (and body) are known at it; else None."""
@@ -148,11 +187,10 @@ class FeedApp:
         known = self.validators.get(key) if key is not None else None
         if known is None or known.token != seen[0] or known.empty:
             return None
-        headers = self._headers(known)
         if is_current(ask.if_none_match, ask.if_modified_since, known.etag, known.last_modified):
-            return Answer(304, b"", headers)
-        body = self.cache.get(known.etag)
-        return Answer(200, body, headers) if body is not None else None
+            return Answer(304, b"", self._headers(known))
+        body = self.cache.get(gzip_key(known.etag) if ask.gzip else known.etag)
+        return self._full(known, body, ask.gzip) if body is not None else None
 
     def answer(self, ask: Ask) -> Answer:
         """The answer to ``ask``; a store that does not answer is a 503, a bad parameter a 400."""
@@ -214,14 +252,25 @@ class FeedApp:
             headers["Last-Modified"] = http_date(known.last_modified)
         return headers
 
-    def _cached(self, ask: Ask, known: Known, render: Any) -> Answer:
+    def _full(self, known: Known, body: bytes, zipped: bool) -> Answer:
         headers = self._headers(known)
-        if is_current(ask.if_none_match, ask.if_modified_since, known.etag, known.last_modified):
-            return Answer(304, b"", headers)
-        body = self.cache.get(known.etag)
-        if body is None:
-            body = render()
+        if zipped:
+            headers["Content-Encoding"] = "gzip"
         return Answer(200, body, headers)
+
+    def _cached(self, ask: Ask, known: Known, render: Any) -> Answer:
+        if is_current(ask.if_none_match, ask.if_modified_since, known.etag, known.last_modified):
+            return Answer(304, b"", self._headers(known))
+        body = self.cache.get(known.etag)
+        if body is None:  # built now: its headers are those of what it was built from (the store may have moved on)
+            known, body = render()
+        if not ask.gzip:
+            return self._full(known, body, False)
+        zipped = self.cache.get(gzip_key(known.etag))
+        if zipped is None:  # once per ETag, here in the worker thread, never on the reactor's
+            zipped = gzip.compress(body, GZIP_LEVEL, mtime=0)
+            self.cache.put(gzip_key(known.etag), zipped)
+        return self._full(known, zipped, True)
 
     def index(self, ask: Ask, key: Key) -> Answer:
         extra = (("Content-Security-Policy", INDEX_POLICY), ("X-Content-Type-Options", "nosniff"))
@@ -232,11 +281,12 @@ class FeedApp:
             crawled = max((s.crawled for s in summaries if s.crawled), default=None)
             return Known(token, etag, crawled, False, HTML, extra)
 
-        def render() -> bytes:
+        def render() -> tuple[Known, bytes]:
             summaries = self.reader.overview()
             body = render_index(summaries, self.profiles)
-            self.cache.put(validators(summaries, None).etag, body)
-            return body
+            now = validators(summaries, None)
+            self.cache.put(now.etag, body)
+            return now, body
 
         known = self._known(key, lambda token: validators(self.reader.overview(), token))
         return self._cached(ask, known, render)
@@ -253,14 +303,39 @@ class FeedApp:
             return Known(token, etag_of(parts), max((s.changed_at for s in stamps if s.changed_at), default=None),
                          not stamps, fmt.content_type, (("X-Content-Type-Options", "nosniff"),))
 
-        def render() -> bytes:
-            docs = self.reader.articles(query)
-            # The store may have moved on since the stamps: the bytes are kept under their own ETag.
+        def render() -> tuple[Known, bytes]:
+            # The store may have moved on since the stamps: the bytes are kept under their own ETag,
+            # made of the rows they were built from. The newest articles that fit the byte budget are
+            # kept (always one), read one at a time: what is left out is never held.
+            stamps: list[Stamp] = []
+            kept: list[dict[str, Any]] = []
+            size = left_out = 0
+            for stamp, doc in self.reader.articles(query):
+                stamps.append(stamp)
+                if doc is None:
+                    continue
+                fields = contract_fields(doc)
+                cost = article_bytes(fields)
+                if left_out or (kept and size + cost > self.max_feed_bytes):
+                    left_out += 1
+                    continue
+                kept.append(fields)
+                size += cost
+            now = validators(stamps, None)
             # The build time is the newest change, so the same articles always give the same bytes.
-            now = validators([stamp_of(d) for d in docs], None)
-            body = fmt.render((contract_fields(doc) for doc in docs), target.meta, now.last_modified)
+            body = fmt.render(kept, target.meta, now.last_modified)
+            while len(body) > self.max_feed_bytes and len(kept) > 1:  # the markup and escaping on top
+                fewer = min(len(kept) - 1, max(1, len(kept) * self.max_feed_bytes // len(body)))
+                left_out += len(kept) - fewer
+                del kept[fewer:]
+                body = fmt.render(kept, target.meta, now.last_modified)
+            if left_out:
+                self.feeds_cut += 1
+                logger.warning("Feed %s: %d of %d articles left out, past SERVE_MAX_FEED_BYTES (%d bytes; "
+                               "%d feeds cut so far)", feed_name(target, params), left_out, left_out + len(kept),
+                               self.max_feed_bytes, self.feeds_cut)
             self.cache.put(now.etag, body)
-            return body
+            return now, body
 
         known = self._known(key, lambda token: validators(self.reader.stamps(query), token))
         if known.empty and not target.known:
@@ -268,5 +343,8 @@ class FeedApp:
         return self._cached(ask, known, render)
 
 
-def stamp_of(doc: dict[str, Any]) -> Stamp:
-    return Stamp(doc["id"], doc.get("content_hash", ""), doc.get("updated_at") or doc.get("first_seen_at"))
+def feed_name(target: Route, params: FeedParams) -> str:
+    """A feed as the log names it: its source, channel and parameters."""
+    channel = "" if target.channel is None else f"/{target.channel}"
+    since = f", since {iso(params.since)}" if params.since else ""
+    return f"{target.source}{channel} ({params.format}, limit {params.limit}{since})"

@@ -8,6 +8,9 @@ from datetime import datetime
 
 from twisted.web.http import datetimeToString, stringToDatetime
 
+# 9999-12-31T23:59:59Z: a date past it (Twisted reads any year) is no HTTP date, and ignored (RFC 9110 13.1.3).
+LAST_HTTP_DATE = 253402300799
+
 
 def etag_of(parts: Iterable[str]) -> str:
     """A weak validator of what ``parts`` describe: a gzip-encoded copy is equivalent, not byte-equal.
@@ -43,6 +46,9 @@ def is_current(if_none_match: str | None, if_modified_since: str | None, etag: s
     >>> tag = 'W/"1"'
     >>> is_current('"0", W/"1"', None, tag, None), is_current('"0"', "Thu, 01 Jan 2099 00:00:00 GMT", tag, None)
     (True, False)
+    >>> from datetime import timezone
+    >>> is_current(None, "Sat, 01 Jan 99999999999999999999 00:00:00 GMT", tag, datetime(2021, 1, 1, tzinfo=timezone.utc))
+    False
     """
     if if_none_match is not None:
         tags = [_opaque(t) for t in if_none_match.split(",")]
@@ -51,6 +57,6 @@ def is_current(if_none_match: str | None, if_modified_since: str | None, etag: s
         return False
     try:
         since = stringToDatetime(if_modified_since.encode("latin-1"))
-    except (ValueError, IndexError, KeyError, UnicodeEncodeError):  # no date: answer in full
+    except (ValueError, IndexError, KeyError, UnicodeEncodeError, OverflowError):  # no date: answer in full
         return False
-    return int(last_modified.timestamp()) <= since
+    return since <= LAST_HTTP_DATE and int(last_modified.timestamp()) <= since

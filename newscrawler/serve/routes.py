@@ -13,6 +13,7 @@ from newscrawler.exporters.feedmeta import FeedMeta, feed_meta
 from newscrawler.items import SOURCE_NAME, channel_id_from_text
 from newscrawler.serve.formats import split_extension
 from newscrawler.sources.profile import SourceProfile
+from newscrawler.storage.documents import INT64
 
 INDEX, HEALTH, FEED = "index", "health", "feed"
 
@@ -29,8 +30,13 @@ class Route:
 
 
 def _channel(text: str, profile: SourceProfile | None) -> int | str | None:
+    """The channel ``text`` names, spelled canonically: ``01`` or ``+1`` is not ``1`` (one URL per feed,
+    one cache entry), a number past 64 bits is no channel: None, a 404."""
     channels = profile.listing.channels if profile is not None else {}
-    return channel_id_from_text(text, channels) if text == text.strip() else None
+    channel = channel_id_from_text(text, channels) if text == text.strip() else None
+    if isinstance(channel, int) and (str(channel) != text or channel not in INT64):
+        return None
+    return channel
 
 
 def route(segments: Sequence[bytes], profiles: Mapping[str, SourceProfile]) -> Route | None:

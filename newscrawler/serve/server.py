@@ -21,11 +21,18 @@ from newscrawler.storage.readonly import open_reader
 logger = logging.getLogger(__name__)
 
 
+# Worker threads beyond the builds: the health check always finds one free.
+SPARE_THREADS = 4
+
+
 def limits_of(settings: BaseSettings) -> Limits:
     return Limits(setting(settings, "SERVE_IDLE_TIMEOUT", positive_int),
                   setting(settings, "SERVE_MAX_HEADERS", positive_int),
                   setting(settings, "SERVE_MAX_HEADER_BYTES", positive_int),
-                  setting(settings, "SERVE_MAX_URL_LENGTH", positive_int))
+                  setting(settings, "SERVE_MAX_URL_LENGTH", positive_int),
+                  setting(settings, "SERVE_HEADER_TIMEOUT", duration),
+                  setting(settings, "SERVE_MAX_CONNECTIONS", positive_int),
+                  setting(settings, "SERVE_MAX_BUILDS", positive_int))
 
 
 def serve(settings: BaseSettings, host: str, port: int) -> int:
@@ -34,6 +41,7 @@ def serve(settings: BaseSettings, host: str, port: int) -> int:
     limits = limits_of(settings)
     query_timeout = setting(settings, "SERVE_QUERY_TIMEOUT", duration)
     max_age = setting(settings, "SERVE_CACHE_MAX_AGE", lambda v: int(duration(v)))
+    max_feed_bytes = setting(settings, "SERVE_MAX_FEED_BYTES", positive_int)
     if not 0 <= port < 65536:
         raise OptionError(f"--port {port}: expected 0 to 65535")
     profiles = profiles_of(settings)
@@ -47,7 +55,9 @@ def serve(settings: BaseSettings, host: str, port: int) -> int:
     install_reactor(settings.get("TWISTED_REACTOR") or "twisted.internet.selectreactor.SelectReactor")
     from twisted.internet import reactor
 
-    site = build_site(FeedApp(reader, profiles.by_name, max_age), limits)
+    # The builds take at most max_builds threads of the pool: it keeps some for the health check.
+    reactor.suggestThreadPoolSize(max(10, limits.max_builds + SPARE_THREADS))
+    site = build_site(FeedApp(reader, profiles.by_name, max_age, max_feed_bytes), limits)
     try:
         listening = reactor.listenTCP(port, site, interface=host)
     except Exception as exc:  # CannotListenError: the address is taken or not ours

@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from w3lib.html import replace_entities
 
+from newscrawler.dates import is_plausible
 from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, article_id, article_schema
 from newscrawler.pages.body import sanitize
 from newscrawler.text import body_bytes
@@ -103,8 +104,8 @@ def with_defaults(doc: dict[str, Any]) -> dict[str, Any]:
 def check_storable(doc: dict[str, Any], proxy: str = "", max_body_bytes: int | None = None) -> None:
     """BadDocument unless ``doc`` (read by from_json, its missing fields filled by with_defaults)
     is what the pipelines store: the contract's schema (items.article_schema), its id built from
-    its source and source id, http(s) URLs, a body the sanitizer leaves as it is, every image a
-    reader loads through ``proxy`` (CORS_PROXY, when set), and a body within ``max_body_bytes``."""
+    its source and source id, a publication time the normalize stage keeps, http(s) URLs, a body
+    the sanitizer leaves as it is, every image a reader loads through ``proxy`` (CORS_PROXY, when set), and a body within ``max_body_bytes``."""
     unknown = sorted(set(doc) - STORABLE_FIELDS)
     if unknown:
         raise BadDocument(f"unknown field {unknown[0]}")
@@ -116,6 +117,10 @@ def check_storable(doc: dict[str, Any], proxy: str = "", max_body_bytes: int | N
     source_id = doc["source_id"] if doc["source_id"] is not None else doc["id"].partition(":")[2]
     if doc["id"] != article_id(doc["source"], source_id):
         raise BadDocument("id is not article_id(source, source_id)")
+    # The normalize stage keeps a publication time only from 1990 to two days past the crawl.
+    published, crawled = doc["published_at"], doc.get("crawled_at") or datetime.now(timezone.utc)
+    if isinstance(published, datetime) and isinstance(crawled, datetime) and not is_plausible(published, crawled):
+        raise BadDocument(f"published_at {iso(published)} is outside 1990 .. crawled_at + 2 days")
     for name, value in doc.items():
         _check_encodable(name, value)
     for name in URL_FIELDS:

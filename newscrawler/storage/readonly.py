@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,9 +29,10 @@ from newscrawler.checks import positive_int, setting
 from newscrawler.errors import ConfigError
 from newscrawler.storage.base import Query, StoreError
 from newscrawler.storage.causes import cause
+from newscrawler.storage.documents import BadDocument, from_json
 from newscrawler.storage.mongo import MongoStore, find, mongo_cause
 from newscrawler.storage.mongouri import redact, scrub
-from newscrawler.storage.sqlite import SCHEMA_VERSION, file_identity, read_articles, select
+from newscrawler.storage.sqlite import SCHEMA_VERSION, file_identity, select
 from newscrawler.storage.upgrade import ChannelNames, upgrade
 
 logger = logging.getLogger(__name__)
@@ -67,8 +68,9 @@ class StoreReader(ABC):
         """The versions of what ``query`` selects, newest first (a bounded query: ``query.limit``)."""
 
     @abstractmethod
-    def articles(self, query: Query) -> list[dict[str, Any]]:
-        """The documents ``query`` selects with their bookkeeping (content_hash, first_seen_at, updated_at)."""
+    def articles(self, query: Query) -> Iterator[tuple[Stamp, dict[str, Any] | None]]:
+        """What ``query`` selects, one row at a time: each row's stamp and its document, None for a
+        row no reader can read (skipped with a warning naming it: one bad row spoils no feed)."""
 
     @abstractmethod
     def overview(self) -> list[ChannelSummary]:
@@ -87,8 +89,37 @@ class StoreReader(ABC):
     def close(self) -> None: ...
 
 
-def _utc(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text).astimezone(timezone.utc) if text else None
+class BadRows:
+    """Stored values no reader can read (a store edited by hand, or a bug): each a warning and a count."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def counted(self) -> int:
+        with self.lock:
+            self.count += 1
+            return self.count
+
+    def skip(self, row_id: Any, why: str) -> None:
+        logger.warning("Stored article %r skipped, it cannot be read: %s (%d unreadable values so far)", row_id,
+                       why, self.counted())
+
+    def bad_date(self, where: str, text: object) -> None:
+        logger.warning("Unreadable date %r in %s, taken as none (%d unreadable values so far)", str(text)[:40],
+                       where, self.counted())
+
+
+BAD_ROWS = BadRows()
+
+
+def _utc(text: str | None, where: str = "the store") -> datetime | None:
+    """A stored date; an unreadable one is None, with a warning (a bad value spoils no page)."""
+    try:
+        return datetime.fromisoformat(text).astimezone(timezone.utc) if text else None
+    except (TypeError, ValueError):
+        BAD_ROWS.bad_date(where, text)
+        return None
 
 
 class SqliteReader(StoreReader):
@@ -118,6 +149,9 @@ class SqliteReader(StoreReader):
             db = held[1]
         else:
             if held is not None:
+                # Forgotten before the new file is tried: should it fail, a closed connection must never
+                # be taken for the file's when the same identity comes back (a rename back keeps the inode).
+                slot.held = None
                 self._drop(held[1])
             try:
                 # mode=ro: SQLite refuses every write on this connection, whatever asks for one.
@@ -135,7 +169,11 @@ class SqliteReader(StoreReader):
             slot.held = (identity, db)
         # Bounded time: SQLite asks this every 10000 steps, and stops the statement once it says so.
         deadline = time.monotonic() + self.timeout
-        db.set_progress_handler(lambda: time.monotonic() > deadline, 10000)
+        try:
+            db.set_progress_handler(lambda: time.monotonic() > deadline, 10000)
+        except sqlite3.Error as exc:  # a connection closed under us: forgotten, the next read opens another
+            slot.held = None
+            raise StoreError(f"{self.description} cannot be read: {cause(exc)}") from exc
         return db
 
     def _drop(self, db: sqlite3.Connection) -> None:
@@ -153,20 +191,36 @@ class SqliteReader(StoreReader):
 
     def stamps(self, query: Query) -> list[Stamp]:
         rows = self._read(*select("id, content_hash, first_seen_at, updated_at", query))
-        return [Stamp(row_id, content_hash, _utc(updated or first)) for row_id, content_hash, first, updated in rows]
+        return [Stamp(row_id, content_hash, _utc(updated or first, f"article {row_id!r}"))
+                for row_id, content_hash, first, updated in rows]
 
-    def articles(self, query: Query) -> list[dict[str, Any]]:
+    def articles(self, query: Query) -> Iterator[tuple[Stamp, dict[str, Any] | None]]:
         db = self._connect()
-        return list(read_articles(db, query, self.names, self.description))
+        rows = 0
+        try:  # one row at a time: a feed's reader keeps what its byte budget takes, not every row
+            for row_id, content_hash, first, updated, doc in db.execute(
+                    *select("id, content_hash, first_seen_at, updated_at, doc", query)):
+                rows += 1
+                stamp = Stamp(row_id, content_hash, _utc(updated or first, f"article {row_id!r}"))
+                try:
+                    article = upgrade(from_json(doc), self.names)
+                except (BadDocument, TypeError) as exc:
+                    BAD_ROWS.skip(row_id, str(exc))
+                    yield stamp, None
+                    continue
+                yield stamp, article
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.description}: reading failed after {rows} articles: {cause(exc)}") from exc
 
     def overview(self) -> list[ChannelSummary]:
         rows = self._read("SELECT source, channel_id, COUNT(*), MAX(published_at), MAX(crawled_at) FROM articles "
                           "GROUP BY source, channel_id ORDER BY source, channel_id")
-        return [ChannelSummary(source, channel, count, _utc(newest), _utc(crawled))
+        return [ChannelSummary(source, channel, count, _utc(newest, f"source {source!r}"),
+                               _utc(crawled, f"source {source!r}"))
                 for source, channel, count, newest, crawled in rows]
 
     def last_crawl(self) -> datetime | None:
-        return _utc(self._read("SELECT MAX(crawled_at) FROM articles")[0][0])
+        return _utc(self._read("SELECT MAX(crawled_at) FROM articles")[0][0], "the newest crawled_at")
 
     def version(self) -> Hashable | None:
         # PRAGMA data_version changes whenever another connection commits (this one never writes).
@@ -223,9 +277,17 @@ class MongoReader(StoreReader):
         return [Stamp(d["_id"], d.get("content_hash", ""), d.get("updated_at") or d.get("first_seen_at"))
                 for d in docs]
 
-    def articles(self, query: Query) -> list[dict[str, Any]]:
-        try:
-            return [upgrade(doc, self.names) for doc in find(self.collection, query, {"_id": 0}, self.max_time_ms)]
+    def articles(self, query: Query) -> Iterator[tuple[Stamp, dict[str, Any] | None]]:
+        try:  # one document at a time (the driver fetches in batches)
+            for doc in find(self.collection, query, None, self.max_time_ms):
+                stamp = Stamp(doc["_id"], doc.get("content_hash", ""), doc.get("updated_at") or doc.get("first_seen_at"))
+                try:
+                    article = upgrade({k: v for k, v in doc.items() if k != "_id"}, self.names)
+                except (KeyError, TypeError, ValueError) as exc:
+                    BAD_ROWS.skip(doc["_id"], f"{type(exc).__name__}: {exc}")
+                    yield stamp, None
+                    continue
+                yield stamp, article
         except PyMongoError as exc:
             raise self._failed(exc) from None
 

@@ -78,13 +78,24 @@ DOCUMENT_ERRORS = (UnicodeEncodeError, OverflowError, sqlite3.IntegrityError, sq
 
 
 def column_date(value: datetime | None) -> str | None:
-    """Fixed-width UTC text, so that text order is time order."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    """Fixed-width UTC text, so that text order is time order (the year zero-padded: strftime's %Y
+    is not below 1000 on glibc).
+
+    >>> column_date(datetime(999, 1, 2, tzinfo=timezone.utc))
+    '0999-01-02T00:00:00Z'
+    """
+    if not value:
+        return None
+    value = value.astimezone(timezone.utc)
+    return f"{value.year:04d}-{value:%m-%dT%H:%M:%S}Z"
 
 
 def crawl_time(value: datetime | None) -> str | None:
-    """``crawled_at`` as fixed-width UTC text with microseconds."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value else None
+    """``crawled_at`` as fixed-width UTC text with microseconds (the year zero-padded)."""
+    if not value:
+        return None
+    value = value.astimezone(timezone.utc)
+    return f"{value.year:04d}-{value:%m-%dT%H:%M:%S.%f}Z"
 
 
 def newer_or_same(stored: str | None, incoming: str | None) -> bool:
