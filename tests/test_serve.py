@@ -138,3 +138,19 @@ def test_served_feed_is_the_exported_feed(backend: str, tmp_path: Path, request:
                 exported = BUILD_TIME.sub(b"", out.read_bytes())
                 assert BUILD_TIME.sub(b"", reply.body) == exported
                 assert exported.count(b"<item>") + exported.count(b"<entry ") + exported.count(b'{"id"') > 0
+
+
+def test_every_atom_feed_served_has_an_id_of_its_own(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """RFC 4287: no two feeds share an id, the RSSHub route's and the channel's feed included."""
+    args = fill_store("sqlite", tmp_path, request)
+    with serve_process(tmp_path, *args) as served:
+        paths = ["/qutoutiao", "/qutoutiao/1", "/qutoutiao/2", "/qutoutiao/category/1", "/qutoutiao/category/2",
+                 "/plain"]
+        ids = []
+        for path in paths:
+            reply = served.get(f"{path}.atom")
+            assert reply.status == 200, path
+            feed = feedparser.parse(reply.body)
+            assert feed.bozo == 0, path
+            ids.append(feed.feed.id)
+    assert len(set(ids)) == len(paths), dict(zip(paths, ids))

@@ -83,7 +83,9 @@ def _rsshub(words: list[str], profiles: Mapping[str, SourceProfile], extension: 
         channel = _channel(words[-1], profile)
         if channel is None:
             return None
-        meta = FeedMeta(declared.title, declared.link, declared.description)
+        # Its own feed key: an Atom id of its own, apart from the channel's feed at /<source>/<channel>.
+        meta = FeedMeta(declared.title, declared.link, declared.description,
+                        f"rsshub:{profile.name}/{channel}")
         return Route(FEED, profile.name, channel, extension, meta, channel in profile.listing.channels)
     return None
 
