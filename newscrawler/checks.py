@@ -59,6 +59,25 @@ def duration(value: object) -> float:
     return number
 
 
+def positive_duration(value: object) -> float:
+    """Seconds: a finite number above 0 (a deadline of 0 would cut everything off at once).
+
+    >>> positive_duration("0.5")
+    0.5
+    >>> positive_duration(0)
+    Traceback (most recent call last):
+    ...
+    newscrawler.checks.Invalid: expected a number of seconds above 0
+    """
+    try:
+        number = duration(value)
+    except Invalid:
+        number = 0.0
+    if number <= 0:
+        raise Invalid("expected a number of seconds above 0")
+    return number
+
+
 def ratio(value: object) -> float:
     """A share between 0 and 1.
 

@@ -163,9 +163,11 @@ def test_bad_requests(tmp_path: Path, request: pytest.FixtureRequest) -> None:
 def test_bad_settings_and_a_taken_port_stop_it_in_one_line(tmp_path: Path) -> None:
     from tests.processes import scrapy
 
-    bad = scrapy("serve", "--port", "0", "-s", "SERVE_MAX_HEADERS=abc", timeout=60)
-    assert bad.returncode == 1 and bad.stderr.strip().splitlines()[-1] == (
-        "error: SERVE_MAX_HEADERS='abc': expected a positive whole number")
+    for value, message in (("SERVE_MAX_HEADERS=abc", "SERVE_MAX_HEADERS='abc': expected a positive whole number"),
+                           ("SERVE_HEADER_TIMEOUT=0", "SERVE_HEADER_TIMEOUT='0': expected a number of seconds above 0"),
+                           ("SERVE_QUERY_TIMEOUT=0", "SERVE_QUERY_TIMEOUT='0': expected a number of seconds above 0")):
+        bad = scrapy("serve", "--port", "0", "-s", value, timeout=60)
+        assert bad.returncode == 1 and bad.stderr.strip().splitlines()[-1] == f"error: {message}"
     assert scrapy("serve", "--port", "70000", timeout=60).returncode == 2
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

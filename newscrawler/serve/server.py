@@ -8,7 +8,7 @@ import sys
 from scrapy.settings import BaseSettings
 from scrapy.utils.reactor import install_reactor
 
-from newscrawler.checks import duration, positive_int, setting
+from newscrawler.checks import duration, positive_duration, positive_int, setting
 from newscrawler.errors import ConfigError
 from newscrawler.exporters.feedmeta import profiles_of
 from newscrawler.extensions.removed_settings import check_removed
@@ -30,7 +30,7 @@ def limits_of(settings: BaseSettings) -> Limits:
                   setting(settings, "SERVE_MAX_HEADERS", positive_int),
                   setting(settings, "SERVE_MAX_HEADER_BYTES", positive_int),
                   setting(settings, "SERVE_MAX_URL_LENGTH", positive_int),
-                  setting(settings, "SERVE_HEADER_TIMEOUT", duration),
+                  setting(settings, "SERVE_HEADER_TIMEOUT", positive_duration),
                   setting(settings, "SERVE_MAX_CONNECTIONS", positive_int),
                   setting(settings, "SERVE_MAX_BUILDS", positive_int))
 
@@ -39,7 +39,7 @@ def serve(settings: BaseSettings, host: str, port: int) -> int:
     """Serve until stopped (Ctrl-C, SIGTERM); the exit status."""
     check_removed(settings)
     limits = limits_of(settings)
-    query_timeout = setting(settings, "SERVE_QUERY_TIMEOUT", duration)
+    query_timeout = setting(settings, "SERVE_QUERY_TIMEOUT", positive_duration)
     max_age = setting(settings, "SERVE_CACHE_MAX_AGE", lambda v: int(duration(v)))
     max_feed_bytes = setting(settings, "SERVE_MAX_FEED_BYTES", positive_int)
     if not 0 <= port < 65536:
