@@ -11,6 +11,7 @@ thread keeps no running event loop, so tests may still use ``asyncio.run``.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -159,3 +160,14 @@ def crawl(settings: dict[str, Any] | None = None, spider: str = "qutoutiao", **s
         blockingCallFromThread(running_reactor(), _start_crawl, spider, settings, spider_args, result)
     result.stats = result.crawler.stats.get_stats()
     return result
+
+
+class LogRecords(logging.Handler):
+    """Every log record of INFO and above, kept: a test reads what a crawl logged, and how."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)

@@ -20,7 +20,7 @@ from newscrawler.replica import hostile
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
 from tests.articles import PROXY
-from tests.crawling import CrawlResult, crawl
+from tests.crawling import CrawlResult, LogRecords, crawl
 
 PAGE_URL = "http://html2.qktoutiao.com"
 
@@ -40,22 +40,13 @@ class HostileRun:
         return self.result.by_source_id()[sid]
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileRun]:
     """One crawl of the hostile channel, with every pipeline, its log and its peak traced memory."""
     hostile.gzip_bomb()  # made before tracing starts: only the crawl's own memory counts
     server = serve_in_thread(0, ReplicaConfig(hostile=True))
     folder = tmp_path_factory.mktemp("hostile")
-    handler = _Records()
+    handler = LogRecords()
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(handler)

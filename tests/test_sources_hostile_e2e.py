@@ -19,20 +19,11 @@ import pytest
 from newscrawler.replica import dockone, feed_attacks, woshipm, zaker
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
-from tests.crawling import CrawlResult, crawl
+from tests.crawling import CrawlResult, LogRecords, crawl
 
 DOCKONE = "http://weekly.dockone.io/hostile/{}"
 WOSHIPM = "http://www.woshipm.com/__api/v1/hostile/{}/page/{{page}}"
 FEEDS = "http://feeds.example.com{}"
-
-
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 @dataclass
@@ -77,7 +68,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
             patch.delenv("no_proxy", raising=False)
             patch.delenv("NO_PROXY", raising=False)
             for number, (case, (spider, args)) in enumerate(CASES.items()):
-                handler = Records()
+                handler = LogRecords()
                 root.addHandler(handler)
                 try:
                     found.runs[case] = crawl(
