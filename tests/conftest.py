@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawling import install_project_reactor, stop_reactor
+from tests.crawling import install_project_reactor, proxy_through, stop_reactor
 
 # Before any test module can import twisted.internet.reactor (which would install
 # Twisted's default reactor): the in-process crawls run on the reactor production uses.
@@ -44,9 +44,7 @@ def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def via_replica(replica: ReplicaServer, monkeypatch: pytest.MonkeyPatch) -> ReplicaServer:
     """Route the crawler's plain-HTTP traffic through the replica, as an operator's http_proxy."""
-    monkeypatch.setenv("http_proxy", replica.url)
-    monkeypatch.delenv("no_proxy", raising=False)
-    monkeypatch.delenv("NO_PROXY", raising=False)
+    proxy_through(monkeypatch, replica.url)
     replica.failed_once.clear()
     return replica
 
@@ -55,7 +53,7 @@ def via_replica(replica: ReplicaServer, monkeypatch: pytest.MonkeyPatch) -> Repl
 def fresh_replica(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplicaServer]:
     """A replica of its own (hit counters start at zero), also used as http_proxy."""
     server = serve_in_thread(0, ReplicaConfig())
-    monkeypatch.setenv("http_proxy", server.url)
+    proxy_through(monkeypatch, server.url)
     yield server
     server.shutdown()
 

@@ -171,3 +171,11 @@ class LogRecords(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
+
+
+def proxy_through(patch: Any, url: str) -> None:
+    """Send the crawler's plain-HTTP traffic to ``url`` (a replica), as an operator's http_proxy;
+    no ``no_proxy`` of the machine's may route around it. ``patch``: a pytest MonkeyPatch."""
+    patch.setenv("http_proxy", url)
+    patch.delenv("no_proxy", raising=False)
+    patch.delenv("NO_PROXY", raising=False)

@@ -20,7 +20,7 @@ from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
 from newscrawler.storage.base import Query
 from newscrawler.storage.documents import to_document
-from tests.crawling import crawl
+from tests.crawling import crawl, proxy_through
 from tests.stores import BACKENDS, crawl_settings, open_backend
 
 PAGE_URL = "http://html2.qktoutiao.com"
@@ -44,7 +44,7 @@ def test_a_body_over_the_cap_is_dropped_before_either_store(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
-    monkeypatch.setenv("http_proxy", hostile_replica.url)
+    proxy_through(monkeypatch, hostile_replica.url)
     settings = {**crawl_settings(backend, store_settings, request), "RETRY_TIMES": 0}
     result = crawl(settings, cids=str(hostile.HOSTILE_CHANNEL), pages="1", limit="50")
     assert result.stats["body/too_large"] == 1

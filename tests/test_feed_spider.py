@@ -15,7 +15,7 @@ from newscrawler.errors import ConfigError
 from newscrawler.replica.feeds import guid
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
-from tests.crawling import crawl
+from tests.crawling import crawl, proxy_through
 
 SITE = "http://feeds.example.com"
 # dialect -> (the entries' ids: guids where the feed has them, else the links; dates in the feed)
@@ -35,8 +35,7 @@ def blog() -> Iterator[ReplicaServer]:
 
 @pytest.fixture
 def via_blog(blog: ReplicaServer, monkeypatch: pytest.MonkeyPatch) -> ReplicaServer:
-    monkeypatch.setenv("http_proxy", blog.url)
-    monkeypatch.delenv("no_proxy", raising=False)
+    proxy_through(monkeypatch, blog.url)
     return blog
 
 
@@ -100,7 +99,7 @@ def test_article_pages_when_asked(via_blog: ReplicaServer, path: str, tmp_path: 
 def test_paged_feeds_follow_next_links(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """RFC 5005 rel=next (RSS 2.0 and Atom) and JSON Feed's next_url, up to -a pages."""
     server = serve_in_thread(0, ReplicaConfig(feed_entries=25, feed_per_page=10))
-    monkeypatch.setenv("http_proxy", server.url)
+    proxy_through(monkeypatch, server.url)
     try:
         for path in ("/rss20.xml", "/atom.xml", "/feed.json"):
             settings = {"NEWSCRAWLER_DB": str(tmp_path / f"{path[1:]}.sqlite3"), "DEADLETTER_DIR": str(tmp_path / "dl")}

@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 from newscrawler.replica.server import ReplicaServer
 from newscrawler.replica.site import ReplicaConfig
 from tests import oracle
-from tests.crawling import crawl
+from tests.crawling import crawl, proxy_through
 
 
 class PendingProbe:
@@ -46,7 +46,7 @@ def slow_articles(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplicaServer]:
     a frontier whose listing pages run ahead would hold most of the site."""
     server = ReplicaServer(0, ReplicaConfig(channels=4, pages=20, per_page=10), detail_delay=0.02)
     threading.Thread(target=server.serve_forever, name="replica", daemon=True).start()
-    monkeypatch.setenv("http_proxy", server.url)
+    proxy_through(monkeypatch, server.url)
     yield server
     server.shutdown()
     server.server_close()

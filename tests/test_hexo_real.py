@@ -30,7 +30,7 @@ from newscrawler.storage.sqlite import SqliteStore
 from newscrawler.urls import inert_http_url
 from tests.articles import ADVERSARIAL, PROXY
 from tests.conftest import FIXTURES
-from tests.crawling import crawl
+from tests.crawling import crawl, proxy_through
 from tests.hexo_render import CLOSING, OPENING, HexoSite, HexoWorker, expected_shape, post_wrapper, rendered_shape
 from tests.processes import scrapy
 
@@ -92,9 +92,7 @@ def exported(hexo_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     db = folder / "store.sqlite3"
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("http_proxy", server.url)
-            patch.delenv("no_proxy", raising=False)
-            patch.delenv("NO_PROXY", raising=False)
+            proxy_through(patch, server.url)
             result = crawl({"MONGO_URI": "", "NEWSCRAWLER_DB": str(db), "DEADLETTER_DIR": str(folder / "dl"),
                             "RETRY_TIMES": 0}, cids=str(hostile.HOSTILE_CHANNEL), pages="1", limit="50")
     finally:

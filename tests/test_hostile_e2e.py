@@ -20,7 +20,7 @@ from newscrawler.replica import hostile
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
 from tests.articles import PROXY
-from tests.crawling import CrawlResult, LogRecords, crawl
+from tests.crawling import CrawlResult, LogRecords, crawl, proxy_through
 
 PAGE_URL = "http://html2.qktoutiao.com"
 
@@ -53,9 +53,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileRun]:
     root.setLevel(logging.INFO)
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("http_proxy", server.url)
-            patch.delenv("no_proxy", raising=False)
-            patch.delenv("NO_PROXY", raising=False)
+            proxy_through(patch, server.url)
             tracemalloc.start()
             result = crawl(
                 {"MONGO_URI": "", "NEWSCRAWLER_DB": str(folder / "store.sqlite3"),

@@ -13,7 +13,7 @@ import pytest
 
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
-from tests.crawling import crawl
+from tests.crawling import crawl, proxy_through
 from tests.processes import ROOT, scrapy
 
 
@@ -45,7 +45,7 @@ def sources(tmp_path: Path) -> Path:
 
 def test_the_readme_profile_crawls_the_site_it_describes(blog: ReplicaServer, sources: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("http_proxy", blog.url)
+    proxy_through(monkeypatch, blog.url)
     result = crawl({"SOURCES_DIR": str(sources), "NEWSCRAWLER_DB": str(tmp_path / "s.sqlite3"),
                     "DEADLETTER_DIR": str(tmp_path / "dl")}, spider="blog")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -22,7 +22,7 @@ from newscrawler.replica.served import BEIJING
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
 from newscrawler.storage.sqlite import SqliteStore
-from tests.crawling import CrawlResult, crawl
+from tests.crawling import CrawlResult, crawl, proxy_through
 
 SOURCES = ("dockone", "woshipm", "zaker")
 
@@ -62,9 +62,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReplicaServ
     folder = tmp_path_factory.mktemp("sources")
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("http_proxy", server.url)
-            patch.delenv("no_proxy", raising=False)
-            patch.delenv("NO_PROXY", raising=False)
+            proxy_through(patch, server.url)
             runs = {
                 "dockone": run_source(server, folder, "dockone"),
                 "woshipm": run_source(server, folder, "woshipm"),
@@ -173,7 +171,7 @@ def test_paging_ends_and_stats_are_per_source(site: Any) -> None:
 def test_articles_of_every_source_share_one_store(site: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ids carry their source: one store holds them all, and a second crawl finds each known."""
     server, _, truth = site
-    monkeypatch.setenv("http_proxy", server.url)
+    proxy_through(monkeypatch, server.url)
     settings = {"MONGO_URI": "", "NEWSCRAWLER_DB": str(tmp_path / "all.sqlite3"), "DEADLETTER_DIR": str(tmp_path / "dl")}
     for name in ("dockone", "woshipm"):
         crawl(settings, spider=name)

@@ -19,7 +19,7 @@ import pytest
 from newscrawler.replica import dockone, feed_attacks, woshipm, zaker
 from newscrawler.replica.server import ReplicaServer, serve_in_thread
 from newscrawler.replica.site import ReplicaConfig
-from tests.crawling import CrawlResult, LogRecords, crawl
+from tests.crawling import CrawlResult, LogRecords, crawl, proxy_through
 
 DOCKONE = "http://weekly.dockone.io/hostile/{}"
 WOSHIPM = "http://www.woshipm.com/__api/v1/hostile/{}/page/{{page}}"
@@ -64,9 +64,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     root.setLevel(logging.INFO)
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("http_proxy", server.url)
-            patch.delenv("no_proxy", raising=False)
-            patch.delenv("NO_PROXY", raising=False)
+            proxy_through(patch, server.url)
             for number, (case, (spider, args)) in enumerate(CASES.items()):
                 handler = LogRecords()
                 root.addHandler(handler)
