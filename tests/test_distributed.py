@@ -84,11 +84,14 @@ def test_two_workers_share_one_frontier(
         store = request.getfixturevalue("store")
     else:
         store = SharedStore(tmp_path, "", str(tmp_path / "store.sqlite3"))
-    with replica_process("--channels", "6", "--pages", "11") as replica:
+    # Each article page takes a quarter second: one worker alone would need 8 s or more for the 538
+    # (16 at a time), far longer than the other takes to start on a loaded machine. Without it the
+    # first worker up could take the whole frontier (a crawl of 5 s) and the test prove nothing.
+    with replica_process("--channels", "6", "--pages", "11", "--detail-delay", "0.25") as replica:
         workers = run_workers(2, replica, redis_url, store)
         hits = detail_hits(replica, CONFIG)
     assert store.ids() == reference["ids"]
-    assert all(worker.stat("store/new") > 0 for worker in workers), [w.stat("store/new") for w in workers]
+    assert all(worker.stat("store/new") > 0 for worker in workers), [(w.stat("store/new"), w.log[:3000]) for w in workers]
     assert_each_stored_once(store, workers)
     # No detail page fetched twice across the two (the flaky one is retried, as in the reference).
     assert hits == reference["hits"]
