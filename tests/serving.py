@@ -71,7 +71,8 @@ def serve_process(tmp_path: Path, *settings: str) -> Iterator[Served]:
 
 # What the served stores hold: two channels of one profiled source, and a source without a profile.
 ARTICLES = [article(n) for n in range(1, 26)] + [
-    article(100 + n, id=f"plain:{n}", source="plain", channel_id=None, channel=None, title=f"plain {n}")
+    article(100 + n, id=f"plain:{n}", source="plain", source_id=str(n), channel_id=None, channel=None,
+            title=f"plain {n}")
     for n in range(3)
 ]
 

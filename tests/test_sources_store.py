@@ -241,7 +241,7 @@ def test_sqlite_queries_use_the_indexes(query: Query, index: str, tmp_path: Path
         statements: list[str] = []
         store.reader.set_trace_callback(statements.append)  # the statement, its values filled in
         list(store.query(query))
-        [select] = [s for s in statements if s.startswith("SELECT doc")]
+        [select] = [s for s in statements if s.startswith("SELECT id, doc")]
         plan = [row[-1] for row in store.db.execute(f"EXPLAIN QUERY PLAN {select}")]
     finally:
         store.close()

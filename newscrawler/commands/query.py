@@ -24,14 +24,20 @@ class Command(ProjectCommand):
         from newscrawler.commands.progress import progress
         from newscrawler.exporters.from_store import query_lines, write_query
         from newscrawler.storage import open_store
+        from newscrawler.storage.reading import BAD_ROWS
 
         query = store_query(opts, self.settings)  # bad options are refused before any store is opened
         store = open_store(self.settings, create=False)  # a mistyped path is an error, not a new database
+        skipped = BAD_ROWS.skipped
         try:
             if opts.out:
-                print(write_query(store, query, opts.out, progress))
-            else:
-                sys.stdout.writelines(query_lines(store, query))
+                report = write_query(store, query, opts.out, progress)
+                print(report)
+                return 1 if report.failed else 0
+            sys.stdout.writelines(query_lines(store, query))
         finally:
             store.close()
-        return 0
+        skipped = BAD_ROWS.skipped - skipped
+        if skipped:  # on stderr: standard output holds only the articles' lines
+            print(f"{skipped} stored articles left out, unreadable (named in the log)", file=sys.stderr)
+        return 1 if skipped else 0

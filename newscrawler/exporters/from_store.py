@@ -23,6 +23,7 @@ from newscrawler.extensions.removed_settings import check_removed
 from newscrawler.storage import Query, Store, open_store
 from newscrawler.storage.base import Progress, expected_total
 from newscrawler.storage.documents import contract_fields, to_json
+from newscrawler.storage.reading import BAD_ROWS
 
 logger = logging.getLogger(__name__)
 
@@ -57,20 +58,31 @@ def export_store(kind: str, settings: BaseSettings, query: Query, out: str | Pat
     for error in profiles.errors:  # the bundled profile of that name (if any) is used instead
         logger.warning("Source profile not used: %s", error)
     store = open_store(settings, create=False)
+    skipped = BAD_ROWS.skipped
     try:
         docs = store.query(query)
         if progress:
             docs = progress(docs, desc=f"export {kind}", total=expected_total(store, query))
         if kind == "hexo":
             result = export_posts(docs, out, profiles.by_name, setting(settings, "CORS_PROXY", url_prefix))
-            return ExportReport(f"Hexo posts in {out}/: {result.written} written, {result.unchanged} unchanged, "
-                                f"{result.failed} failed", result.failed)
-        meta = feed_meta(profiles.by_name, query.source, query.channel)
-        with replacing(out, devices=True) as file:
-            count = export_all(_exporter(kind, file, meta), (contract_fields(doc) for doc in docs))
-        return ExportReport(f"{kind} in {out}: {count} articles")
+            report = ExportReport(f"Hexo posts in {out}/: {result.written} written, {result.unchanged} unchanged, "
+                                  f"{result.failed} failed", result.failed)
+        else:
+            meta = feed_meta(profiles.by_name, query.source, query.channel)
+            with replacing(out, devices=True) as file:
+                count = export_all(_exporter(kind, file, meta), (contract_fields(doc) for doc in docs))
+            report = ExportReport(f"{kind} in {out}: {count} articles")
     finally:
         store.close()
+    return with_unreadable(report, BAD_ROWS.skipped - skipped)
+
+
+def with_unreadable(report: ExportReport, skipped: int) -> ExportReport:
+    """``report`` counting the stored articles left out as unreadable (storage.reading) as failed."""
+    if not skipped:
+        return report
+    return ExportReport(f"{report.text}; {skipped} stored articles left out, unreadable (named in the log)",
+                        report.failed + skipped)
 
 
 def query_lines(store: Store, query: Query) -> Iterator[str]:
@@ -79,9 +91,9 @@ def query_lines(store: Store, query: Query) -> Iterator[str]:
         yield to_json(contract_fields(doc)) + "\n"
 
 
-def write_query(store: Store, query: Query, out: str | Path, progress: Progress | None = None) -> str:
+def write_query(store: Store, query: Query, out: str | Path, progress: Progress | None = None) -> ExportReport:
     """``query --out``: the same lines in a file, replaced only once complete; returns a one-line report."""
-    count = 0
+    count, skipped = 0, BAD_ROWS.skipped
     lines = query_lines(store, query)
     if progress:
         lines = progress(lines, desc="query", total=expected_total(store, query))
@@ -89,4 +101,4 @@ def write_query(store: Store, query: Query, out: str | Path, progress: Progress 
         for line in lines:
             file.write(line.encode("utf-8"))
             count += 1
-    return f"query in {out}: {count} articles"
+    return with_unreadable(ExportReport(f"query in {out}: {count} articles"), BAD_ROWS.skipped - skipped)

@@ -17,8 +17,10 @@ from newscrawler.errors import ConfigError
 from newscrawler.storage.base import (
     Query, Rejected, Store, StoreError, UnencodableDocument, WriteResult, chunked, latest_per_id,
 )
+from newscrawler.storage.documents import BadDocument
 from newscrawler.storage.mongouri import check, redact, scrub, write_concern
-from newscrawler.storage.upgrade import ChannelNames, channel_names, upgrade
+from newscrawler.storage.reading import BAD_ROWS, readable, stored_date
+from newscrawler.storage.upgrade import ChannelNames, channel_names
 
 logger = logging.getLogger(__name__)
 
@@ -272,12 +274,20 @@ class MongoStore(Store):
         return known
 
     def query(self, query: Query) -> Iterator[dict[str, Any]]:
-        cursor = find(self.collection, query, {"_id": 0})
+        cursor = find(self.collection, query, None)
         rows = 0
         try:
             for doc in cursor:
                 rows += 1
-                yield upgrade(doc, self.names)
+                row_id = doc.pop("_id")
+                try:
+                    article = readable(doc, self.names)
+                except BadDocument as exc:
+                    BAD_ROWS.skip(row_id, str(exc))
+                    continue
+                article["first_seen_at"] = stored_date(doc.get("first_seen_at"), f"article {row_id!r}")
+                article["updated_at"] = stored_date(doc.get("updated_at"), f"article {row_id!r}")
+                yield article
         except PyMongoError as exc:
             self._raise_if_auth(exc)
             raise StoreError(f"{self.description}: reading failed after {rows} articles: "

@@ -32,8 +32,9 @@ from newscrawler.storage.causes import cause
 from newscrawler.storage.documents import BadDocument, from_json
 from newscrawler.storage.mongo import MongoStore, find, mongo_cause
 from newscrawler.storage.mongouri import redact, scrub
+from newscrawler.storage.reading import BAD_ROWS, readable, stored_date
 from newscrawler.storage.sqlite import SCHEMA_VERSION, file_identity, select
-from newscrawler.storage.upgrade import ChannelNames, upgrade
+from newscrawler.storage.upgrade import ChannelNames
 
 logger = logging.getLogger(__name__)
 
@@ -87,39 +88,6 @@ class StoreReader(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
-
-
-class BadRows:
-    """Stored values no reader can read (a store edited by hand, or a bug): each a warning and a count."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.lock = threading.Lock()
-
-    def counted(self) -> int:
-        with self.lock:
-            self.count += 1
-            return self.count
-
-    def skip(self, row_id: Any, why: str) -> None:
-        logger.warning("Stored article %r skipped, it cannot be read: %s (%d unreadable values so far)", row_id,
-                       why, self.counted())
-
-    def bad_date(self, where: str, text: object) -> None:
-        logger.warning("Unreadable date %r in %s, taken as none (%d unreadable values so far)", str(text)[:40],
-                       where, self.counted())
-
-
-BAD_ROWS = BadRows()
-
-
-def _utc(text: str | None, where: str = "the store") -> datetime | None:
-    """A stored date; an unreadable one is None, with a warning (a bad value spoils no page)."""
-    try:
-        return datetime.fromisoformat(text).astimezone(timezone.utc) if text else None
-    except (TypeError, ValueError):
-        BAD_ROWS.bad_date(where, text)
-        return None
 
 
 class SqliteReader(StoreReader):
@@ -191,7 +159,7 @@ class SqliteReader(StoreReader):
 
     def stamps(self, query: Query) -> list[Stamp]:
         rows = self._read(*select("id, content_hash, first_seen_at, updated_at", query))
-        return [Stamp(row_id, content_hash, _utc(updated or first, f"article {row_id!r}"))
+        return [Stamp(row_id, content_hash, stored_date(updated or first, f"article {row_id!r}"))
                 for row_id, content_hash, first, updated in rows]
 
     def articles(self, query: Query) -> Iterator[tuple[Stamp, dict[str, Any] | None]]:
@@ -201,10 +169,10 @@ class SqliteReader(StoreReader):
             for row_id, content_hash, first, updated, doc in db.execute(
                     *select("id, content_hash, first_seen_at, updated_at, doc", query)):
                 rows += 1
-                stamp = Stamp(row_id, content_hash, _utc(updated or first, f"article {row_id!r}"))
+                stamp = Stamp(row_id, content_hash, stored_date(updated or first, f"article {row_id!r}"))
                 try:
-                    article = upgrade(from_json(doc), self.names)
-                except (BadDocument, TypeError) as exc:
+                    article = readable(from_json(doc), self.names)
+                except BadDocument as exc:
                     BAD_ROWS.skip(row_id, str(exc))
                     yield stamp, None
                     continue
@@ -215,12 +183,12 @@ class SqliteReader(StoreReader):
     def overview(self) -> list[ChannelSummary]:
         rows = self._read("SELECT source, channel_id, COUNT(*), MAX(published_at), MAX(crawled_at) FROM articles "
                           "GROUP BY source, channel_id ORDER BY source, channel_id")
-        return [ChannelSummary(source, channel, count, _utc(newest, f"source {source!r}"),
-                               _utc(crawled, f"source {source!r}"))
+        return [ChannelSummary(source, channel, count, stored_date(newest, f"source {source!r}"),
+                               stored_date(crawled, f"source {source!r}"))
                 for source, channel, count, newest, crawled in rows]
 
     def last_crawl(self) -> datetime | None:
-        return _utc(self._read("SELECT MAX(crawled_at) FROM articles")[0][0], "the newest crawled_at")
+        return stored_date(self._read("SELECT MAX(crawled_at) FROM articles")[0][0], "the newest crawled_at")
 
     def version(self) -> Hashable | None:
         # PRAGMA data_version changes whenever another connection commits (this one never writes).
@@ -237,6 +205,13 @@ class SqliteReader(StoreReader):
             opened, self.opened = self.opened, []
         for db in opened:
             db.close()
+
+
+def mongo_stamp(doc: dict[str, Any]) -> Stamp:
+    """A MongoDB document's stamp; the pipelines' documents hold text ids and dates, another
+    program's may not (an unreadable date is none, with a warning)."""
+    changed = doc.get("updated_at") or doc.get("first_seen_at")
+    return Stamp(str(doc["_id"]), str(doc.get("content_hash", "")), stored_date(changed, f"article {doc['_id']!r}"))
 
 
 class MongoReader(StoreReader):
@@ -274,17 +249,16 @@ class MongoReader(StoreReader):
             docs = list(find(self.collection, query, projection, self.max_time_ms))
         except PyMongoError as exc:
             raise self._failed(exc) from None
-        return [Stamp(d["_id"], d.get("content_hash", ""), d.get("updated_at") or d.get("first_seen_at"))
-                for d in docs]
+        return [mongo_stamp(d) for d in docs]
 
     def articles(self, query: Query) -> Iterator[tuple[Stamp, dict[str, Any] | None]]:
         try:  # one document at a time (the driver fetches in batches)
             for doc in find(self.collection, query, None, self.max_time_ms):
-                stamp = Stamp(doc["_id"], doc.get("content_hash", ""), doc.get("updated_at") or doc.get("first_seen_at"))
+                stamp = mongo_stamp(doc)
                 try:
-                    article = upgrade({k: v for k, v in doc.items() if k != "_id"}, self.names)
-                except (KeyError, TypeError, ValueError) as exc:
-                    BAD_ROWS.skip(doc["_id"], f"{type(exc).__name__}: {exc}")
+                    article = readable({k: v for k, v in doc.items() if k != "_id"}, self.names)
+                except BadDocument as exc:
+                    BAD_ROWS.skip(doc["_id"], str(exc))
                     yield stamp, None
                     continue
                 yield stamp, article
@@ -300,8 +274,10 @@ class MongoReader(StoreReader):
             groups = list(self.collection.aggregate(pipeline, maxTimeMS=self.max_time_ms))
         except PyMongoError as exc:
             raise self._failed(exc) from None
-        summaries = [ChannelSummary(g["_id"].get("source"), g["_id"].get("channel_id"), g["count"], g.get("newest"),
-                                    g.get("crawled")) for g in groups]
+        summaries = [ChannelSummary(g["_id"].get("source"), g["_id"].get("channel_id"), g["count"],
+                                    stored_date(g.get("newest"), f"source {g['_id'].get('source')!r}"),
+                                    stored_date(g.get("crawled"), f"source {g['_id'].get('source')!r}"))
+                     for g in groups]
         return sorted(summaries, key=lambda s: (str(s.source), str(s.channel_id)))
 
     def last_crawl(self) -> datetime | None:
@@ -310,7 +286,7 @@ class MongoReader(StoreReader):
                         .limit(1).max_time_ms(self.max_time_ms))
         except PyMongoError as exc:
             raise self._failed(exc) from None
-        return docs[0].get("crawled_at") if docs else None
+        return stored_date(docs[0].get("crawled_at"), "the newest crawled_at") if docs else None
 
     def close(self) -> None:
         self.client.close()

@@ -14,8 +14,9 @@ from typing import Any
 from newscrawler.storage.base import (Query, Rejected, Store, StoreError, StoreGone, WriteResult, chunked,
                                       latest_per_id)
 from newscrawler.storage.causes import cause
-from newscrawler.storage.documents import from_json, iso, to_json
-from newscrawler.storage.upgrade import ChannelNames, channel_names, upgrade
+from newscrawler.storage.documents import BadDocument, from_json, iso, to_json
+from newscrawler.storage.reading import BAD_ROWS, readable, stored_date
+from newscrawler.storage.upgrade import ChannelNames, channel_names
 
 logger = logging.getLogger(__name__)
 
@@ -138,11 +139,16 @@ def read_articles(db: sqlite3.Connection, query: Query, names: ChannelNames,
     """Stored documents (contract fields plus bookkeeping) that ``query`` selects, through ``db``."""
     rows = 0
     try:
-        for doc, first_seen_at, updated_at in db.execute(*select("doc, first_seen_at, updated_at", query)):
-            article = upgrade(from_json(doc), names)
-            article["first_seen_at"] = datetime.fromisoformat(first_seen_at)
-            article["updated_at"] = datetime.fromisoformat(updated_at) if updated_at else None
+        for row_id, doc, first_seen_at, updated_at in db.execute(*select("id, doc, first_seen_at, updated_at",
+                                                                         query)):
             rows += 1
+            try:
+                article = readable(from_json(doc), names)
+            except BadDocument as exc:
+                BAD_ROWS.skip(row_id, str(exc))
+                continue
+            article["first_seen_at"] = stored_date(first_seen_at, f"article {row_id!r}")
+            article["updated_at"] = stored_date(updated_at, f"article {row_id!r}")
             yield article
     except sqlite3.Error as exc:
         raise StoreError(f"{description}: reading failed after {rows} articles: {cause(exc)}") from exc
