@@ -39,6 +39,7 @@ from newscrawler.scheduler.run_queue import RunQueue
 from newscrawler.scheduler.run_identity import check_run_name, run_identity, spider_arguments
 from newscrawler.signals import run_rejoined
 from newscrawler.storage import store_target
+from newscrawler.storage.mongouri import redact, scrub, split
 
 logger = logging.getLogger(__name__)
 
@@ -87,12 +88,16 @@ class RunDupeFilter(RFPDupeFilter):
 
 
 def redis_host(url: str) -> str:
-    """``host:port`` of a Redis URL, for messages (never its password).
+    """``host:port`` of a Redis URL, for messages (never its user info: an unescaped ``#``, ``?``
+    or ``/`` in a password moves urlsplit's cuts, so the user info is cut off at the last ``@`` first).
 
     >>> redis_host("redis://:pw@queue.internal/0"), redis_host("redis://h:port/0")
     ('queue.internal:6379', 'h:?')
+    >>> redis_host("redis://alice:RPW#SECRET@127.0.0.1:1/0"), redis_host("redis://:RPW?SECRET@h/0")
+    ('127.0.0.1:1', 'h:6379')
     """
-    parts = urlsplit(url)
+    scheme, _, rest = split(url)
+    parts = urlsplit(f"{scheme}://{rest}")
     try:
         port: int | str = parts.port or 6379
     except ValueError:
@@ -107,13 +112,16 @@ class RunScheduler(Scheduler):
     @classmethod
     def from_crawler(cls, crawler: Any) -> RunScheduler:
         settings = crawler.settings
-        where = redis_host(settings.get("REDIS_URL"))
+        url = settings.get("REDIS_URL")
+        where = redis_host(url)
         try:
             scheduler = super().from_crawler(crawler)
         except RedisError as exc:
-            raise ConfigError(f"REDIS_URL: no Redis at {where} ({exc})") from exc
-        except ValueError as exc:  # redis-py's words for a bad scheme or port; they never quote the password
-            raise ConfigError(f"REDIS_URL is not usable: {exc}") from exc
+            raise ConfigError(f"REDIS_URL: no Redis at {where} ({scrub(str(exc), url)})") from None
+        except ValueError as exc:  # redis-py's (or urllib's) words for a bad scheme or port: they may quote
+            # a piece of a password holding an unescaped "#", "?" or "/" (read as the port)
+            raise ConfigError(f"REDIS_URL {redact(url)} is not usable: {scrub(str(exc), url)} (a password "
+                              "holding # ? / @ or : must be percent-encoded)") from None
         scheduler.crawler = crawler
         scheduler.idle_close = settings.getfloat("REDIS_IDLE_CLOSE")
         scheduler.worker_timeout = settings.getfloat("REDIS_WORKER_TIMEOUT")
