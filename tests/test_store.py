@@ -114,6 +114,31 @@ def test_replay_restores_and_removes(store: Any, tmp_path: Path) -> None:
     assert replay(store, tmp_path / "dl").written.new == 0  # nothing left
 
 
+def test_copies_of_one_id_in_one_batch_newest_wins_and_the_others_are_stale(store: Any) -> None:
+    """A batch may repeat an id (a replayed file, an article listed twice): the copy crawled last is
+    kept, wherever it stands in the batch, and each other copy is counted, as stale."""
+    newer = article(1, title="新", crawled_at=T0 + timedelta(hours=2))
+    older = article(1, title="旧", crawled_at=T0 + timedelta(hours=1))
+    result = store.write(docs(newer, older, article(2)), T0)
+    assert (result.new, result.stale, result.stored) == (2, 1, 3)
+    assert {r["id"]: r["title"] for r in store.query(Query())} == {"qutoutiao:1": "新", "qutoutiao:2": "标题 2"}
+    same_time = article(1, title="后", crawled_at=T0 + timedelta(hours=2))  # a tie: the later one given
+    assert store.write(docs(same_time, article(1, title="先", crawled_at=same_time.crawled_at)), T0).stale == 1
+
+
+def test_replay_stores_the_hash_of_what_a_line_holds(store: Any, tmp_path: Path) -> None:
+    """A hand-edited line keeps its old content_hash: stored under that hash, the next crawl of the
+    real article would find it unchanged and keep the edit for good."""
+    edited = {**to_document(article(1, title="改过的")), "content_hash": to_document(article(1))["content_hash"]}
+    (tmp_path / "dl").mkdir()
+    (tmp_path / "dl" / "deadletter-1-x.jsonl").write_text(json.dumps(edited, default=str) + "\n", encoding="utf-8")
+    assert replay(store, tmp_path / "dl").written.new == 1
+    later = T0 + timedelta(days=1)
+    result = store.write(docs(article(1, crawled_at=later)), later)
+    assert (result.updated, result.unchanged) == (1, 0)
+    assert [r["title"] for r in store.query(Query())] == ["标题 1"]
+
+
 def test_replay_keeps_file_with_a_cut_line(store: Any, tmp_path: Path) -> None:
     deadletter = DeadLetter(tmp_path / "dl")
     path = deadletter.append(docs(article(1)))

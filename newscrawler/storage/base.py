@@ -46,7 +46,7 @@ class WriteResult:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    stale: int = 0  # the store holds a copy crawled later: newest wins, this one is skipped
+    stale: int = 0  # the store or the batch holds a copy crawled later: newest wins, this one is skipped
     rejected: list[Rejected] = field(default_factory=list)
 
     def add(self, other: WriteResult) -> None:
@@ -74,9 +74,22 @@ class Query:
     limit: int | None = None
 
 
-def latest_per_id(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One document per id, the last one given winning (a batch may repeat an id)."""
-    return list({doc["id"]: doc for doc in docs}.values())
+def newer_or_same(stored: Any, incoming: Any) -> bool:
+    """Whether a copy crawled at ``incoming`` may replace one crawled at ``stored`` (None is oldest;
+    dates, or the fixed-width UTC text SQLite holds)."""
+    return stored is None or (incoming is not None and stored <= incoming)
+
+
+def latest_per_id(docs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """One document per id, the newest ``crawled_at`` winning as in the store (the later one given
+    on a tie), and how many older copies were left out: a batch may repeat an id (a replayed
+    dead-letter file, an article listed twice), and they count as stale."""
+    latest: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        kept = latest.get(doc["id"])
+        if kept is None or newer_or_same(kept.get("crawled_at"), doc.get("crawled_at")):
+            latest[doc["id"]] = doc
+    return list(latest.values()), len(docs) - len(latest)
 
 
 def chunked(items: list[Any], size: int) -> Iterator[list[Any]]:

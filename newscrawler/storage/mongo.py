@@ -209,8 +209,8 @@ class MongoStore(Store):
                    concern, durability, names)
 
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
-        docs = latest_per_id(docs)
-        result = WriteResult()
+        docs, older = latest_per_id(docs)
+        result = WriteResult(stale=older)
         operations, indexes = [], []
         for doc in docs:  # an upsert that cannot be built is a bug, raised (isolation.py)
             operations.append(upsert(doc, now))

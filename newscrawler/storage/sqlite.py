@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawler.storage.base import (Query, Rejected, Store, StoreError, StoreGone, WriteResult, chunked,
-                                      latest_per_id)
+                                      latest_per_id, newer_or_same)
 from newscrawler.storage.causes import cause
 from newscrawler.storage.documents import BadDocument, from_json, iso, to_json
 from newscrawler.storage.reading import BAD_ROWS, readable, stored_date
@@ -97,11 +97,6 @@ def crawl_time(value: datetime | None) -> str | None:
         return None
     value = value.astimezone(timezone.utc)
     return f"{value.year:04d}-{value:%m-%dT%H:%M:%S.%f}Z"
-
-
-def newer_or_same(stored: str | None, incoming: str | None) -> bool:
-    """Whether a copy crawled at ``incoming`` may replace one crawled at ``stored`` (None is oldest)."""
-    return stored is None or (incoming is not None and stored <= incoming)
 
 
 def file_identity(status: os.stat_result) -> tuple[int, int]:
@@ -289,8 +284,8 @@ class SqliteStore(Store):
 
     def write(self, docs: list[dict[str, Any]], now: datetime) -> WriteResult:
         self.check_file()
-        docs = latest_per_id(docs)
-        result = WriteResult()
+        docs, older = latest_per_id(docs)
+        result = WriteResult(stale=older)
         self.db.execute("BEGIN IMMEDIATE")
         try:
             stored: dict[str, tuple[str, str | None]] = {}
