@@ -48,8 +48,10 @@ def is_plausible(value: datetime, now: datetime) -> bool:
     >>> now = datetime(2026, 11, 28, tzinfo=timezone.utc)
     >>> [is_plausible(datetime(y, 1, 1, tzinfo=timezone.utc), now) for y in (1989, 2016, 2027)]
     [False, True, False]
+    >>> is_plausible(now, datetime(9999, 12, 31, tzinfo=timezone.utc))  # no date past 9999 to compare with
+    True
     """
-    return EARLIEST <= value <= now + LATEST_AHEAD
+    return EARLIEST <= value and value - LATEST_AHEAD <= now
 
 
 def parse_datetime(value: object, now: datetime, tz: str = "Asia/Shanghai") -> datetime | None:

@@ -122,6 +122,12 @@ POISONS = {
                  "published_at 0999-01-01T00:00:00+00:00 is outside 1990 .. crawled_at + 2 days"),
     "future": (poisoned(published_at="2030-01-01T00:00:00+00:00"),
                "published_at 2030-01-01T00:00:00+00:00 is outside 1990 .. crawled_at + 2 days"),
+    # A copy crawled "later" than any crawl can be would win over every later crawl (newest wins),
+    # and carry a publication time that heads every feed.
+    "crawled in 9000": (poisoned(crawled_at="9000-01-01T00:00:00+00:00", published_at="8999-12-31T00:00:00+00:00"),
+                        "crawled_at 9000-01-01T00:00:00+00:00 is outside 1990 .. now + 2 days"),
+    "crawled at the end of time": (poisoned(crawled_at="9999-12-31T00:00:00+00:00"),
+                                   "crawled_at 9999-12-31T00:00:00+00:00 is outside 1990 .. now + 2 days"),
 }
 
 

@@ -117,8 +117,13 @@ def check_storable(doc: dict[str, Any], proxy: str = "", max_body_bytes: int | N
     source_id = doc["source_id"] if doc["source_id"] is not None else doc["id"].partition(":")[2]
     if doc["id"] != article_id(doc["source"], source_id):
         raise BadDocument("id is not article_id(source, source_id)")
-    # The normalize stage keeps a publication time only from 1990 to two days past the crawl.
-    published, crawled = doc["published_at"], doc.get("crawled_at") or datetime.now(timezone.utc)
+    # A crawl time is when a crawl ran: never ahead of now (a copy dated in the future would win
+    # over every later crawl of the article, newest wins). The normalize stage keeps a publication
+    # time only from 1990 to two days past the crawl.
+    now = datetime.now(timezone.utc)
+    if isinstance(doc.get("crawled_at"), datetime) and not is_plausible(doc["crawled_at"], now):
+        raise BadDocument(f"crawled_at {iso(doc['crawled_at'])} is outside 1990 .. now + 2 days")
+    published, crawled = doc["published_at"], doc.get("crawled_at") or now
     if isinstance(published, datetime) and isinstance(crawled, datetime) and not is_plausible(published, crawled):
         raise BadDocument(f"published_at {iso(published)} is outside 1990 .. crawled_at + 2 days")
     for name, value in doc.items():

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from newscrawler.storage.base import Progress, Store, WriteResult
 from newscrawler.storage.causes import cause
 from newscrawler.storage.deadletter import ERROR_KEY, RejectedFile, claim, pending_files, release
-from newscrawler.storage.documents import BadDocument, check_storable, from_json, to_json_line
+from newscrawler.storage.documents import BadDocument, check_storable, content_hash, from_json, to_json_line
 from newscrawler.storage.isolation import is_outage, write_isolated
 from newscrawler.storage.upgrade import upgrade
 
@@ -196,6 +196,9 @@ def _store_lines(store: Store, path: Path, file: TextIO, rejected: RejectedFile,
             upgrade(doc, store.names)
             # The folder is a trust boundary: hand-edited or foreign lines stop here.
             check_storable(doc, trust.proxy, trust.max_body_bytes)
+            # The hash of what the line holds, never the line's own word for it: a stale or forged
+            # one would make a later crawl of the article count it unchanged and keep this copy.
+            doc["content_hash"] = content_hash(doc)
         except BadDocument as exc:
             _set_aside(rejected, report, path, number, str(exc), text)
             continue
