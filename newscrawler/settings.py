@@ -92,6 +92,12 @@ FEED_EXPORTERS = {
     "rss": "newscrawler.exporters.rss.RssItemExporter",
     "atom": "newscrawler.exporters.atom.AtomItemExporter",
 }
+# `-O` replaces the file only once the feed is complete (a killed crawl or a full disk leaves the
+# last good feed in place); `-o` appends in place, as Scrapy does.
+FEED_STORAGES = {
+    "": "newscrawler.exporters.feedstorage.ReplacingFileFeedStorage",
+    "file": "newscrawler.exporters.feedstorage.ReplacingFileFeedStorage",
+}
 
 # --- Throughput and memory (see newscrawler/scheduler/priorities.py, README "Benchmarks") ---
 # A detail page yields one item and a listing page a few requests: Scrapy's default of

@@ -66,9 +66,24 @@ def test_export_writes_nothing_outside_out(kind: str, tmp_path: Path, request: p
                            *store_cli_args(kind, tmp_path, request)], cwd=ROOT, env=env(), capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 1, done.stderr
-    assert done.stdout.strip() == f"Hexo posts in {out}/: 1 written, 0 unchanged, 1 failed"
-    assert f"Hexo post of article {bad['id']} not written in {out}: source {ESCAPE!r} is not a source's name" \
-        in done.stderr
+    # Left out as it is read (storage.reading); the Hexo exporter's own check stands behind it.
+    assert done.stdout.strip() == (f"Hexo posts in {out}/: 1 written, 0 unchanged, 0 failed; "
+                                   "1 stored articles left out, unreadable (named in the log)")
+    assert (f"Stored article {bad['id']!r} skipped, it cannot be read: bad value in source: expected a "
+            "source's name") in done.stderr
     assert "Traceback" not in done.stderr
     assert files_under(tmp_path) - before == {out / "2026-11-27-qutoutiao-1.md"}
     assert [p.name for p in out.iterdir()] == ["2026-11-27-qutoutiao-1.md"]  # no folder made for a post either
+
+
+def test_the_hexo_exporter_itself_refuses_a_source_that_is_a_path(tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """Behind the read check (storage.reading): the exporter writes no post whose name a source steers."""
+    from newscrawler.exporters.hexo import export_posts
+
+    out = tmp_path / "site" / "posts"
+    bad = to_document(article(9, source=ESCAPE, id=article_id(ESCAPE, "9")))
+    result = export_posts([to_document(article(1)), bad], out, {})
+    assert (result.written, result.failed) == (1, 1)
+    assert f"source {ESCAPE!r} is not a source's name" in caplog.text
+    assert files_under(tmp_path) == {out / "2026-11-27-qutoutiao-1.md"}

@@ -1,8 +1,10 @@
 """``scrapy crawl`` with an exit status that cron and Scrapyd can trust.
 
 0  the crawl finished and every close monitor passed (dead letters are only a warning);
-1  the crawl ran but is unhealthy: a monitor failed (or, monitors off, it did not finish), or the
-   store's file was deleted or replaced mid-crawl (``store/file_gone``: its articles are spooled);
+1  the crawl ran but is unhealthy: a monitor failed (or, monitors off, it did not finish), the
+   store's file was deleted or replaced mid-crawl (``store/file_gone``: its articles are spooled),
+   or a feed export (``-O``/``FEEDS``) was not written (``feedexport/write_failed``, Scrapy's
+   ``feedexport/failed_count/*``);
 2  the crawl could not start: a bad spider argument or setting (one line names it);
 3  articles were lost: neither stored nor spooled (``store/lost`` > 0), or an unexpected
    error (a bug: ``spider_exceptions/*``, ``pipeline_exceptions/*``) cost a page or an article.
@@ -23,6 +25,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from newscrawler.errors import ConfigError
+from newscrawler.exporters.feedstorage import WRITE_FAILED
 from newscrawler.extensions.itemerrors import BUG_STATS
 from newscrawler.signals import forced_shutdown
 from newscrawler.storage import StoreError
@@ -57,6 +60,9 @@ def exit_status(stats: Mapping[str, Any], started: bool) -> tuple[int, str]:
     if stats.get("store/file_gone"):
         return EXIT_UNHEALTHY, ("the store's file was deleted or replaced mid-crawl (store/file_gone); the articles "
                                 "not stored are in the dead-letter file: run `scrapy replay`")
+    if stats.get(WRITE_FAILED) or any(k.startswith("feedexport/failed_count/") for k in stats):
+        return EXIT_UNHEALTHY, ("a feed export failed (feedexport/write_failed or feedexport/failed_count, see the "
+                                "ERROR above); a file -O names keeps what it held before the crawl")
     failed = stats.get("monitors/failed", 0)
     if failed:
         return EXIT_UNHEALTHY, f"{failed} close monitor(s) failed; see the [Spidermon] report above"
@@ -71,7 +77,7 @@ class Command(ScrapyCrawlCommand):
 
     def long_desc(self) -> str:
         return ("Run a spider of the project. Exit status: 0 healthy (dead letters only warn); 1 a close monitor "
-                "failed, or the store's file vanished; 2 the crawl could not start (bad argument or setting); "
+                "failed, the store's file vanished or a feed export failed; 2 the crawl could not start (bad argument or setting); "
                 "3 articles lost (store/lost) or an unexpected error (a bug, its traceback logged).")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from newscrawler.folders import sync_folder
 
@@ -46,10 +47,40 @@ def _create_exclusive(folder: Path) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, f"no free temporary name after {_TEMP_NAME_ATTEMPTS} tries", str(folder))
 
 
-@contextmanager
-def replacing(path: Path, *, devices: bool = False, make_folder: bool = True,
-              sync: bool = True) -> Iterator[IO[bytes]]:
-    """A binary file that replaces ``path`` only once it is completely written.
+class WatchedWriter(io.BufferedWriter):
+    """A file that remembers its first failed write (a full disk): the file is then abandoned,
+    and what is written after it is dropped instead of failing again for every item."""
+
+    failed: OSError | None = None
+    on_failure: Callable[[OSError], None] | None = None  # told of the first failed write
+
+    def write(self, data: Any) -> int:
+        if self.failed is not None:
+            return len(memoryview(data))
+        try:
+            return super().write(data)
+        except OSError as exc:
+            self._fail(exc)
+            raise
+
+    def flush(self) -> None:
+        if self.failed is not None:
+            return
+        try:
+            super().flush()
+        except OSError as exc:
+            self._fail(exc)
+            raise
+
+    def _fail(self, exc: OSError) -> None:
+        self.failed = exc
+        if self.on_failure is not None:
+            self.on_failure(exc)
+
+
+class Replacement:
+    """A binary file (``file``) that replaces ``path`` only once completely written (``commit``);
+    ``abort`` leaves ``path`` as it was.
 
     It is written under a new name of its own in the same folder, then renamed over ``path``:
     whatever was at ``path`` (a file, a link) is replaced, never written through. With
@@ -59,26 +90,64 @@ def replacing(path: Path, *, devices: bool = False, make_folder: bool = True,
     else). The file's bytes are synced before the rename; then its folder, so that the new name
     survives a crash, unless ``sync`` is False (many posts: the caller syncs the folder once).
     """
-    if _is_dir(path, follow=devices):
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    if devices and path.exists() and not path.is_file():
-        with path.open("wb") as file:
-            yield file
-        return
-    if make_folder:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_exclusive(path.parent)
+
+    def __init__(self, path: Path, *, devices: bool = False, make_folder: bool = True, sync: bool = True) -> None:
+        self.path, self.sync = path, sync
+        self.tmp: Path | None = None
+        self.file: WatchedWriter
+        if _is_dir(path, follow=devices):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if devices and path.exists() and not path.is_file():
+            self.file = WatchedWriter(io.FileIO(path, "wb"))
+            return
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = _create_exclusive(path.parent)
+        self.file = WatchedWriter(io.FileIO(fd, "wb"))
+
+    @property
+    def done(self) -> bool:
+        """Committed or aborted."""
+        return self.file.closed
+
+    def commit(self) -> None:
+        """Put the file in place of ``path``; on any failure (one of its writes failed before, or the
+        disk is full now) ``path`` is left as it was, and the error raised."""
+        if self.tmp is None:  # a device: written to as it is
+            self.file.close()
+            return
+        try:
+            if self.file.failed is not None:
+                raise self.file.failed
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        if self.sync:
+            sync_folder(self.path.parent)
+
+    def abort(self) -> None:
+        """Drop the file; ``path`` stays as it was."""
+        self.file.failed = self.file.failed or OSError("aborted")  # nothing more reaches the disk
+        self.file.close()
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def replacing(path: Path, *, devices: bool = False, make_folder: bool = True,
+              sync: bool = True) -> Iterator[IO[bytes]]:
+    """A binary file that replaces ``path`` only once completely written (see Replacement)."""
+    replacement = Replacement(path, devices=devices, make_folder=make_folder, sync=sync)
     try:
-        with os.fdopen(fd, "wb") as file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
+        yield replacement.file
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        replacement.abort()
         raise
-    if sync:
-        sync_folder(path.parent)
+    replacement.commit()
 
 
 def holds(path: Path, data: bytes) -> bool:
