@@ -109,7 +109,7 @@ def test_any_bytes_parse_or_are_a_listing_error(body: bytes) -> None:
 
 # HTML built from the tags and attributes attackers use, plus arbitrary text in between.
 TAGS = sorted(ALLOWED_TAGS | {"script", "style", "iframe", "svg", "math", "base", "meta", "form", "div", "span",
-                              "object", "template", "noscript", "a", "img", "section"})
+                              "object", "template", "noscript", "a", "img", "image", "section"})
 ATTRS = ["src", "href", "data-src", "data-original", "onerror", "onload", "style", "class", "id", "srcdoc",
          "http-equiv", "content", "alt", "width", "referrerpolicy"]
 # Character references the parser decodes into characters no stored text may hold (and lxml refuses in edits).
@@ -199,4 +199,4 @@ def test_a_cleaned_body_passes_replays_check(fragment: str) -> None:
     doc = to_document(Article(id="qutoutiao:1", source="qutoutiao", url="http://h/1.html", title="t", published_at=NOW,
                               content_html=body.html, content_text=body.text, image_urls=body.image_urls,
                               cover_images=body.images[:1], headimg=(body.images or [None])[0]))
-    check_storable(doc)
+    check_storable(doc, PROXY)  # every image a browser would load goes through the proxy

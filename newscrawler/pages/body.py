@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import lxml.html
 import nh3
 from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError, XMLSyntaxError
+from w3lib.html import replace_entities
 
 from newscrawler.pages.images import original, proxied_http
 from newscrawler.sources.profile import DEFAULT_LAZY_IMAGES
@@ -55,7 +56,16 @@ URL_SCHEMES = {"http", "https"}
 # BODY_DROP_SELECTORS says, and in sanitize (nh3's clean_content_tags).
 RAW_TEXT_TAGS = ("script", "style", "noscript", "noembed", "noframes", "xmp", "iframe", "plaintext")
 # Why a piece of a body was dropped (stats ``body/dropped/<reason>``).
-BAD_URL, CONTROL_CHAR = "bad_url", "control_char"
+BAD_URL, CONTROL_CHAR, PARSER_DIFFERENCE = "bad_url", "control_char", "parser_difference"
+
+
+# An image's address in sanitized HTML: nh3 writes every attribute value in double quotes.
+IMAGE_SOURCE = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"')
+
+
+def unproxied_image(html: str, proxy: str) -> bool:
+    """Whether sanitized ``html`` holds an image a reader's browser would load other than through ``proxy``."""
+    return any(not replace_entities(source[1]).startswith(proxy) for source in IMAGE_SOURCE.finditer(html))
 
 
 def sanitize(html: str) -> str:
@@ -70,6 +80,36 @@ def sanitize(html: str) -> str:
     >>> sanitize("<pre>\n\nx</pre>")
     '<pre>\n\nx</pre>'
     """
+    return _clean(html, None)
+
+
+# Passes of nh3 that bring any body to a fixed point (two do for every case found so far).
+SANITIZE_PASSES = 4
+
+
+def stable_sanitize(html: str) -> str:
+    """``sanitize`` until it changes nothing more: what the body stage stores is then what replay
+    and every reader's check (``sanitize(x) == x``) take back. One pass is not always a fixed point:
+    nh3 unwraps an element it does not allow and keeps its children, which can leave a nesting
+    (``<dt><section><dt>`` becomes ``<dt><dt></dt></dt>``) that its parser reads differently next time."""
+    for _ in range(SANITIZE_PASSES):
+        cleaned = sanitize(html)
+        if cleaned == html:
+            break
+        html = cleaned
+    return html
+
+
+def sanitize_images_through(html: str, proxy: str) -> str:
+    """``sanitize``, every image not loaded through ``proxy`` left without a source (and so dropped
+    by any browser): what nh3's parser (html5ever) reads as an image, whatever lxml read."""
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        return None if tag == "img" and attribute == "src" and not value.startswith(proxy) else value
+
+    return _clean(html, keep)
+
+
+def _clean(html: str, attribute_filter: Callable[[str, str, str], str | None] | None) -> str:
     return scrub(nh3.clean(
         scrub(html),
         tags=ALLOWED_TAGS,
@@ -78,6 +118,7 @@ def sanitize(html: str) -> str:
         strip_comments=True,
         link_rel="noopener noreferrer",
         clean_content_tags=set(RAW_TEXT_TAGS),
+        attribute_filter=attribute_filter,
     )).replace("<pre>\n", "<pre>\n\n")
 
 
@@ -213,7 +254,12 @@ class BodyCleaner:
         urls = Resolver(base_url)
         image_urls, images = self._fix_images(root, urls, tainted, dropped, options.lazy_images)
         self._fix_links(root, urls, tainted, dropped)
-        html = sanitize(inner_html(root).strip())
+        html = stable_sanitize(inner_html(root).strip())
+        if self.proxy_prefix and unproxied_image(html, self.proxy_prefix):
+            # lxml and nh3's html5ever read some markup differently: what only html5ever makes an
+            # image (a browser reads it so too) was never rewritten above, and loses its source.
+            html = sanitize_images_through(html, self.proxy_prefix)
+            dropped["image", PARSER_DIFFERENCE] += 1
         return CleanBody(html, _readable_text(root), image_urls, images, dict(dropped))
 
     def _drop_furniture(self, root: lxml.html.HtmlElement, source_drop: tuple[Query, ...]) -> None:
@@ -231,7 +277,11 @@ class BodyCleaner:
     ) -> tuple[list[str], list[str]]:
         originals: dict[str, None] = {}  # an ordered set: one membership test per image, not a scan
         written: list[str] = []
-        for img in list(root.iter("img")):
+        # <image> is <img> to every browser (the HTML parsing rules say so), and to nh3; lxml keeps
+        # it as an unknown tag.
+        for img in list(root.iter("img", "image")):
+            if img.tag != "img":
+                _as_image(img)
             if img in tainted:
                 dropped["image", CONTROL_CHAR] += 1
                 img.drop_tree()
@@ -273,6 +323,19 @@ class BodyCleaner:
                 del a.attrib["href"]  # an empty link points at the reader's own page: no link
 
 
+def _as_image(element: lxml.html.HtmlElement) -> None:
+    """``<image>`` made the ``<img>`` a browser reads: an empty element, so what lxml nested in it
+    (its text, its children) follows it, in order."""
+    text, tail, children = element.text, element.tail, list(element)
+    element.tag, element.text, element.tail = "img", None, text
+    parent = element.getparent()
+    at = parent.index(element)
+    for offset, child in enumerate(children, 1):
+        parent.insert(at + offset, child)
+    last = children[-1] if children else element
+    last.tail = (last.tail or "") + (tail or "") or None
+
+
 def parse_fragment(fragment: str) -> tuple[lxml.html.HtmlElement, str | None]:
     """A body given as text, parsed into a ``<div>``, and the parser's reason if it stopped early."""
     parser = html_parser()
@@ -299,7 +362,7 @@ def scrub_tree(root: lxml.html.HtmlElement, lazy: tuple[str, ...] = DEFAULT_LAZY
     """
     tainted: set[lxml.html.HtmlElement] = set()
     # Attributes that hold the URL of a link or an image: a bad one drops that link or image.
-    url_attributes = {"a": frozenset({"href"}), "img": frozenset({"src", *lazy})}
+    url_attributes = {"a": frozenset({"href"}), "img": frozenset({"src", *lazy}), "image": frozenset({"src", *lazy})}
     for node in root.iter():
         if node.tail and needs_scrub(node.tail):
             node.tail = scrub(node.tail)

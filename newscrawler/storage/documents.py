@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime, timezone
 from typing import Any
 
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
-from w3lib.html import replace_entities
 
 from newscrawler.dates import is_plausible
 from newscrawler.items import ARTICLE_FIELDS, CONTENT_FIELDS, CONTRACT, article_id, article_schema
-from newscrawler.pages.body import sanitize
+from newscrawler.pages.body import sanitize, unproxied_image
 from newscrawler.text import body_bytes
 from newscrawler.urls import is_http_url
 
@@ -144,16 +142,11 @@ def check_storable(doc: dict[str, Any], proxy: str = "", max_body_bytes: int | N
             raise BadDocument(f"body too large: {size} bytes > MAX_BODY_BYTES {max_body_bytes}")
 
 
-# An image's address in sanitized HTML: nh3 writes every attribute value in double quotes.
-_IMAGE_SOURCE = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"')
-
-
 def _check_proxied(doc: dict[str, Any], proxy: str) -> None:
     """BadDocument unless every image a reader's browser loads (the body's, the covers, the
     headimg) goes through the CORS proxy, as the body stage writes them."""
-    for source in _IMAGE_SOURCE.finditer(doc["content_html"]):
-        if not replace_entities(source[1]).startswith(proxy):
-            raise BadDocument("content_html has an image not through the proxy")
+    if unproxied_image(doc["content_html"], proxy):
+        raise BadDocument("content_html has an image not through the proxy")
     for index, cover in enumerate(doc["cover_images"]):
         if not cover.startswith(proxy):
             raise BadDocument(f"cover_images[{index}] is not through the proxy")
