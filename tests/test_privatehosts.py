@@ -35,6 +35,21 @@ from newscrawler.middlewares.privatehosts import PrivateHostMiddleware, RefusedH
         ("http://0x7f.1/", True),
         ("http://user:pw@127.0.0.1/", True),
         ("http://[::1/", False),  # not a URL at all; no handler would fetch it
+        # Not private, but no public host either: carrier-grade NAT (a cloud's metadata service),
+        # reserved, documentation and multicast ranges.
+        ("http://100.100.100.200/latest/meta-data/", True),
+        ("http://100.64.0.1/", True),
+        ("http://240.0.0.1/", True),
+        ("http://192.0.2.1/", True),
+        ("http://224.0.0.251/", True),
+        ("http://[ff02::1]/", True),
+        # IPv6 forms carrying a local IPv4 address: compatible, NAT64, 6to4.
+        ("http://[::127.0.0.1]/", True),
+        ("http://[64:ff9b::7f00:1]/", True),
+        ("http://[64:ff9b::a9fe:a9fe]/", True),
+        ("http://[2002:7f00:1::]/", True),
+        ("http://[64:ff9b::808:808]/", False),  # 8.8.8.8 through NAT64
+        ("http://[2606:4700:4700::1111]/", False),
     ],
 )
 def test_private_hosts(url: str, private: bool) -> None:

@@ -42,6 +42,9 @@ def is_private_host(url: str) -> bool:
     >>> [is_private_host(u) for u in ("http://news.example.com/x", "http://127.0.0.1:22/", "http://localhost/",
     ...  "http://[::1]/", "http://10.0.0.8/", "http://169.254.169.254/", "http://2130706433/", "http://8.8.8.8/")]
     [False, True, True, True, True, True, True, False]
+    >>> [is_private_host(f"http://{h}/") for h in ("100.100.100.200", "100.64.0.1", "[::127.0.0.1]",
+    ...  "[64:ff9b::7f00:1]", "[2002:7f00:1::]", "224.0.0.1", "[2606:4700::1111]", "[64:ff9b::808:808]")]
+    [True, True, True, True, True, True, False, False]
     """
     try:
         host = (urlsplit(url).hostname or "").rstrip(".").lower()
@@ -52,10 +55,35 @@ def is_private_host(url: str) -> bool:
     address = _address(host)
     if address is None:
         return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    # is_private covers the link-local ranges (169.254.0.0/16, fe80::/10) as well.
-    return address.is_private or address.is_loopback or address.is_unspecified
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(address)
+        if inner is not None and _is_local(inner):
+            return True
+    return _is_local(address)
+
+
+def _is_local(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Anything but a globally reachable unicast address: loopback, private and link-local, but also
+    the carrier-grade NAT range 100.64.0.0/10 (a cloud's metadata service at 100.100.100.200),
+    reserved, documentation and multicast ranges (IANA's special-purpose registries)."""
+    return not address.is_global or address.is_multicast
+
+
+# The well-known NAT64 prefix: 64:ff9b::7f00:1 reaches 127.0.0.1 through a NAT64 gateway.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries, as a stack or gateway would deliver it: mapped
+    (``::ffff:127.0.0.1``), IPv4-compatible (``::127.0.0.1``), NAT64 and 6to4 (``2002:7f00:1::``)."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    value = int(address)
+    if address in NAT64 or (value >> 32 == 0 and value > 1):  # ::1 and :: are IPv6's own
+        return ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    return None
 
 
 class PrivateHostMiddleware:
