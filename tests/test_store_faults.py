@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import sqlite3
 import subprocess
@@ -381,6 +382,29 @@ def test_replay_of_a_file_another_replay_removed_meanwhile(tmp_path: Path) -> No
     finally:
         store.close()
     assert (report.files_done, report.written.new, report.ok) == (1, 1, True)
+
+
+def test_replay_leaves_a_file_another_running_replay_holds(tmp_path: Path) -> None:
+    """A file another replay has claimed (renamed ``.replaying-<pid>``, locked) while it waits on a
+    slow store is not taken from under it: that replay gives it back its name when it keeps it."""
+    from newscrawler.storage.deadletter import claim, release
+
+    folder = tmp_path / "dl"
+    path = DeadLetter(folder).append(docs(article(1)))
+    claimed, lock = claim(path)  # the other replay, still running
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    try:
+        report = replay(store, folder)
+        assert (report.files_done, report.written.new, report.problems) == (0, 0, [])
+        assert claimed.exists()
+        release(claimed, path)  # the other one keeps it (its store failed), under its own name
+    finally:
+        os.close(lock)
+    assert [p.name for p in folder.glob("deadletter-*")] == [path.name]
+    try:
+        assert replay(store, folder).written.new == 1  # the next replay takes it
+    finally:
+        store.close()
 
 
 # --- losses and real causes -------------------------------------------------------------------

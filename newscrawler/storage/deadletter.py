@@ -37,10 +37,31 @@ def _open_locked(path: Path) -> int:
         os.close(fd)  # claimed meanwhile: start a new file under the same name
 
 
+# In the name of a file a replay has claimed, before that replay's process id.
+CLAIMED = ".replaying-"
+
+
+def _held(path: Path) -> bool:
+    """Whether a replay holds ``path``'s lock (it does from its claim until it is done with it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return True  # taken meanwhile
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def claim(path: Path) -> tuple[Path, int] | None:
     """Take ``path`` for replay: renamed aside and locked, so that appends to ``path`` go to a
     new file from then on, and an append under way ends before it is read; None if it is gone."""
-    claimed = path.with_name(f"{path.stem}.replaying-{os.getpid()}{path.suffix}")
+    if CLAIMED in path.name and _held(path):  # another replay is on it now: not left by a dead one
+        return None
+    claimed = path.with_name(f"{path.stem}{CLAIMED}{os.getpid()}{path.suffix}")
     try:
         os.rename(path, claimed)
     except FileNotFoundError:  # another replay took it
@@ -60,6 +81,8 @@ def release(claimed: Path, path: Path) -> None:
     try:
         os.link(claimed, path)
     except FileExistsError:
+        return
+    except FileNotFoundError:  # nothing left to give back
         return
     os.unlink(claimed)
 

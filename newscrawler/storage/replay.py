@@ -92,11 +92,11 @@ def replay(store: Store, directory: str | Path, batch_size: int = 100,
             claimed, lock = taken
         try:
             done = _replay_file(store, path, claimed, rejected, report, batch_size, trust)
+            if not done and claimed != path:
+                release(claimed, path)  # still locked: no other replay takes it back meanwhile
         finally:
             if lock is not None:
                 os.close(lock)
-        if not done and claimed != path:
-            release(claimed, path)
     return report
 
 
