@@ -186,6 +186,29 @@ XXE = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd
        b'</channel></rss>')
 
 
+def utf7_feed(declared: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="{declared}"?><rss version="2.0"><channel><title>t</title>'
+            '<item><title>+ADw-script+AD4-x</title><link>http://blog.example/1</link></item>'
+            '</channel></rss>').encode("utf-8")
+
+
+@pytest.mark.parametrize(("declared", "content_type", "unusable"), [
+    ("utf-7", "application/rss+xml", True),
+    ("utf-7", "", True),
+    ("utf-8", "application/rss+xml; charset=utf-7", True),
+    ("utf-7", "text/xml; charset=utf-7", True),
+    ("utf-8", "application/rss+xml", False),
+    ("utf-8", "application/rss+xml; charset=utf-8", False),
+])
+def test_a_feed_in_a_charset_no_browser_reads_is_read_as_one_would(declared: str, content_type: str,
+                                                                  unusable: bool) -> None:
+    """UTF-7 (in the XML declaration or the header) would turn "+ADw-script+AD4-" into "<script>":
+    such a feed is read as the charset middleware reads a page (here valid UTF-8), and counted."""
+    page = FeedListing(feed_profile()).parse(utf7_feed(declared), "http://blog.example/feed.xml", NOW, content_type)
+    assert [entry.title for entry in page.entries] == ["+ADw-script+AD4-x"]
+    assert page.problems["recovered/unusable_charset"] == unusable
+
+
 @pytest.mark.parametrize(("body", "reason"), [
     (b"", "empty_body"), (b"this is not XML {", "not_a_feed"), (b"<html><body>hi</body></html>", "not_a_feed"),
 ])

@@ -8,13 +8,18 @@ and stops entity amplification (billion laughs). JSON Feed is JSON: the ``json``
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 import feedparser
 from scrapy.http import Response
+from w3lib.encoding import resolve_encoding
 
+from newscrawler.middlewares.charsets import fallback_encoding, is_web_encoding
 from newscrawler.pages.entries import EntryReader, ListingError, ListingPage, lookup_in, next_page_url
 from newscrawler.sources.profile import SourceProfile
+
+logger = logging.getLogger(__name__)
 
 
 class FeedListing:
@@ -42,6 +47,19 @@ class FeedListing:
             body, response_headers={"content-location": url, "content-type": content_type}, sanitize_html=False,
         )
         page = ListingPage()
+        used = parsed.get("encoding")
+        if used and not is_web_encoding(resolve_encoding(used)):
+            # A charset no browser reads (UTF-7 turns "+ADw-script+AD4-" into "<script>"): read as the
+            # charset middleware reads such a page, given as the header's charset, which wins over
+            # the XML declaration.
+            codec, source = fallback_encoding(body)
+            logger.warning("Feed %s declares charset %r, which browsers do not read; decoded as %s (%s)",
+                           url, used, codec, source)
+            page.problems["recovered/unusable_charset"] += 1
+            mime = content_type.partition(";")[0].strip() or "application/xml"
+            parsed = feedparser.parse(body, response_headers={"content-location": url,
+                                                              "content-type": f"{mime}; charset={codec}"},
+                                      sanitize_html=False)
         if not parsed.entries:
             if parsed.version:
                 return page  # a feed with no entries (yet): nothing more to read
