@@ -79,6 +79,10 @@ DOWNLOADER_MIDDLEWARES = {
     # a body that does not decompress is a counted, logged UndecodableBody, not the decoder's error.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "newscrawler.middlewares.decompression.DecompressionMiddleware": 590,
+    # Scrapy's RedirectMiddleware, in its place, with its settings; a Location that does not parse
+    # (`http://[`, a port out of range) is a counted, logged BadRedirect, not w3lib's ValueError.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "newscrawler.middlewares.redirects.LocationRedirectMiddleware": 600,
 }
 SPIDER_MIDDLEWARES = {
     # Incremental crawling: skips stored articles (INCREMENTAL_CRAWL_ENABLED, below).
