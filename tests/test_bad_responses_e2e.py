@@ -119,3 +119,46 @@ def test_unparseable_redirects_and_hostile_codings_are_known_bad_input(tmp_path:
     stored = {json.loads(line)["source_id"] for line in out.read_text(encoding="utf-8").splitlines()}
     assert four.source_id in stored  # MAX_CONTENT_CODINGS layers decode
     assert stored == expected - {a.source_id for a in refused} - unlisted
+
+
+def test_a_listing_page_gives_at_most_listing_max_entries(tmp_path: Path) -> None:
+    """An API answering ``limit=10`` with thousands of entries: the first LISTING_MAX_ENTRIES are taken."""
+    site = Site(ReplicaConfig())
+    expected = oracle.expected(site, cids=(1,), limit=45, pages=1)["stored"]
+    good = [a for a in site.articles.values() if a.cid == 1 and a.source_id in expected]
+    cap, repeats = 12, 100
+    assert len(good) > cap
+    document = site.listing_document(1, 1, LIMIT)
+    document["data"]["data"] = [site.entry(a, 1, 1) for a in good] * repeats  # repeats: one request each, filtered
+    total = len(good) * repeats
+    page = LISTING.format(cid=1, page=1, limit=LIMIT)
+    answers = {page: answer("200 OK", [], json.dumps(document, ensure_ascii=False).encode())}
+    replica = serve_in_thread(0, ReplicaConfig())
+    out = tmp_path / "articles.jsonl"
+    try:
+        with raw_proxy(replica.url, answers=answers) as proxy:
+            run = scrapy(
+                "crawl", "qutoutiao", "-a", "cids=1", "-a", "pages=1", "-a", f"limit={LIMIT}", "-O", str(out),
+                "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", f"LISTING_MAX_ENTRIES={cap}",
+                "-s", f"NEWSCRAWLER_DB={tmp_path / 'db.sqlite3'}", "-s", f"DEADLETTER_DIR={tmp_path / 'dl'}",
+                http_proxy=proxy.url,
+            )
+            details = [s.path for s in proxy.seen if s.path.startswith("/detail/")]
+    finally:
+        replica.shutdown()
+    log = run.stderr
+    assert run.returncode == 0, log[-4000:]
+    assert (f"WARNING: Listing http://api.1sapp.com{page} holds {total} entries: the first {cap} taken, "
+            f"{total - cap} left out (LISTING_MAX_ENTRIES)") in log
+    stats = {key: int(value) for key, value in re.findall(r"'([\w/]+)': (\d+)", log)}
+    assert stats["qutoutiao/listing/entries_over_cap"] == total - cap
+    assert "dupefilter/filtered" not in stats  # the repeats past the cap were never requested
+    assert sorted(details) == sorted(a.path for a in good[:cap])
+    stored = {json.loads(line)["source_id"] for line in out.read_text(encoding="utf-8").splitlines()}
+    assert stored == {a.source_id for a in good[:cap]}
+
+
+def test_listing_max_entries_is_checked_at_start(tmp_path: Path) -> None:
+    run = scrapy("crawl", "qutoutiao", "-s", "LISTING_MAX_ENTRIES=0", "-s", f"NEWSCRAWLER_DB={tmp_path / 'db.sqlite3'}")
+    assert run.returncode == 2, run.stderr[-3000:]
+    assert "LISTING_MAX_ENTRIES" in run.stderr and "expected a positive whole number" in run.stderr
