@@ -55,7 +55,8 @@ class UndecodableBody(IgnoreRequest):
 
 
 class DecompressionMiddleware(HttpCompressionMiddleware):
-    """Scrapy's HttpCompressionMiddleware; a body that does not decompress is an UndecodableBody."""
+    """Scrapy's HttpCompressionMiddleware; a body that does not decompress, or whose Content-Encoding
+    is not ASCII or stacks too many codings, is an UndecodableBody."""
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.method != "HEAD":  # Scrapy decodes nothing for HEAD: no body
