@@ -1,7 +1,8 @@
 """A raw-socket ``http_proxy`` in front of the replica, for what a sane server never sends.
 
 Requests for the paths in ``floods`` get a response head that never ends, or one with
-thousands of headers; every other request is relayed to the replica (one request per
+thousands of headers; those in ``answers`` (a path, or a path and its query) get those bytes
+as they are, whatever they hold; every other request is relayed to the replica (one request per
 connection), with ``cookies`` new 4 KB ``Set-Cookie`` headers added to each answer. The
 ``Cookie`` header of every request is recorded (and not passed on), and so are the bytes
 each flood sent. With ``tls`` it speaks HTTPS; ``CONNECT`` opens a tunnel to ``tunnel_to``.
@@ -39,12 +40,14 @@ class RawProxy(socketserver.ThreadingTCPServer):
     daemon_threads = True
 
     def __init__(self, upstream: str, floods: dict[str, str] | None = None, cookies: int = 0,
-                 tls: ssl.SSLContext | None = None, tunnel_to: tuple[str, int] | None = None) -> None:
+                 tls: ssl.SSLContext | None = None, tunnel_to: tuple[str, int] | None = None,
+                 answers: dict[str, bytes] | None = None) -> None:
         parts = urlsplit(upstream)
         self.tls = tls
         self.tunnel_to = tunnel_to
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.floods = dict(floods or {})
+        self.answers = dict(answers or {})
         self.cookies = cookies
         self.seen: list[Seen] = []
         self.flood_bytes: dict[str, int] = {}
@@ -75,13 +78,17 @@ class _Handler(socketserver.StreamRequestHandler):
             with self.server.lock:
                 self.server.seen.append(Seen("CONNECT", 0))
             return self.tunnel()
-        path = urlsplit(request_line.split(b" ")[1].decode("latin-1")).path
+        target = urlsplit(request_line.split(b" ")[1].decode("latin-1"))
+        path = target.path
         cookie = b"".join(v for n, v in headers if n.lower() == b"cookie")
         with self.server.lock:
             self.server.seen.append(Seen(path, len(cookie)))
         kind = self.server.floods.get(path)
+        answer = self.server.answers.get(f"{path}?{target.query}", self.server.answers.get(path))
         try:
-            if kind:
+            if answer is not None:
+                self.connection.sendall(answer)
+            elif kind:
                 self.flood(path, kind)
             else:
                 self.relay(request_line, headers)
@@ -160,8 +167,9 @@ class _Handler(socketserver.StreamRequestHandler):
 
 @contextmanager
 def raw_proxy(upstream: str, floods: dict[str, str] | None = None, cookies: int = 0,
-              tls: ssl.SSLContext | None = None, tunnel_to: tuple[str, int] | None = None) -> Iterator[RawProxy]:
-    server = RawProxy(upstream, floods, cookies, tls, tunnel_to)
+              tls: ssl.SSLContext | None = None, tunnel_to: tuple[str, int] | None = None,
+              answers: dict[str, bytes] | None = None) -> Iterator[RawProxy]:
+    server = RawProxy(upstream, floods, cookies, tls, tunnel_to, answers)
     thread = threading.Thread(target=server.serve_forever, name="raw-proxy", daemon=True)
     thread.start()
     try:

@@ -51,6 +51,7 @@ def test_failure_reasons_name_the_cause() -> None:
     from newscrawler.downloader.headerguard import ResponseHeadersTooLarge
     from newscrawler.middlewares.privatehosts import RefusedHost
     from newscrawler.middlewares.lostrequests import failure_message, failure_reason
+    from newscrawler.middlewares.redirects import BadRedirect
 
     def failed(exc: Exception, **meta: Any) -> Failure:
         failure = Failure(exc)
@@ -65,6 +66,7 @@ def test_failure_reasons_name_the_cause() -> None:
          "too_large"),
         (IgnoreRequest("... exceeded DOWNLOAD_MAXSIZE (5242880 B) during decompression."), "too_large"),
         (ResponseHeadersTooLarge("response head over DOWNLOAD_MAXHEADERS (500 header lines)"), "headers_too_large"),
+        (BadRedirect("HTTP 302 to an unusable Location 'http://['"), "bad_redirect"),
         (ValueError("Missing scheme"), "ValueError"),
     ]
     for exc, reason in table:
@@ -206,7 +208,13 @@ def test_the_decompression_middleware_still_decodes_and_bounds(encoding: str) ->
     assert failure_reason(Failure(raised.value)) == "too_large"
 
 
-def test_the_project_decompresses_with_its_own_middleware_in_scrapys_place() -> None:
+@pytest.mark.parametrize(("stock", "ours"), [
+    ("scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware",
+     "newscrawler.middlewares.decompression.DecompressionMiddleware"),
+    ("scrapy.downloadermiddlewares.redirect.RedirectMiddleware",
+     "newscrawler.middlewares.redirects.LocationRedirectMiddleware"),
+], ids=["decompression", "redirect"])
+def test_the_project_uses_its_own_middleware_in_scrapys_place(stock: str, ours: str) -> None:
     from scrapy.settings import Settings
     from scrapy.utils.conf import build_component_list
 
@@ -214,11 +222,93 @@ def test_the_project_decompresses_with_its_own_middleware_in_scrapys_place() -> 
 
     settings = Settings()
     settings.setdict({"DOWNLOADER_MIDDLEWARES": project.DOWNLOADER_MIDDLEWARES}, priority="project")
-    stock = "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"
     order = settings.getwithbase("DOWNLOADER_MIDDLEWARES_BASE")[stock]
     stack = build_component_list(settings.getwithbase("DOWNLOADER_MIDDLEWARES"))
-    assert stock not in stack
-    assert project.DOWNLOADER_MIDDLEWARES["newscrawler.middlewares.decompression.DecompressionMiddleware"] == order
+    assert stock not in stack and ours in stack
+    assert project.DOWNLOADER_MIDDLEWARES[ours] == order
+
+
+@pytest.mark.parametrize(("codings", "refused"), [
+    ([b"\xff\xfe"], "is not ASCII"),  # Scrapy's own warning decoded it as UTF-8: UnicodeDecodeError
+    ([b"gzip, g\xc3\xbczip"], "is not ASCII"),
+    ([b"gzip, gzip", b"gzip, gzip, gzip"], "stacks 5 codings, more than 4"),
+    ([b", ".join([b"gzip"] * 2500)] * 12, "stacks 30000 codings, more than 4"),
+    ([b"identity, gzip, deflate, br, zstd"], "stacks 5 codings, more than 4"),  # unknown ones count too
+    ([b"gzip, gzip", b"gzip, gzip"], None),  # at the bound: decoded
+    ([b", , gzip, gzip", b"gzip, gzip"], None),  # empty list elements are no coding (RFC 9110 5.6.1)
+    ([b"compress"], None),  # unknown: Scrapy warns and keeps the body as it is
+])
+def test_content_codings_are_checked_before_decoding(codings: list[bytes], refused: str | None,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from newscrawler.middlewares.decompression import DecompressionMiddleware, UndecodableBody
+    from newscrawler.middlewares.lostrequests import is_known
+
+    crawler = get_crawler()
+    middleware = DecompressionMiddleware.from_crawler(crawler)
+    url = "http://h.cn/layers.html"
+    body, layers = PAGE, [c.strip() for v in codings for c in v.split(b",") if c.strip()]
+    for coding in reversed(layers if len(layers) <= 5 else []):  # a real body, as far as is cheap to make
+        body = compressed(coding.decode(), body) if coding in (b"gzip", b"deflate", b"br", b"zstd") else body
+    response = Response(url, headers={"Content-Encoding": codings}, body=body)
+    if refused is None:
+        decoded = middleware.process_response(Request(url), response)
+        assert decoded.body == (body if codings == [b"compress"] else PAGE)
+        assert crawler.stats.get_value("decompression/undecodable") is None
+        return
+    assert middleware.process_response(Request(url, method="HEAD"), response) is response  # HEAD: nothing decoded
+    with pytest.raises(UndecodableBody, match=refused) as raised:
+        middleware.process_response(Request(url), response)
+    assert (is_known(Failure(raised.value)), failure_reason(Failure(raised.value))) == (True, "undecodable")
+    [record] = [r for r in caplog.records if r.name == "newscrawler.middlewares.decompression"]
+    assert record.levelno == logging.WARNING and url in record.getMessage() and refused in record.getMessage()
+    assert crawler.stats.get_value("decompression/undecodable") == 1
+
+
+@pytest.mark.parametrize(("location", "error"), [
+    (b"http://[", "Invalid IPv6 URL"),
+    (b"http://news.example.com:99999/x", "Port out of range 0-65535"),
+    (b"//news.example.com:65536/x", "Port out of range 0-65535"),  # protocol-relative: joined first
+    (b"https://[::1/x", "Invalid IPv6 URL"),
+    (b"/a/2.html", None),  # relative: joined to the page
+    (b"http://news.example.com:8080/x", None),
+    (b"\xff\xfe/\xc3\x28", None),  # percent-escaped by w3lib: a URL, if a strange one
+])
+def test_a_redirect_to_a_location_that_does_not_parse_is_a_bad_redirect(
+    location: bytes, error: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from newscrawler.middlewares.lostrequests import failure_message, is_known
+    from newscrawler.middlewares.redirects import BadRedirect, LocationRedirectMiddleware
+
+    crawler = get_crawler()
+    middleware = LocationRedirectMiddleware.from_crawler(crawler)
+    url = "http://news.example.com/a/1.html"
+    for status in (301, 302, 303, 307, 308):
+        response = Response(url, status=status, headers={"Location": location})
+        if error is None:
+            redirected = middleware.process_response(Request(url), response)
+            assert isinstance(redirected, Request) and redirected.meta["redirect_urls"] == [url]
+            continue
+        assert middleware.process_response(Request(url, meta={"dont_redirect": True}), response) is response
+        with pytest.raises(BadRedirect) as raised:
+            middleware.process_response(Request(url), response)
+        failure = Failure(raised.value)
+        assert (is_known(failure), failure_reason(failure)) == (True, "bad_redirect")
+        shown = location.decode("latin-1")
+        assert failure_message(failure) == (f"BadRedirect: HTTP {status} to an unusable Location {shown!r} "
+                                            f"(ValueError: {error})")
+    if error is not None:
+        records = [r for r in caplog.records if r.name == "newscrawler.middlewares.redirects"]
+        assert len(records) == 5 and all(r.levelno == logging.WARNING and url in r.getMessage()
+                                         and error in r.getMessage() for r in records)
+        assert crawler.stats.get_value("redirect/bad_location") == 5
 
 
 def known_failures() -> list[tuple[Exception, bool]]:

@@ -27,12 +27,13 @@ from twisted.web.client import (
 from newscrawler.downloader.headerguard import ResponseHeadersTooLarge
 from newscrawler.middlewares.decompression import UndecodableBody
 from newscrawler.middlewares.privatehosts import RefusedHost
+from newscrawler.middlewares.redirects import BadRedirect
 
 
 # What a request may fail with when nothing is wrong in our code: the network and the download
 # handler (Scrapy's own download errors; Twisted's beneath them, those Scrapy does not wrap: a
 # connection lost while the request was sent, a proxy refusing CONNECT), and a request a middleware
-# refused (IgnoreRequest: HttpError, RefusedHost, UndecodableBody, ...). No bare OSError: the
+# refused (IgnoreRequest: HttpError, RefusedHost, UndecodableBody, BadRedirect, ...). No bare OSError: the
 # network's come as Twisted's ConnectError and ConnectionLost, and a FileNotFoundError raised by a
 # middleware is a bug. Any other exception an errback receives was raised by code (a download
 # middleware, a handler): a bug.
@@ -59,6 +60,8 @@ def failure_reason(failure: Failure) -> str:
         return "headers_too_large"  # over DOWNLOAD_MAXHEADERSIZE or DOWNLOAD_MAXHEADERS
     if failure.check(UndecodableBody):
         return "undecodable"  # a body that does not decompress as its Content-Encoding says
+    if failure.check(BadRedirect):
+        return "bad_redirect"  # a redirect whose Location does not parse
     if failure.check(DownloadCancelledError):
         # Scrapy 2.19's HTTP/1.1 handler cancels a response over DOWNLOAD_MAXSIZE, as announced or
         # as received, with this type; it has no narrower one.

@@ -5,7 +5,9 @@ decides what to request next: the listing's next page by the profile's paging ki
 ``{page}`` up to ``-a pages``; ``next``: the page's next link, up to ``-a pages``; ``none``: one
 page per channel), and each entry's article page, or the article straight from the entry when
 the listing carries it. A channel stops at an empty page, after ``paging.max_bad_pages`` bad
-pages in a row, or when the API refuses it. Every stats key starts with the source's name.
+pages in a row, or when the API refuses it. One page gives at most LISTING_MAX_ENTRIES entries,
+whatever ``-a limit`` asked for: an API answering limit=10 with 75,000 entries queued 75,000
+requests (+280 MB). Every stats key starts with the source's name.
 The loader (``spiders/loader.py``) makes one subclass per profile.
 """
 
@@ -21,6 +23,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.log import failure_to_exc_info
 from twisted.python.failure import Failure
 
+from newscrawler.checks import positive_int, setting
 from newscrawler.dates import load_date_parser
 from newscrawler.errors import ConfigError
 from newscrawler.items import article_id
@@ -45,6 +48,7 @@ class SourceSpider(scrapy.Spider):
 
     profile: ClassVar[SourceProfile | None] = None
     profile_error: ClassVar[ConfigError | None] = None  # a profile file that could not be used
+    max_entries: int  # LISTING_MAX_ENTRIES, checked in from_crawler
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Every -a argument is ours to check (setup): none becomes a stray attribute.
@@ -54,6 +58,7 @@ class SourceSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_entries = setting(crawler.settings, "LISTING_MAX_ENTRIES", positive_int)
         spider.setup()
         return spider
 
@@ -162,7 +167,7 @@ class SourceSpider(scrapy.Spider):
         if listing.is_empty:
             logger.debug("%s ends at page %d (%s)", self.channel_label(channel), page, response.url)
             return
-        for entry in listing.entries:
+        for entry in self.capped(listing, response.url):
             if self.source_profile.article.fetch:
                 yield self.article_request(entry, channel)
             else:  # the listing carries the article (a feed)
@@ -170,6 +175,16 @@ class SourceSpider(scrapy.Spider):
         following = self.next_listing_request(listing, channel, page)
         if following is not None:
             yield following
+
+    def capped(self, listing: ListingPage, url: str) -> list[ListingEntry]:
+        """The page's entries, at most ``max_entries`` (LISTING_MAX_ENTRIES) of them, in the page's order."""
+        over = len(listing.entries) - self.max_entries
+        if over <= 0:
+            return listing.entries
+        self.count("listing/entries_over_cap", over)
+        logger.warning("Listing %s holds %d entries: the first %d taken, %d left out (LISTING_MAX_ENTRIES)",
+                       url, len(listing.entries), self.max_entries, over)
+        return listing.entries[: self.max_entries]
 
     def bad_listing(
         self, url: str, reason: str, message: str, channel: Channel, page: int, bad_pages: int
