@@ -458,15 +458,30 @@ class _Builder:
 def url_template_problem(template: str, needs_channel: bool, needs_page: bool) -> str | None:
     """Why ``template`` cannot be a listing URL template, or None when it can.
 
+    Placeholders are plain names: a format spec, a conversion or an attribute or index would be
+    run on every listing URL (``{channel:d}`` fails on word ids, ``{page:>50000000}`` builds 50 MB),
+    so they are refused here, read by ``string.Formatter().parse`` without formatting anything.
+
     >>> url_template_problem("http://h/list?c={channel}&p={page}", True, True) is None
     True
     >>> url_template_problem("http://h/list?p={page}&x={cid}", False, True)
     "unknown placeholder(s) ['cid']; only {channel}, {page} and {limit} are filled in"
+    >>> url_template_problem("http://h/list?p={page:>50000000}", False, True)
+    'placeholder {page:>50000000}: a placeholder is a plain name, no format spec, conversion, attribute or index'
     """
     try:
-        names = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+        parts = list(string.Formatter().parse(template))
     except ValueError as exc:  # a stray { or }
         return f"not a URL template ({exc})"
+    names: set[str] = set()
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if spec or conversion or (name not in URL_FIELDS and re.search(r"[.\[]", name)):
+            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            return (f"placeholder {{{shown[:60]}}}: a placeholder is a plain name, "
+                    "no format spec, conversion, attribute or index")
+        names.add(name)
     unknown = names - URL_FIELDS
     if unknown:
         return f"unknown placeholder(s) {sorted(unknown)}; only {{channel}}, {{page}} and {{limit}} are filled in"
@@ -476,7 +491,7 @@ def url_template_problem(template: str, needs_channel: bool, needs_page: bool) -
         return "{channel} needs listing.channels"
     if needs_page and "page" not in names:
         return "paging.kind pages needs {page} in the URL"
-    if not _is_http(template.format(channel=1, page=1, limit=1)):
+    if not _is_http("".join(literal + ("1" if name is not None else "") for literal, name, _, _ in parts)):
         return "expected an http:// or https:// URL"
     return None
 
