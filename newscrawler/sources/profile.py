@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import regex
 import yaml
 from jsonschema import Draft202012Validator
 
@@ -72,7 +73,7 @@ class Alternative:
     """One place a value may be: a query (None: the entry's own URL), a regex, a date format."""
 
     query: Query | None
-    pattern: re.Pattern[str] | None = None
+    pattern: regex.Pattern[str] | None = None  # run with a timeout (pages/entries.py, PATTERN_TIMEOUT)
     date_format: str | None = None
 
 
@@ -437,10 +438,12 @@ class _Builder:
         except QueryError as exc:
             raise self.fail(key, text, str(exc)) from None
 
-    def regex(self, key: str, text: str) -> re.Pattern[str]:
+    def regex(self, key: str, text: str) -> regex.Pattern[str]:
+        """A profile's regex, by the ``regex`` package: Python's ``re`` syntax, and a ``timeout=``
+        that ``re`` lacks, so a pattern that backtracks for ever cannot hang the crawl."""
         try:
-            pattern = re.compile(text)
-        except re.error as exc:
+            pattern = regex.compile(text)
+        except regex.error as exc:
             raise self.fail(key, text, f"not a valid regular expression ({exc})") from None
         if pattern.groups > 1:
             raise self.fail(key, text, "at most one group: the group's text is the value")
