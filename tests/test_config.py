@@ -56,6 +56,14 @@ SPIDER_ONLY = {"ITEM_PIPELINES": {}}
         ({"url": "http://mirror.example/list?cid={channel}"}, "paging.kind pages needs {page} in the URL"),
         ({"url": "ftp://mirror.example/?cid={channel}&page={page}"}, "expected an http:// or https:// URL"),
         ({"url": "mirror.example/?cid={channel}&page={page}"}, "expected an http:// or https:// URL"),
+        # placeholders are plain names: checked without formatting (no 50 MB string, no ValueError per page)
+        ({"url": "http://mirror.example/?cid={channel:d}&page={page}"},
+         "spider argument url='http://mirror.example/?cid={channel:d}&page={page}': placeholder {channel:d}: "
+         "a placeholder is a plain name, no format spec, conversion, attribute or index"),
+        ({"url": "http://mirror.example/?cid={channel}&page={page:>50000000}"}, "placeholder {page:>50000000}: "),
+        ({"url": "http://mirror.example/?cid={channel}&page={page.x}"}, "placeholder {page.x}: "),
+        ({"url": "http://mirror.example/?cid={channel}&page={page[0]}"}, "placeholder {page[0]}: "),
+        ({"url": "http://mirror.example/?cid={channel!s}&page={page}"}, "placeholder {channel!s}: "),
     ],
 )
 def test_bad_arguments(args: dict[str, str], message: str) -> None:
@@ -143,6 +151,9 @@ def test_good_settings_pass(tmp_path: Path) -> None:
          "Crawl not started: QUTOUTIAO_LIST_URL is no longer read: use the profile's listing.url; point one crawl at a mirror with -a url=<template>"),
         (["-a", "url=http://mirror.example/?page={page}"],
          "Crawl not started: spider argument url='http://mirror.example/?page={page}': the listing has channels, so the URL needs {channel}"),
+        (["-a", "url=http://mirror.example/?cid={channel}&page={page:>50000000}"],
+         "Crawl not started: spider argument url='http://mirror.example/?cid={channel}&page={page:>50000000}': "
+         "placeholder {page:>50000000}: a placeholder is a plain name"),
         (["-a", "cids=1_0"], "Crawl not started: spider argument cids='1_0': expected channel ids such as 1,2,3"),
         (["-a", "pages=١٠"], "Crawl not started: spider argument pages='١٠': expected a positive whole number"),
         (["-s", "CORS_PROXY=javascript:alert(1)//"], "Crawl not started: CORS_PROXY='javascript:alert(1)//'"),

@@ -59,7 +59,7 @@ ARTICLE_PAGE = """<html><head><title>页标题</title><meta property="og:title" 
 <meta name="keywords" content="a,b"></head><body><h2 class="t">  标题  </h2><p class="by">作者：张三</p>
 <span class="when">2018-03-19 10:59</span><span class="when2">发布于 2018/03/20</span><span class="when3">5分钟后</span>
 <ul class="tags"><li>容器</li><li> </li><li>网络</li></ul><div class="old"><p>旧</p></div><div class="new"><p>新</p></div>
-<span class="likes">12</span></body></html>"""
+<span class="likes">12</span><p class="slow">aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!</p></body></html>"""
 
 
 @pytest.mark.parametrize(
@@ -86,6 +86,12 @@ ARTICLE_PAGE = """<html><head><title>页标题</title><meta property="og:title" 
          {"published_at": datetime(2018, 3, 19, 2, 59, tzinfo=timezone.utc), "problems": {"coerced/published_at/future": 1}}),
         ({"body": ".new", "fields": {"published_at": {"css": ".when::text", "format": "%d.%m.%Y"}}},
          {"published_at": None, "problems": {"coerced/published_at/unreadable": 1}}),
+        # a pattern that backtracks for ever on 40 letters and a "!": no match once its time is up, the next rule
+        ({"body": ".new", "fields": {"author": [{"css": "p.slow::text", "pattern": r"^(\w|\w\w)*$"},
+                                                {"css": "p.by::text", "pattern": "作者：(.+)"}]}},
+         {"author": "张三", "problems": {"pattern_timeout/author": 1}}),
+        ({"body": ".new", "fields": {"published_at": {"xpath": "//p[@class='slow']", "pattern": r"^(\w|\w\w)*$"}}},
+         {"published_at": None, "problems": {"pattern_timeout/published_at": 1}}),
     ],
 )
 def test_article_page_rules(rules: dict[str, object], expected: dict[str, object]) -> None:

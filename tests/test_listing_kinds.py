@@ -86,6 +86,59 @@ def test_json_field_rules(entry: dict[str, Any], expected: dict[str, Any] | None
     assert (problem in page.problems) if problem else not page.problems
 
 
+
+# A profile as a user writes one: JMESPath functions that refuse some values, a regex that
+# backtracks for ever on 40 letters and a "!" (Python's re would take hours on it, in the reactor thread).
+USER = profile_from_data({
+    "name": "mine", "listing": {
+        "kind": "json", "url": "http://api.example/list?p={page}", "entries": "data",
+        "skip": ["contains(tips, '广告')"],
+        "fields": {"id": "id", "url": "url", "title": ["join(' ', title)", "title"],
+                   "summary": {"path": "text", "pattern": r"^(\w|\w\w)*$"},
+                   "author": {"url_pattern": r"/a/((?:\w|\w\w)*)$"},
+                   "read": ["floor(n)", "m"],
+                   "published_at": [{"path": "to_number(t)", "format": "epoch"}, {"path": "abs(d)", "format": "epoch"}]},
+    }, "article": {"body": "article"}, "hexo": {"categories": ["mine"], "author": "mine"},
+}, "mine.yaml")
+SLOW = "a" * 40 + "!"
+
+
+@pytest.mark.parametrize(("entry", "expected", "problems"), [
+    ({"tips": "广告"}, None, {}),  # an ad: skipped
+    ({"tips": ["广告"]}, None, {}),
+    ({"tips": 5}, {"title": None}, {}),  # contains() refuses a number: not an ad
+    ({}, {"title": None}, {}),  # nor null
+    ({"title": ["a", "b"]}, {"title": "a b"}, {}),
+    ({"title": "plain"}, {"title": "plain"}, {"coerced/title": 1}),  # join() refuses a string: the next rule
+    ({"title": ["a", 1]}, {"title": None}, {"coerced/title": 2}),  # join() refuses, then a list is no text
+    ({"n": 7.5}, {"counts": {"read": "7", "comment": None, "share": None, "like": None}}, {}),
+    ({"n": float("nan"), "m": 3}, {"counts": {"read": "3", "comment": None, "share": None, "like": None}},
+     {"coerced/read": 1}),  # floor(NaN): no value, the next rule
+    ({"n": float("inf")}, {"counts": {"read": None, "comment": None, "share": None, "like": None}},
+     {"coerced/read": 1}),
+    ({"d": "x"}, {"published_at": None}, {"coerced/published_at/wrong_type": 1}),  # abs() of text
+    ({"text": "words and more"}, {"summary": None}, {}),  # no match: no value
+    ({"text": "words"}, {"summary": "s"}, {}),  # the group, last repeat
+    ({"text": SLOW}, {"summary": None}, {"pattern_timeout/summary": 1}),
+    ({"url": "http://news.example/a/" + SLOW}, {"author": None}, {"pattern_timeout/author": 1}),
+    ({"url": "http://news.example/a/bob"}, {"author": "bob"}, {}),
+])
+def test_user_profile_functions_and_patterns_never_fail_a_page(entry: dict[str, Any], expected: dict[str, Any] | None,
+                                                               problems: dict[str, int]) -> None:
+    """A function that refuses a value gives no value (counted, next rule; a skip rule: not skipped);
+    a pattern that runs out of time is no match (counted); the rest of the page is read."""
+    good = {"id": 2, "url": "http://news.example/a/2", "title": ["ok"]}
+    doc = {"data": [{"id": 1, "url": "http://news.example/a/1", **entry}, good]}
+    page = JsonListing(USER).parse(json.dumps(doc), "http://api.example/list?p=1", NOW)
+    assert [e.source_id for e in page.entries][-1] == "2" and page.invalid == 0
+    if expected is None:
+        assert page.skipped == 1 and len(page.entries) == 1
+    else:
+        got = page.entries[0]
+        assert got.source_id == "1" and {k: getattr(got, k) for k in expected} == expected
+    assert dict(page.problems) == problems
+
+
 # --- html -------------------------------------------------------------------------------------
 
 DOCKONE = """<html><head><base href="http://weekly.dockone.io/"></head><body><div class="aw-common-list">

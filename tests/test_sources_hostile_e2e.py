@@ -234,3 +234,58 @@ def test_feed_dates_and_json_feed_types(hostile: Hostile) -> None:
 @pytest.mark.parametrize("path", ["/hostile/wrong-type.xml", "/hostile/wrong-type.atom", "/hostile/wrong-type.json"])
 def test_feeds_with_a_wrong_content_type_are_read(hostile: Hostile, path: str) -> None:
     assert hostile.stored(f"feed{path}") == GOOD_FEED_IDS
+
+
+# --- a user's profile whose own rules meet values they cannot take ------------------------------
+
+# Dropped into SOURCES_DIR: JMESPath functions that refuse some of the replica's values (a skip
+# rule's contains() on a boolean, join() over a title that is a string) and a regex that backtracks
+# for ever on the value it is given (eight ids and a "!"). Before, the first failed every listing
+# page (JMESPathTypeError: 0 items, exit 3) and the second held the reactor thread for hours.
+USER_PROFILE = r"""
+name: mine
+listing:
+  kind: json
+  url: "http://api.1sapp.com/content/outList?cid={channel}&tn=1&page={page}&limit={limit}"
+  channels: {255: 推荐, 1: 热点}
+  paging: {kind: pages, max_pages: 1, per_page: 20}
+  entries: data.data
+  skip:
+    - "contains(tips, '广告')"
+    - "contains(is_favorite, 'x')"
+  fields:
+    id: id
+    url: url
+    title: ["join(' ', title)", title]
+    summary: {path: "join('', [id, id, id, id, id, id, id, id, '!'])", pattern: '^(\w|\w\w)*$'}
+    published_at: {path: publish_time, format: epoch}
+article:
+  body: div.content
+hexo: {categories: [mine], author: mine}
+"""
+
+
+def test_a_user_profile_whose_functions_and_patterns_fail_keeps_every_entry(
+        hostile: Hostile, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "mine.yaml").write_text(USER_PROFILE, "utf-8")
+    proxy_through(monkeypatch, hostile.server.url)
+    handler = LogRecords()
+    logging.getLogger().addHandler(handler)
+    try:
+        result = crawl({"SOURCES_DIR": str(sources), "MONGO_URI": "", "NEWSCRAWLER_DB": str(tmp_path / "s.sqlite3"),
+                        "DEADLETTER_DIR": str(tmp_path / "dl"), "RETRY_TIMES": 0}, spider="mine")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    stats, log = result.stats, "\n".join(r.getMessage() for r in handler.records)
+    assert [k for k in stats if k.startswith(("spider_exceptions/", "pipeline_exceptions/"))] == []
+    assert "Traceback" not in log and stats["finish_reason"] == "finished"
+    entries = stats["mine/listing/coerced/title"]  # join() refused each entry's title, a string
+    assert stats["mine/listing/pages"] == 2 and stats.get("mine/listing/invalid_entries", 0) == 0
+    assert len(result.by_source_id()) == stats["store/new"] >= 20 and len(result.items) <= entries
+    assert stats["mine/listing/ads_skipped"] >= 1  # contains(tips, '广告') still finds the ads
+    assert all(item.title and item.summary is None for item in result.items)  # titles by the second rule
+    assert stats["mine/listing/pattern_timeout/summary"] == entries
+    assert log.count("Pattern '^(\\\\w|\\\\w\\\\w)*$' of field summary ran over 0.1s") == 1  # once per field
+    assert "on a value of http://html2.qktoutiao.com/" in log

@@ -23,6 +23,7 @@ from w3lib.html import replace_entities
 
 from newscrawler.dates import read_date
 from newscrawler.sources.profile import Alternative, FieldRule, SourceProfile
+from newscrawler.sources.queries import WrongKind
 from newscrawler.text import scrub
 from newscrawler.urls import canonical_url, inert_http_url, is_http_url, unescape_url
 
@@ -32,6 +33,11 @@ TEXT_FIELDS = ("title", "summary", "author", "category", "content_html")
 COUNT_FIELDS = ("read", "comment", "share", "like")
 # Longest text a regex of a profile is run over: bounds the time of a careless pattern.
 MAX_PATTERN_INPUT = 4096
+# Seconds a profile's regex may run over one value (the ``regex`` package's timeout=): a pattern
+# that backtracks for ever (``^(\w|\w\w)*$`` on 40 letters and a "!") would otherwise hold the
+# reactor thread inside the matcher, where not even SIGTERM reaches it. A sane pattern over
+# MAX_PATTERN_INPUT characters takes well under a millisecond.
+PATTERN_TIMEOUT = 0.1
 
 
 # --- One rule per field: a value of any JSON or HTML shape in, the contract's type out ----------
@@ -159,8 +165,9 @@ def lookup_in(node: Any) -> Lookup:
     """Look queries up in ``node``: a JSON value, a feed entry, or an HTML element."""
 
     def lookup(alternative: Alternative) -> Any:
+        """The value found; WrongKind when a JMESPath function refuses it (FieldReader counts that)."""
         assert alternative.query is not None  # url_pattern alternatives never reach a lookup
-        return alternative.query.search(node)
+        return alternative.query.evaluate(node)
 
     return lookup
 
@@ -186,15 +193,39 @@ class FieldReader:
         self.fields = fields
         self.timezone = timezone
         self.html = html  # matches are lists of HTML texts, not JSON values
+        self.timed_out: set[str] = set()  # fields whose pattern ran out of time, logged once each
 
-    def raw(self, alternative: Alternative, lookup: Lookup, url: str, many: bool = False) -> Any:
-        """The alternative's raw value: looked up, HTML matches read as text, its pattern applied."""
-        value = url if alternative.query is None else lookup(alternative)
+    def raw(self, name: str, alternative: Alternative, lookup: Lookup, url: str, problems: Counter[str],
+            many: bool = False, where: str = "") -> Any:
+        """The alternative's raw value: looked up, HTML matches read as text, its pattern applied.
+
+        ``url`` is what a ``url_pattern`` reads (the entry's URL, or "" where there is none yet);
+        ``where``, when given, names the page in the log instead.
+
+        A JMESPath function that refuses the value (``join`` over a string) gives no value, counted
+        under ``coerced/<field>``; a pattern that runs out of time is no match, counted under
+        ``pattern_timeout/<field>`` and logged the first time for each field.
+        """
+        try:
+            value = url if alternative.query is None else lookup(alternative)
+        except WrongKind:
+            if name != "id":  # a bad id: invalid/id, as in value()
+                problems[f"coerced/{name}/wrong_type" if name == "published_at" else f"coerced/{name}"] += 1
+            return None
         if self.html and alternative.query is not None:
             value = all_texts(value) if many else first_text(value)
         if alternative.pattern is not None:
             text, _ = text_field(value)
-            match = alternative.pattern.search(text[:MAX_PATTERN_INPUT]) if text else None
+            try:
+                match = alternative.pattern.search(text[:MAX_PATTERN_INPUT], timeout=PATTERN_TIMEOUT) if text else None
+            except TimeoutError:
+                problems[f"pattern_timeout/{name}"] += 1
+                if name not in self.timed_out:
+                    self.timed_out.add(name)
+                    logger.warning("Pattern %r of field %s ran over %ss on a value of %s: taken as no match "
+                                   "(counted as pattern_timeout/%s, logged once)",
+                                   alternative.pattern.pattern, name, PATTERN_TIMEOUT, where or url, name)
+                match = None
             value = (match.group(1) if alternative.pattern.groups else match.group(0)) if match else None
         return value
 
@@ -202,7 +233,7 @@ class FieldReader:
               rule: Callable[[Any], tuple[Any, str | None]]) -> Any:
         """The first usable value of field ``name``; a wrong kind is counted, the next tried."""
         for alternative in self.fields.get(name, ()):
-            value, problem = rule(self.raw(alternative, lookup, url))
+            value, problem = rule(self.raw(name, alternative, lookup, url, problems))
             if problem and problem not in ("missing", "blank") and name != "id":  # a bad id: invalid/id
                 problems[f"coerced/{name}"] += 1
             if value is not None and (not isinstance(value, str) or value.strip()):
@@ -211,21 +242,21 @@ class FieldReader:
 
     def values(self, name: str, lookup: Lookup, url: str, problems: Counter[str]) -> list[str]:
         for alternative in self.fields.get(name, ()):
-            values, problem = string_list(self.raw(alternative, lookup, url, many=True))
+            values, problem = string_list(self.raw(name, alternative, lookup, url, problems, many=True))
             if problem:
                 problems[f"coerced/{name}"] += 1
             if values:
                 return values
         return []
 
-    def flag(self, name: str, lookup: Lookup) -> bool:
+    def flag(self, name: str, lookup: Lookup, url: str, problems: Counter[str]) -> bool:
         rule: FieldRule = self.fields.get(name, ())
-        return any(bool(self.raw(alternative, lookup, "")) for alternative in rule)
+        return any(bool(self.raw(name, alternative, lookup, "", problems, where=url)) for alternative in rule)
 
     def date(self, lookup: Lookup, url: str, now: datetime, problems: Counter[str]) -> datetime | None:
         for alternative in self.fields.get("published_at", ()):
-            moment, problem = read_date(self.raw(alternative, lookup, url), alternative.date_format, now,
-                                        self.timezone)
+            moment, problem = read_date(self.raw("published_at", alternative, lookup, url, problems),
+                                        alternative.date_format, now, self.timezone)
             if problem:
                 problems[f"coerced/published_at/{problem}"] += 1
             if moment is not None:
@@ -264,7 +295,7 @@ class EntryReader(FieldReader):
             category=text["category"],
             tags=tuple(self.values("tags", lookup, url, problems)),
             covers=self.covers(lookup, base_url, url, problems),
-            video=self.flag("video", lookup),
+            video=self.flag("video", lookup, url, problems),
             published_at=self.date(lookup, url, now, problems),
             counts=counts,
             content_html=text["content_html"],
@@ -289,7 +320,7 @@ class EntryReader(FieldReader):
     def url(self, lookup: Lookup, base_url: str, problems: Counter[str]) -> str | None:
         """The article's absolute http(s) URL (relative and protocol-relative links resolved)."""
         for alternative in self.fields["url"]:
-            raw = self.raw(alternative, lookup, "")
+            raw = self.raw("url", alternative, lookup, "", problems, where=base_url)
             if not isinstance(raw, str):  # a number is no link, not even a relative one
                 if raw is not None:
                     problems["coerced/url"] += 1
@@ -309,7 +340,10 @@ class EntryReader(FieldReader):
 def next_page_url(rule: FieldRule, lookup: Lookup, base_url: str, html: bool) -> str | None:
     """The next page's absolute http(s) URL by the paging rule, or None."""
     for alternative in rule:
-        value = lookup(alternative)
+        try:
+            value = lookup(alternative)
+        except WrongKind:  # a JMESPath function refused the page's value: no link there
+            continue
         text = first_text(value) if html else text_field(value)[0]
         if not text or not text.strip():
             continue

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import regex
 import yaml
 from jsonschema import Draft202012Validator
 
@@ -72,7 +73,7 @@ class Alternative:
     """One place a value may be: a query (None: the entry's own URL), a regex, a date format."""
 
     query: Query | None
-    pattern: re.Pattern[str] | None = None
+    pattern: regex.Pattern[str] | None = None  # run with a timeout (pages/entries.py, PATTERN_TIMEOUT)
     date_format: str | None = None
 
 
@@ -437,10 +438,12 @@ class _Builder:
         except QueryError as exc:
             raise self.fail(key, text, str(exc)) from None
 
-    def regex(self, key: str, text: str) -> re.Pattern[str]:
+    def regex(self, key: str, text: str) -> regex.Pattern[str]:
+        """A profile's regex, by the ``regex`` package: Python's ``re`` syntax, and a ``timeout=``
+        that ``re`` lacks, so a pattern that backtracks for ever cannot hang the crawl."""
         try:
-            pattern = re.compile(text)
-        except re.error as exc:
+            pattern = regex.compile(text)
+        except regex.error as exc:
             raise self.fail(key, text, f"not a valid regular expression ({exc})") from None
         if pattern.groups > 1:
             raise self.fail(key, text, "at most one group: the group's text is the value")
@@ -458,15 +461,30 @@ class _Builder:
 def url_template_problem(template: str, needs_channel: bool, needs_page: bool) -> str | None:
     """Why ``template`` cannot be a listing URL template, or None when it can.
 
+    Placeholders are plain names: a format spec, a conversion or an attribute or index would be
+    run on every listing URL (``{channel:d}`` fails on word ids, ``{page:>50000000}`` builds 50 MB),
+    so they are refused here, read by ``string.Formatter().parse`` without formatting anything.
+
     >>> url_template_problem("http://h/list?c={channel}&p={page}", True, True) is None
     True
     >>> url_template_problem("http://h/list?p={page}&x={cid}", False, True)
     "unknown placeholder(s) ['cid']; only {channel}, {page} and {limit} are filled in"
+    >>> url_template_problem("http://h/list?p={page:>50000000}", False, True)
+    'placeholder {page:>50000000}: a placeholder is a plain name, no format spec, conversion, attribute or index'
     """
     try:
-        names = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+        parts = list(string.Formatter().parse(template))
     except ValueError as exc:  # a stray { or }
         return f"not a URL template ({exc})"
+    names: set[str] = set()
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if spec or conversion or (name not in URL_FIELDS and re.search(r"[.\[]", name)):
+            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            return (f"placeholder {{{shown[:60]}}}: a placeholder is a plain name, "
+                    "no format spec, conversion, attribute or index")
+        names.add(name)
     unknown = names - URL_FIELDS
     if unknown:
         return f"unknown placeholder(s) {sorted(unknown)}; only {{channel}}, {{page}} and {{limit}} are filled in"
@@ -476,7 +494,7 @@ def url_template_problem(template: str, needs_channel: bool, needs_page: bool) -
         return "{channel} needs listing.channels"
     if needs_page and "page" not in names:
         return "paging.kind pages needs {page} in the URL"
-    if not _is_http(template.format(channel=1, page=1, limit=1)):
+    if not _is_http("".join(literal + ("1" if name is not None else "") for literal, name, _, _ in parts)):
         return "expected an http:// or https:// URL"
     return None
 

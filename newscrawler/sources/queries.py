@@ -10,7 +10,8 @@ from typing import Any
 
 import jmespath
 from cssselect import SelectorError
-from jmespath.exceptions import JMESPathError
+from jmespath.exceptions import JMESPathError, JMESPathTypeError
+from jmespath.functions import Functions
 from jmespath.visitor import TreeInterpreter
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
@@ -23,6 +24,10 @@ _INTERPRETER = TreeInterpreter()
 
 class QueryError(ValueError):
     """A query that does not compile; the message says why."""
+
+
+class WrongKind(Exception):
+    """A query's function given a value of the wrong kind: ``join`` over a string, ``floor`` of NaN."""
 
 
 @dataclass(frozen=True)
@@ -41,12 +46,42 @@ class Query:
     compiled: Any
 
     def search(self, node: Any) -> Any:
-        """JMESPath: the value found (of any JSON type; None when absent). CSS/XPath: the list of matches."""
-        if self.language == JMESPATH:
+        """JMESPath: the value found (of any JSON type; None when absent or when a function of the
+        query refuses the value: a skip rule then does not skip). CSS/XPath: the list of matches.
+
+        >>> compile_query("contains(tips, 'ad')", JMESPATH).search({"tips": 5}) is None
+        True
+        """
+        try:
+            return self.evaluate(node)
+        except WrongKind:
+            return None
+
+    def evaluate(self, node: Any) -> Any:
+        """As ``search``, but WrongKind when a JMESPath function refuses the value it is given
+        (an absent value is None, as a plain path gives it).
+
+        >>> compile_query("join(' ', title)", JMESPATH).evaluate({"title": "text"})
+        Traceback (most recent call last):
+        ...
+        newscrawler.sources.queries.WrongKind: join() refuses a string
+        >>> compile_query("join(' ', title)", JMESPATH).evaluate({}) is None
+        True
+        """
+        if self.language != JMESPATH:
+            return self.compiled(node)
+        try:
             # JMESPath's own interpreter on the compiled tree; one for every query, where
             # ``ParsedResult.search`` builds a new one per lookup (a third of a lookup's time).
             return _INTERPRETER.visit(self.compiled.parsed, node)
-        return self.compiled(node)
+        except JMESPathTypeError as exc:
+            if exc.actual_type == "null":  # the value is absent (floor(n) of an entry without n): no value
+                return None
+            raise WrongKind(f"{exc.function_name}() refuses a {exc.actual_type}") from None
+        except (OverflowError, ValueError) as exc:  # floor/ceil of Infinity or NaN (JSON allows both here)
+            if isinstance(exc, JMESPathError):  # an unknown function or arity: refused at load, a bug here
+                raise
+            raise WrongKind(f"{type(exc).__name__}: {exc}") from None
 
 
 def compile_query(text: str, language: str) -> Query:
@@ -61,6 +96,7 @@ def compile_query(text: str, language: str) -> Query:
     try:
         if language == JMESPATH:
             compiled: Any = jmespath.compile(text)
+            _check_functions(compiled.parsed)
         elif language == CSS:
             compiled = etree.XPath(_TRANSLATOR.css_to_xpath(text))
         else:
@@ -72,3 +108,29 @@ def compile_query(text: str, language: str) -> Query:
     except etree.XPathError as exc:
         raise QueryError(f"not a valid XPath expression ({exc})") from None
     return Query(text, language, compiled)
+
+
+def _check_functions(node: dict[str, Any]) -> None:
+    """JMESPathError for a function JMESPath does not have or a wrong number of arguments.
+
+    The library finds both only when the function runs, on the first entry a crawl reads.
+
+    >>> try:
+    ...     compile_query("data[].nosuch(title)", JMESPATH)
+    ... except QueryError as exc:
+    ...     print(exc)
+    not a valid JMESPath expression (Unknown function: nosuch())
+    """
+    if node.get("type") == "function_expression":
+        name, arguments = node["value"], node["children"]
+        spec = Functions.FUNCTION_TABLE.get(name)
+        if spec is None:
+            raise JMESPathError(f"Unknown function: {name}()")
+        signature = spec["signature"]
+        variadic = bool(signature) and signature[-1].get("variadic", False)
+        if len(arguments) < len(signature) or (not variadic and len(arguments) > len(signature)):
+            raise JMESPathError(f"{name}() takes {'at least ' if variadic else ''}{len(signature)} argument(s), "
+                                f"given {len(arguments)}")
+    for child in node.get("children", ()):
+        if isinstance(child, dict):
+            _check_functions(child)
