@@ -17,7 +17,8 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
 from w3lib.encoding import resolve_encoding
 
-from newscrawler.middlewares.charsets import WEB_ENCODINGS, CharsetMiddleware
+from newscrawler.middlewares.charsets import CharsetMiddleware
+from newscrawler.webencodings import WEB_ENCODINGS
 
 TITLE = "惠及2亿人的大好事来了！"
 TEXT = ("国务院办公厅日前印发《关于支持多渠道灵活就业的意见》，其中提到，灵活就业人员可以在就业地"

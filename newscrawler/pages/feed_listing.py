@@ -15,9 +15,9 @@ import feedparser
 from scrapy.http import Response
 from w3lib.encoding import resolve_encoding
 
-from newscrawler.middlewares.charsets import fallback_encoding, is_web_encoding
 from newscrawler.pages.entries import EntryReader, ListingError, ListingPage, lookup_in, next_page_url
 from newscrawler.sources.profile import SourceProfile
+from newscrawler.webencodings import fallback_encoding, is_web_encoding
 
 logger = logging.getLogger(__name__)
 
