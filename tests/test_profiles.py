@@ -104,6 +104,12 @@ BAD = [
      ["listing.fields.title", "'a{2,1}'", "regular expression"]),
     ("dockone", "listing.fields.author", {"xpath": "//a["}, ["listing.fields.author", "XPath"]),
     ("dockone", "listing.fields.author", {"path": "author"}, ["listing.fields.author", "css or xpath"]),
+    # lxml finds these only when the expression runs: each would fail every page of a crawl. (Inside
+    # a predicate no probe meets them at load: see test_an_xpath_failing_as_it_runs_gives_no_value.)
+    ("dockone", "listing.fields.author", {"xpath": "$who"}, ["listing.fields.author", "Undefined variable"]),
+    ("dockone", "listing.fields.author", {"xpath": "re:test(string(.), 'x')"},
+     ["listing.fields.author", "Undefined namespace prefix"]),
+    ("dockone", "listing.fields.author", {"xpath": "nosuch(.)"}, ["listing.fields.author", "Unregistered function"]),
     ("dockone", "listing.paging.next", ..., ["listing.paging.next", "required"]),
     ("dockone", "listing.entries", ..., ["listing.entries", "required"]),
     ("zaker", "listing.channels", ..., ["listing.url", "{channel} needs listing.channels"]),
@@ -179,3 +185,17 @@ def test_sources_dir_adds_replaces_and_reports(tmp_path: Path, caplog: pytest.Lo
     with pytest.raises(ConfigError, match="no source profile named 'nope'.*dockone"):
         profiles.get("nope")
     assert load_profiles(tmp_path / "missing").errors == []  # no folder: the bundled ones only
+
+
+def test_an_xpath_failing_as_it_runs_gives_no_value() -> None:
+    """An undefined name inside a predicate fails only on a page that has such elements: that
+    lookup gives no value (WrongKind, counted coerced/<field> by the entry reader), never a bug."""
+    import lxml.html
+
+    from newscrawler.sources.queries import XPATH, WrongKind, compile_query
+
+    query = compile_query("//a[$who]", XPATH)
+    page = lxml.html.fromstring("<div><a>x</a></div>")
+    with pytest.raises(WrongKind, match="Undefined variable"):
+        query.evaluate(page)
+    assert query.search(page) is None

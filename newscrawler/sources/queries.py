@@ -69,7 +69,10 @@ class Query:
         True
         """
         if self.language != JMESPATH:
-            return self.compiled(node)
+            try:
+                return self.compiled(node)
+            except etree.XPathEvalError as exc:  # what the probe at load (compile_query) cannot meet
+                raise WrongKind(f"XPath: {exc}") from None
         try:
             # JMESPath's own interpreter on the compiled tree; one for every query, where
             # ``ParsedResult.search`` builds a new one per lookup (a third of a lookup's time).
@@ -84,6 +87,10 @@ class Query:
             raise WrongKind(f"{type(exc).__name__}: {exc}") from None
 
 
+# A small page every XPath of a profile runs over once, at load.
+_PROBE = etree.fromstring("<html><body><div><p>p</p></div></body></html>")
+
+
 def compile_query(text: str, language: str) -> Query:
     """Compile ``text``; QueryError when it is not a valid query of ``language``.
 
@@ -92,6 +99,11 @@ def compile_query(text: str, language: str) -> Query:
     ... except QueryError as exc:
     ...     print(exc)
     not a valid CSS selector (Expected ident or '*', got <EOF at 4>)
+    >>> try:
+    ...     compile_query("//p[re:test(., 'a')]", XPATH)
+    ... except QueryError as exc:
+    ...     print(exc)
+    not a valid XPath expression (Undefined namespace prefix)
     """
     try:
         if language == JMESPATH:
@@ -101,6 +113,9 @@ def compile_query(text: str, language: str) -> Query:
             compiled = etree.XPath(_TRANSLATOR.css_to_xpath(text))
         else:
             compiled = etree.XPath(text)
+            # lxml finds an undefined variable, namespace prefix (profiles declare none: no
+            # EXSLT, no re:) or function only when the expression runs: run it once here.
+            compiled(_PROBE)
     except JMESPathError as exc:
         raise QueryError(f"not a valid JMESPath expression ({str(exc).splitlines()[0]})") from None
     except SelectorError as exc:
