@@ -17,9 +17,8 @@ from newscrawler.errors import ConfigError
 from newscrawler.storage.base import (
     Query, Rejected, Store, StoreError, UnencodableDocument, WriteResult, chunked, latest_per_id,
 )
-from newscrawler.storage.documents import BadDocument
 from newscrawler.storage.mongouri import check, redact, scrub, write_concern
-from newscrawler.storage.reading import BAD_ROWS, readable, stored_date
+from newscrawler.storage.reading import read_document, stored_date
 from newscrawler.storage.upgrade import ChannelNames, channel_names
 
 logger = logging.getLogger(__name__)
@@ -280,10 +279,8 @@ class MongoStore(Store):
             for doc in cursor:
                 rows += 1
                 row_id = doc.pop("_id")
-                try:
-                    article = readable(doc, self.names)
-                except BadDocument as exc:
-                    BAD_ROWS.skip(row_id, str(exc))
+                article = read_document(row_id, doc, self.names)
+                if article is None:
                     continue
                 article["first_seen_at"] = stored_date(doc.get("first_seen_at"), f"article {row_id!r}")
                 article["updated_at"] = stored_date(doc.get("updated_at"), f"article {row_id!r}")

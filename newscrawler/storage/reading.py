@@ -15,7 +15,7 @@ import threading
 from datetime import datetime, timezone
 from typing import Any
 
-from newscrawler.storage.documents import STORABLE_FIELDS, check_storable
+from newscrawler.storage.documents import STORABLE_FIELDS, BadDocument, check_storable, from_json
 from newscrawler.storage.upgrade import ChannelNames, upgrade
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,16 @@ def stored_date(value: object, where: str = "the store") -> datetime | None:
         pass
     BAD_ROWS.bad_date(where, value)
     return None
+
+
+def read_document(row_id: Any, doc: str | dict[str, Any], names: ChannelNames) -> dict[str, Any] | None:
+    """The stored document ``doc`` (SQLite's JSON text, or MongoDB's document without ``_id``) of
+    row ``row_id`` as ``readable`` gives it; None when it cannot be read, with a warning naming it."""
+    try:
+        return readable(from_json(doc) if isinstance(doc, str) else doc, names)
+    except BadDocument as exc:
+        BAD_ROWS.skip(row_id, str(exc))
+        return None
 
 
 def readable(doc: dict[str, Any], names: ChannelNames) -> dict[str, Any]:

@@ -29,10 +29,9 @@ from newscrawler.checks import positive_int, setting
 from newscrawler.errors import ConfigError
 from newscrawler.storage.base import Query, StoreError
 from newscrawler.storage.causes import cause
-from newscrawler.storage.documents import BadDocument, from_json
 from newscrawler.storage.mongo import MongoStore, find, mongo_cause
 from newscrawler.storage.mongouri import redact, scrub
-from newscrawler.storage.reading import BAD_ROWS, readable, stored_date
+from newscrawler.storage.reading import read_document, stored_date
 from newscrawler.storage.sqlite import SCHEMA_VERSION, file_identity, select
 from newscrawler.storage.upgrade import ChannelNames
 
@@ -170,13 +169,7 @@ class SqliteReader(StoreReader):
                     *select("id, content_hash, first_seen_at, updated_at, doc", query)):
                 rows += 1
                 stamp = Stamp(row_id, content_hash, stored_date(updated or first, f"article {row_id!r}"))
-                try:
-                    article = readable(from_json(doc), self.names)
-                except BadDocument as exc:
-                    BAD_ROWS.skip(row_id, str(exc))
-                    yield stamp, None
-                    continue
-                yield stamp, article
+                yield stamp, read_document(row_id, doc, self.names)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.description}: reading failed after {rows} articles: {cause(exc)}") from exc
 
@@ -255,13 +248,7 @@ class MongoReader(StoreReader):
         try:  # one document at a time (the driver fetches in batches)
             for doc in find(self.collection, query, None, self.max_time_ms):
                 stamp = mongo_stamp(doc)
-                try:
-                    article = readable({k: v for k, v in doc.items() if k != "_id"}, self.names)
-                except BadDocument as exc:
-                    BAD_ROWS.skip(doc["_id"], str(exc))
-                    yield stamp, None
-                    continue
-                yield stamp, article
+                yield stamp, read_document(doc["_id"], {k: v for k, v in doc.items() if k != "_id"}, self.names)
         except PyMongoError as exc:
             raise self._failed(exc) from None
 

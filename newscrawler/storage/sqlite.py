@@ -14,8 +14,8 @@ from typing import Any
 from newscrawler.storage.base import (Query, Rejected, Store, StoreError, StoreGone, WriteResult, chunked,
                                       latest_per_id, newer_or_same)
 from newscrawler.storage.causes import cause
-from newscrawler.storage.documents import BadDocument, from_json, iso, to_json
-from newscrawler.storage.reading import BAD_ROWS, readable, stored_date
+from newscrawler.storage.documents import from_json, iso, to_json
+from newscrawler.storage.reading import read_document, stored_date
 from newscrawler.storage.upgrade import ChannelNames, channel_names
 
 logger = logging.getLogger(__name__)
@@ -137,10 +137,8 @@ def read_articles(db: sqlite3.Connection, query: Query, names: ChannelNames,
         for row_id, doc, first_seen_at, updated_at in db.execute(*select("id, doc, first_seen_at, updated_at",
                                                                          query)):
             rows += 1
-            try:
-                article = readable(from_json(doc), names)
-            except BadDocument as exc:
-                BAD_ROWS.skip(row_id, str(exc))
+            article = read_document(row_id, doc, names)
+            if article is None:
                 continue
             article["first_seen_at"] = stored_date(first_seen_at, f"article {row_id!r}")
             article["updated_at"] = stored_date(updated_at, f"article {row_id!r}")
